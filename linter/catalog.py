@@ -1,0 +1,434 @@
+"""What budgetlint knows about LLM SDKs, as data.
+
+Rules never name an SDK: they ask the call-site model, which matches calls against this
+catalog. Adding an SDK means adding entries here (and its signature check in
+``tests/test_catalog_signatures.py``).
+
+Vocabulary:
+- a *family* is one SDK's API surface: its generation methods, reached through a client;
+- a *client* is what the methods hang off: a class (``openai.OpenAI``) or a module that acts
+  as one (``ollama``, ``litellm``, the module-level ``openai`` client);
+- a *limit* says which argument bounds a call's output and what its absence means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Location(str, Enum):
+    """Where a call is served."""
+
+    LOCAL = "local"
+    CLOUD = "cloud"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Limit:
+    """Which argument bounds output length, and what its absence or sentinels mean."""
+
+    keys: tuple[str, ...]
+    """Accepted argument (or mapping key) names; ``keys[0]`` is the one a fix adds."""
+    container: tuple[str, ...] = ()
+    """Keyword arguments whose mapping (or config object) holds the key; empty: a direct kwarg."""
+    positional: int | None = None
+    """Position of the limit when passed positionally (after the receiver)."""
+    missing_bounded: bool = False
+    """The SDK or server default bounds output when the limit is absent."""
+    default_note: str = ""
+    """What happens when the limit is absent, for messages."""
+    none_unbounded: bool = True
+    nonpositive_unbounded: bool = False
+    unbounded_values: tuple[int, ...] = ()
+    """Integer sentinels read as "no limit" (Ollama's -1 and -2, llama.cpp's -1)."""
+
+
+@dataclass(frozen=True)
+class Method:
+    """A generation method of a family, by its attribute path from the client."""
+
+    path: str
+    limit: Limit | None
+    """None: the bound lives elsewhere (on the model constructor or a parameter object)."""
+    distinctive: bool = False
+    """The shape alone marks an LLM call even when the receiver cannot be resolved."""
+    evidence: tuple[str, ...] = ("model", "messages")
+    """For an unresolved receiver, one of these keywords (or ``**kwargs``) must be present."""
+
+
+@dataclass(frozen=True)
+class Family:
+    """One SDK's generation surface."""
+
+    name: str
+    location: Location
+    """Where its clients point when no endpoint is given."""
+    methods: tuple[Method, ...]
+    env_var: str = ""
+    """The environment variable conventionally holding this family's endpoint."""
+    passthrough: tuple[str, ...] = ()
+    """Methods/properties that return the same client (``with_options``, ``with_raw_response``)."""
+    tag_containers: tuple[str, ...] = ()
+    """Call keywords whose mapping may hold a ``metadata`` mapping (LangChain ``config``)."""
+    model_prefixes_local: tuple[str, ...] = ()
+    """``model=`` prefixes that route to a local server (LiteLLM ``ollama/...``)."""
+    endpoint_kwargs: tuple[str, ...] = ()
+    """Per-call endpoint keywords (LiteLLM ``api_base``)."""
+
+
+class ClientKind(str, Enum):
+    CLIENT = "client"
+    """An API client: endpoint and headers on its constructor."""
+    MODEL = "model"
+    """A model object whose constructor also carries the output limit (LangChain)."""
+    PARAMS = "params"
+    """A parameter object: only the limit (vLLM ``SamplingParams``)."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """A constructor argument, by keyword and optional position."""
+
+    name: str
+    position: int | None = None
+
+
+@dataclass(frozen=True)
+class Client:
+    """A class (or a module acting as a client) whose instances reach a family."""
+
+    qualnames: tuple[str, ...]
+    family: str
+    kind: ClientKind = ClientKind.CLIENT
+    endpoint: tuple[Param, ...] = ()
+    headers: tuple[str, ...] = ()
+    limit: Limit | None = None
+    """For models and parameter objects: the limit checked on the constructor."""
+    module: bool = False
+    """A module used as a client (``ollama.chat``, ``openai.chat.completions.create``)."""
+    factories: tuple[str, ...] = ()
+    """Class methods returning an instance (``Llama.from_pretrained``)."""
+
+
+@dataclass(frozen=True)
+class HttpPath:
+    """An LLM API path served over raw HTTP, with its request-body limit."""
+
+    suffix: str
+    limit: Limit
+    requires: tuple[str, ...] = ()
+    """Body keys that must be present for a generic path to count (TGI's ``inputs``)."""
+    env_var: str = "OPENAI_BASE_URL"
+
+
+# --- limits --------------------------------------------------------------------------------
+
+_OPENAI_CHAT = Limit(("max_tokens", "max_completion_tokens"), default_note="no default: the model writes until it stops or fills its context")
+_OPENAI_COMPLETIONS = Limit(("max_tokens",), missing_bounded=True, default_note="the API default is 16")
+_OPENAI_RESPONSES = Limit(("max_output_tokens",), default_note="no default: the model writes until it stops or fills its context")
+_ANTHROPIC = Limit(("max_tokens",), missing_bounded=True, default_note="required by the API")
+_OLLAMA = Limit(
+    ("num_predict",),
+    container=("options",),
+    unbounded_values=(-1, -2),
+    default_note="Ollama's default num_predict is -1 (generate until the model stops)",
+)
+_LLAMA_CPP_CHAT = Limit(("max_tokens",), positional=15, nonpositive_unbounded=True, default_note="the default None generates until the context is full")
+_LLAMA_CPP_COMPLETION = Limit(("max_tokens",), positional=2, missing_bounded=True, nonpositive_unbounded=True, default_note="the default is 16")
+_VLLM_PARAMS = Limit(("max_tokens",), missing_bounded=True, default_note="the default is 16")
+_HF_CHAT = Limit(("max_tokens",), default_note="no default: the server generates until the context is full")
+_HF_TEXT = Limit(("max_new_tokens",), default_note="no default: TGI generates up to the remaining context")
+_TGI_CLIENT = Limit(("max_new_tokens",), positional=2, missing_bounded=True, default_note="the client sends 20")
+_LITELLM = Limit(("max_tokens", "max_completion_tokens"), default_note="no default: the provider generates until the model stops")
+_GOOGLE = Limit(
+    ("max_output_tokens", "maxOutputTokens"),
+    container=("config", "generation_config"),
+    default_note="no default: the model writes up to its output maximum",
+)
+_MISTRAL = Limit(("max_tokens",), default_note="no default: the model writes until it stops or fills its context")
+_COHERE = Limit(("max_tokens",), default_note="no default: the model writes up to its output maximum")
+_LANGCHAIN_OPENAI = Limit(("max_tokens", "max_completion_tokens"), default_note="the default None sends no limit")
+_LANGCHAIN_OLLAMA = Limit(("num_predict",), unbounded_values=(-1, -2), default_note="the default None leaves Ollama's -1 (no limit)")
+_LANGCHAIN_ANTHROPIC = Limit(("max_tokens",), missing_bounded=True, default_note="the default is 1024")
+
+# --- families ------------------------------------------------------------------------------
+
+_OPENAI_METHODS = (
+    Method("chat.completions.create", _OPENAI_CHAT, distinctive=True),
+    Method("chat.completions.parse", _OPENAI_CHAT, distinctive=True),
+    Method("chat.completions.stream", _OPENAI_CHAT, distinctive=True),
+    Method("beta.chat.completions.parse", _OPENAI_CHAT, distinctive=True),
+    Method("beta.chat.completions.stream", _OPENAI_CHAT, distinctive=True),
+    Method("completions.create", _OPENAI_COMPLETIONS, distinctive=True, evidence=("model", "prompt")),
+    Method("responses.create", _OPENAI_RESPONSES, distinctive=True, evidence=("model", "input")),
+    Method("responses.stream", _OPENAI_RESPONSES, distinctive=True, evidence=("model", "input")),
+    Method("responses.parse", _OPENAI_RESPONSES, distinctive=True, evidence=("model", "input")),
+)
+_CLIENT_PASSTHROUGH = ("with_options", "with_raw_response", "with_streaming_response", "copy")
+_LANGCHAIN_METHODS = tuple(
+    Method(name, None) for name in ("invoke", "ainvoke", "stream", "astream", "batch", "abatch")
+)
+_LANGCHAIN_PASSTHROUGH = ("bind", "bind_tools", "with_config", "with_structured_output", "with_retry", "with_fallbacks")
+
+FAMILIES: dict[str, Family] = {
+    family.name: family
+    for family in (
+        Family("openai", Location.CLOUD, _OPENAI_METHODS, env_var="OPENAI_BASE_URL", passthrough=_CLIENT_PASSTHROUGH),
+        Family("groq", Location.CLOUD, _OPENAI_METHODS, env_var="GROQ_BASE_URL", passthrough=_CLIENT_PASSTHROUGH),
+        Family("together", Location.CLOUD, _OPENAI_METHODS, env_var="TOGETHER_BASE_URL", passthrough=_CLIENT_PASSTHROUGH),
+        Family(
+            "anthropic",
+            Location.CLOUD,
+            (
+                Method("messages.create", _ANTHROPIC, distinctive=True),
+                Method("messages.stream", _ANTHROPIC, distinctive=True),
+                Method("messages.parse", _ANTHROPIC, distinctive=True),
+                Method("beta.messages.create", _ANTHROPIC, distinctive=True),
+                Method("beta.messages.stream", _ANTHROPIC, distinctive=True),
+            ),
+            env_var="ANTHROPIC_BASE_URL",
+            passthrough=_CLIENT_PASSTHROUGH,
+        ),
+        Family(
+            "ollama",
+            Location.LOCAL,
+            (Method("chat", _OLLAMA), Method("generate", _OLLAMA)),
+            env_var="OLLAMA_HOST",
+        ),
+        Family(
+            "llama_cpp",
+            Location.LOCAL,
+            (
+                Method("create_chat_completion", _LLAMA_CPP_CHAT, distinctive=True, evidence=("messages",)),
+                Method("create_completion", _LLAMA_CPP_COMPLETION, distinctive=True, evidence=("prompt",)),
+                Method("__call__", _LLAMA_CPP_COMPLETION),
+            ),
+        ),
+        Family("vllm", Location.LOCAL, (Method("generate", None), Method("chat", None))),
+        Family(
+            "huggingface",
+            Location.CLOUD,
+            (
+                Method("chat_completion", _HF_CHAT, distinctive=True, evidence=("messages", "model")),
+                Method("text_generation", _HF_TEXT, distinctive=True, evidence=("prompt", "model")),
+                Method("chat.completions.create", _HF_CHAT),
+            ),
+            env_var="HF_INFERENCE_ENDPOINT",
+        ),
+        Family(
+            "tgi",
+            Location.UNKNOWN,
+            (Method("generate", _TGI_CLIENT), Method("generate_stream", _TGI_CLIENT)),
+            env_var="TGI_BASE_URL",
+        ),
+        Family(
+            "litellm",
+            Location.CLOUD,
+            (
+                Method("completion", _LITELLM),
+                Method("acompletion", _LITELLM),
+                Method("responses", _OPENAI_RESPONSES),
+                Method("aresponses", _OPENAI_RESPONSES),
+            ),
+            env_var="LITELLM_API_BASE",
+            model_prefixes_local=("ollama/", "ollama_chat/", "hosted_vllm/", "vllm/", "llamafile/", "lm_studio/", "local/"),
+            endpoint_kwargs=("api_base", "base_url"),
+        ),
+        Family(
+            "langchain",
+            Location.CLOUD,
+            _LANGCHAIN_METHODS,
+            env_var="OPENAI_BASE_URL",
+            passthrough=_LANGCHAIN_PASSTHROUGH,
+            tag_containers=("config",),
+        ),
+        Family(
+            "langchain_ollama",
+            Location.LOCAL,
+            _LANGCHAIN_METHODS,
+            env_var="OLLAMA_HOST",
+            passthrough=_LANGCHAIN_PASSTHROUGH,
+            tag_containers=("config",),
+        ),
+        Family(
+            "google",
+            Location.CLOUD,
+            (
+                Method("models.generate_content", _GOOGLE, distinctive=True, evidence=("model", "contents")),
+                Method("models.generate_content_stream", _GOOGLE, distinctive=True, evidence=("model", "contents")),
+                Method("aio.models.generate_content", _GOOGLE),
+                Method("aio.models.generate_content_stream", _GOOGLE),
+                Method("generate_content", _GOOGLE),
+            ),
+        ),
+        Family(
+            "mistral",
+            Location.CLOUD,
+            (Method("chat.complete", _MISTRAL), Method("chat.stream", _MISTRAL), Method("chat.complete_async", _MISTRAL)),
+            env_var="MISTRAL_SERVER_URL",
+        ),
+        Family("cohere", Location.CLOUD, (Method("chat", _COHERE), Method("chat_stream", _COHERE)), env_var="CO_API_URL"),
+        Family("http", Location.UNKNOWN, (Method("post", None),)),
+    )
+}
+
+# --- clients -------------------------------------------------------------------------------
+
+CLIENTS: tuple[Client, ...] = (
+    Client(
+        ("openai.OpenAI", "openai.AsyncOpenAI"),
+        "openai",
+        endpoint=(Param("base_url"),),
+        headers=("default_headers",),
+    ),
+    Client(
+        ("openai.AzureOpenAI", "openai.AsyncAzureOpenAI"),
+        "openai",
+        endpoint=(Param("azure_endpoint"), Param("base_url")),
+        headers=("default_headers",),
+    ),
+    Client(("openai",), "openai", module=True),
+    Client(("groq.Groq", "groq.AsyncGroq"), "groq", endpoint=(Param("base_url"),), headers=("default_headers",)),
+    Client(("together.Together", "together.AsyncTogether"), "together", endpoint=(Param("base_url"),), headers=("default_headers",)),
+    Client(
+        ("anthropic.Anthropic", "anthropic.AsyncAnthropic"),
+        "anthropic",
+        endpoint=(Param("base_url"),),
+        headers=("default_headers",),
+    ),
+    Client(("ollama.Client", "ollama.AsyncClient"), "ollama", endpoint=(Param("host", 0),), headers=("headers",)),
+    Client(("ollama",), "ollama", module=True),
+    Client(("llama_cpp.Llama",), "llama_cpp", factories=("from_pretrained",)),
+    Client(("vllm.LLM",), "vllm"),
+    Client(("vllm.SamplingParams",), "vllm", kind=ClientKind.PARAMS, limit=_VLLM_PARAMS),
+    Client(
+        ("huggingface_hub.InferenceClient", "huggingface_hub.AsyncInferenceClient"),
+        "huggingface",
+        endpoint=(Param("model", 0), Param("base_url")),
+        headers=("headers",),
+    ),
+    Client(
+        ("text_generation.Client", "text_generation.AsyncClient"),
+        "tgi",
+        endpoint=(Param("base_url", 0),),
+        headers=("headers",),
+    ),
+    Client(("litellm",), "litellm", module=True),
+    Client(("litellm.Router",), "litellm"),
+    Client(
+        ("langchain_openai.ChatOpenAI", "langchain_community.chat_models.ChatOpenAI", "langchain.chat_models.ChatOpenAI"),
+        "langchain",
+        kind=ClientKind.MODEL,
+        endpoint=(Param("base_url"), Param("openai_api_base")),
+        headers=("default_headers",),
+        limit=_LANGCHAIN_OPENAI,
+    ),
+    Client(
+        ("langchain_ollama.ChatOllama", "langchain_community.chat_models.ChatOllama"),
+        "langchain_ollama",
+        kind=ClientKind.MODEL,
+        endpoint=(Param("base_url"),),
+        limit=_LANGCHAIN_OLLAMA,
+    ),
+    Client(
+        ("langchain_anthropic.ChatAnthropic",),
+        "langchain",
+        kind=ClientKind.MODEL,
+        endpoint=(Param("base_url"), Param("anthropic_api_url")),
+        headers=("default_headers",),
+        limit=_LANGCHAIN_ANTHROPIC,
+    ),
+    Client(("google.genai.Client",), "google"),
+    Client(("google.generativeai.GenerativeModel",), "google", limit=_GOOGLE),
+    Client(("mistralai.client.Mistral", "mistralai.Mistral"), "mistral", endpoint=(Param("server_url", 3),)),
+    Client(("cohere.ClientV2", "cohere.Client", "cohere.AsyncClientV2", "cohere.AsyncClient"), "cohere", endpoint=(Param("base_url"),)),
+    Client(("requests", "httpx"), "http", module=True),
+    Client(
+        ("requests.Session", "httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession"),
+        "http",
+        headers=("headers",),
+    ),
+)
+
+# --- raw HTTP ------------------------------------------------------------------------------
+
+_TGI_HTTP = Limit(
+    ("max_new_tokens",),
+    container=("parameters",),
+    default_note="TGI generates up to max_total_tokens minus the prompt",
+)
+
+HTTP_PATHS: tuple[HttpPath, ...] = (
+    HttpPath("/chat/completions", _OPENAI_CHAT),
+    HttpPath("/completions", _OPENAI_COMPLETIONS),
+    HttpPath("/responses", _OPENAI_RESPONSES),
+    HttpPath("/api/chat", Limit(("num_predict",), container=("options",), unbounded_values=(-1, -2), default_note=_OLLAMA.default_note), env_var="OLLAMA_HOST"),
+    HttpPath("/api/generate", Limit(("num_predict",), container=("options",), unbounded_values=(-1, -2), default_note=_OLLAMA.default_note), env_var="OLLAMA_HOST"),
+    HttpPath("/generate", _TGI_HTTP, requires=("inputs",), env_var="TGI_BASE_URL"),
+    HttpPath("/generate_stream", _TGI_HTTP, requires=("inputs",), env_var="TGI_BASE_URL"),
+    HttpPath(
+        "/completion",
+        Limit(("n_predict",), unbounded_values=(-1,), default_note="llama.cpp's default n_predict is -1 (no limit)"),
+        requires=("prompt",),
+        env_var="LLAMA_CPP_BASE_URL",
+    ),
+)
+"""Matched against the end of a URL's path; the longest suffix wins."""
+
+HTTP_METHODS = ("post",)
+"""Raw HTTP methods that send a generation request body (``json=``)."""
+
+# --- endpoints and escalation --------------------------------------------------------------
+
+ENDPOINT_ENV_HINTS = ("BASE_URL", "API_BASE", "HOST", "ENDPOINT", "SERVER_URL", "API_URL")
+"""Environment variable name parts that mark an endpoint variable (``os.environ[...] = url``)."""
+
+LEGACY_MODULE_ENDPOINTS = ("openai.base_url", "openai.api_base")
+"""Module attributes that set the module-level client's endpoint."""
+
+LOCAL_HOSTS = ("localhost", "host.docker.internal", "0.0.0.0")
+LOCAL_HOST_SUFFIXES = (".local", ".localhost", ".internal", ".svc", ".cluster.local")
+
+DEFAULT_LOCAL_ENV_PATTERN = "OLLAMA|VLLM|LLAMA|TGI|LOCALAI|LOCAL"
+
+TRIGGER_WORDS: tuple[bytes, ...] = ()
+"""Filled below: bytes whose absence proves a file holds nothing any rule looks at."""
+
+
+def _trigger_words() -> tuple[bytes, ...]:
+    words = {qualname.split(".")[0] for client in CLIENTS for qualname in client.qualnames}
+    for family in FAMILIES.values():
+        # The longest segment of a distinctive path is in the source however the chain is split.
+        words |= {max(method.path.split("."), key=len) for method in family.methods if method.distinctive}
+    words.add("environ")  # os.environ["OPENAI_BASE_URL"] = "http://..."
+    return tuple(sorted(word.encode() for word in words))
+
+
+TRIGGER_WORDS = _trigger_words()
+
+
+def client_for(qualname: str) -> Client | None:
+    """The catalog client whose qualified name is ``qualname``."""
+    return _CLIENT_INDEX.get(qualname)
+
+
+_CLIENT_INDEX: dict[str, Client] = {qualname: client for client in CLIENTS for qualname in client.qualnames}
+
+KNOWN_ROOT_MODULES: frozenset[str] = frozenset(qualname.split(".")[0] for qualname in _CLIENT_INDEX)
+
+
+def distinctive_methods() -> list[tuple[tuple[str, ...], Family, Method]]:
+    """Method paths recognisable with an unresolved receiver, longest first."""
+    seen: set[str] = set()
+    out = []
+    for family in FAMILIES.values():
+        for method in family.methods:
+            if method.distinctive and method.path not in seen:
+                seen.add(method.path)
+                out.append((tuple(method.path.split(".")), family, method))
+    return sorted(out, key=lambda item: -len(item[0]))
+
+
+DISTINCTIVE = distinctive_methods()

@@ -1,0 +1,73 @@
+"""The command line (click only): parse arguments, hand a plain options object to a command."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .commands import CheckOptions, execute_check, explain_text, rules_table
+from .policy import TIER_NAMES
+from .reporters import REPORTERS
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="budgetlint")
+def main() -> None:
+    """Lint Python code that calls LLMs: bounded outputs, metered features,
+    configurable endpoints, logged escalations."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
+@click.option("--tier", type=click.Choice(TIER_NAMES), help="Override the guardrails tier.")
+@click.option("--select", multiple=True, help="Only these codes or prefixes (repeatable, comma-separated).")
+@click.option("--ignore", multiple=True, help="Skip these codes or prefixes (repeatable, comma-separated).")
+@click.option("--strict", is_flag=True, help="Also flag limits and endpoints that cannot be resolved statically.")
+@click.option("--exit-zero", is_flag=True, help="Report, but always exit 0.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel workers [default: CPU count].")
+@click.option("--statistics", is_flag=True, help="Print counts per rule.")
+@click.option("--quiet", "-q", is_flag=True, help="Only blocking findings, no source lines or summary.")
+def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier: str | None, select: tuple[str, ...],
+          ignore: tuple[str, ...], strict: bool, exit_zero: bool, jobs: int | None, statistics: bool, quiet: bool) -> None:
+    """Lint code under PATHS (default: .) and exit by the tier policy."""
+    options = CheckOptions(
+        paths=tuple(paths) or (Path("."),),
+        output_format=output_format,
+        output=output,
+        tier=tier,
+        select=_codes(select),
+        ignore=_codes(ignore),
+        strict=strict,
+        exit_zero=exit_zero,
+        jobs=jobs or os.cpu_count() or 1,
+        statistics=statistics,
+        quiet=quiet,
+        color=output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+    )
+    sys.exit(execute_check(options))
+
+
+@main.command()
+def rules() -> None:
+    """List the rules with their tier and fixability."""
+    click.echo(rules_table())
+
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Print one rule's documentation (e.g. BL001 or unbounded-max-tokens)."""
+    text = explain_text(code)
+    if text is None:
+        raise click.UsageError(f"unknown rule {code!r}; `budgetlint rules` lists them")
+    click.echo(text)
+
+
+def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(code.strip().upper() for value in values for code in value.split(",") if code.strip())

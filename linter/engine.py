@@ -1,0 +1,207 @@
+"""The engine: read, prefilter, parse once, build the call-site model, run every rule, locate.
+
+``lint_file`` is the per-file boundary: whatever goes wrong inside becomes a BL000 finding
+for that file, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import tokenize
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from . import catalog, model, suppress
+from .codes import PARSE_ERROR, UNEXPLAINED_SUPPRESSION, EngineCode
+from .finding import Finding
+from .policy import Policy, Tier
+from .rule import Rule
+
+_PREFILTER = re.compile(b"|".join(re.escape(word) for word in catalog.TRIGGER_WORDS))
+MAX_FILE_BYTES = 5 * 1024 * 1024
+_SERIAL_BELOW = 32
+_CHUNK = 16
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every worker needs: the policy and the rules to run."""
+
+    policy: Policy
+    rules: tuple[type[Rule], ...]
+    report_suppressions: bool
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    findings: tuple[Finding, ...]
+    parsed: bool
+
+
+def might_matter(source: bytes) -> bool:
+    """The byte-level prefilter: False proves no rule can report anything in ``source``."""
+    return _PREFILTER.search(source) is not None
+
+
+def lint_paths(files: Sequence[Path], job: Job, jobs: int, cwd: Path) -> list[FileResult]:
+    """Lint ``files`` (in parallel when there are enough of them); results in input order."""
+    names = [display_path(path, cwd) for path in files]
+    pairs = list(zip(map(str, files), names))
+    if jobs <= 1 or len(pairs) < _SERIAL_BELOW:
+        return [lint_file(path, name, job) for path, name in pairs]
+    chunks = [pairs[i : i + _CHUNK] for i in range(0, len(pairs), _CHUNK)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        results: list[FileResult] = []
+        for chunk_results in pool.map(_lint_chunk, chunks, [job] * len(chunks)):
+            results.extend(chunk_results)
+    return results
+
+
+def _lint_chunk(pairs: list[tuple[str, str]], job: Job) -> list[FileResult]:
+    return [lint_file(path, name, job) for path, name in pairs]
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """Relative to the working directory when inside it, with forward slashes."""
+    try:
+        return path.resolve().relative_to(cwd).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(path.absolute(), cwd)).as_posix() if path.is_absolute() else path.as_posix()
+
+
+def lint_file(path: str, name: str, job: Job) -> FileResult:
+    try:
+        size = os.stat(path).st_size
+        if size > MAX_FILE_BYTES:
+            return _error(name, f"skipped: file too large ({size} bytes, limit {MAX_FILE_BYTES})")
+        with open(path, "rb") as handle:
+            source = handle.read()
+    except OSError as error:
+        return _error(name, f"cannot read file: {error.strerror or error}")
+    try:
+        return lint_source(source, name, job)
+    except RecursionError:
+        return _error(name, "cannot analyse file: nesting too deep")
+    except Exception as error:  # the per-file boundary: never crash the run
+        return _error(name, f"internal error while analysing file ({type(error).__name__}: {error})")
+
+
+def lint_source(source: bytes, name: str, job: Job) -> FileResult:
+    """Lint one file's bytes. Raises only on internal errors (``lint_file`` catches them)."""
+    if b"\0" in source:
+        return _error(name, "cannot parse file: binary content (NUL bytes)")
+    if not might_matter(source) or suppress.ignores_file(source):
+        return FileResult(name, (), parsed=False)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        text = source.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as error:
+        return _error(name, f"cannot decode file: {error}")
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        return _error(name, f"syntax error: {error.message}", error.raw_line, error.raw_column + 1, text)
+    reports = _run_rules(module, job)
+    if not reports:
+        return FileResult(name, (), parsed=True)
+    return FileResult(name, tuple(_locate(module, text, name, reports, job)), parsed=True)
+
+
+def _run_rules(module: cst.Module, job: Job) -> list[tuple[type[Rule], object]]:
+    file_model = model.build(module, job.policy.endpoints())
+    reports = []
+    for rule in job.rules:
+        for report in rule().check(file_model, job.policy):
+            reports.append((rule, report))
+    return reports
+
+
+def _locate(module: cst.Module, text: str, name: str, reports: list, job: Job) -> Iterable[Finding]:
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    lines = text.splitlines()
+    comments = suppress.suppressions(text) if suppress.might_suppress(text.encode("utf-8", "replace")) else {}
+    occurrences: dict[tuple[str, str], int] = {}
+    used: set[int] = set()
+    seen: set[tuple] = set()
+    for rule, report in reports:
+        where = positions[report.node]
+        line, column = where.start.line, where.start.column + 1
+        key = (rule.code, line, column, report.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        comment = comments.get(line)
+        if comment is not None and comment.covers(rule.code):
+            used.add(line)
+            continue
+        snippet = " ".join(module.code_for_node(report.node).split())
+        index = occurrences.get((rule.code, snippet), 0)
+        occurrences[(rule.code, snippet)] = index + 1
+        yield Finding(
+            path=name,
+            line=line,
+            column=column,
+            code=rule.code,
+            end_line=where.end.line,
+            end_column=where.end.column + 1,
+            name=rule.name,
+            message=report.message,
+            tier=rule.tier.label,
+            blocking=job.policy.blocks(rule.tier),
+            fingerprint=fingerprint(rule.code, name, snippet, index),
+            fixable=rule.fixable,
+            source_line=lines[line - 1] if 0 < line <= len(lines) else "",
+        )
+    if job.report_suppressions:
+        for line in sorted(used):
+            if not comments[line].reason:
+                yield _engine_finding(
+                    UNEXPLAINED_SUPPRESSION,
+                    name,
+                    line,
+                    1,
+                    "suppression without a reason: at tier hard every silenced finding needs one. "
+                    "Add it after `--`, e.g. `# noqa: BL001 -- bounded by the gateway`.",
+                    job.policy,
+                    lines,
+                )
+
+
+def fingerprint(code: str, path: str, snippet: str, occurrence: int) -> str:
+    """Stable across moved lines: rule, path, the flagged node's text and its occurrence index."""
+    digest = hashlib.sha256(f"{code}\0{path}\0{snippet}\0{occurrence}".encode()).hexdigest()
+    return digest[:20]
+
+
+def _error(name: str, message: str, line: int = 1, column: int = 1, text: str = "") -> FileResult:
+    lines = text.splitlines()
+    finding = _engine_finding(PARSE_ERROR, name, line, column, message, Policy(), lines)
+    return FileResult(name, (finding,), parsed=False)
+
+
+def _engine_finding(
+    code: EngineCode, name: str, line: int, column: int, message: str, policy: Policy, lines: list[str]
+) -> Finding:
+    return Finding(
+        path=name,
+        line=line,
+        column=column,
+        code=code.code,
+        end_line=line,
+        end_column=column,
+        name=code.name,
+        message=message,
+        tier="always" if code.tier is Tier.ALWAYS else code.tier.label,
+        blocking=policy.blocks(code.tier),
+        fingerprint=fingerprint(code.code, name, message, 0),
+        source_line=lines[line - 1] if 0 < line <= len(lines) else "",
+    )

@@ -1,0 +1,556 @@
+"""The LLM call-site model: built once per file by one traversal, read by every rule.
+
+The visitor records scopes, bindings and every call with its enclosing statements; afterwards
+each call is matched against the catalog (``catalog.py``) through the name table
+(``scopes.py``). Rules never traverse the tree themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import cached_property
+
+import libcst as cst
+
+from . import catalog
+from .catalog import Client, ClientKind, Family, HttpPath, Location, Method
+from .endpoints import Endpoint, EndpointPolicy, UNKNOWN_ENDPOINT, classify, env_lookup, is_endpoint_env, looks_like_url
+from .scopes import Binding, BindingKind, Ref, RefKind, Scope, resolve
+from .values import Mapping, evaluate, keyword_mapping, mapping, positional, string_parts
+
+
+class SiteKind(Enum):
+    GENERATION = "generation"
+    """A call that generates text (BL001, BL002, BL003, BL005)."""
+    MODEL = "model"
+    """A model constructor carrying the output limit (LangChain ``ChatOpenAI(...)``)."""
+    PARAMS = "params"
+    """A parameter object carrying the output limit (vLLM ``SamplingParams(...)``)."""
+    CLIENT = "client"
+    """A client constructor (its endpoint is checked by BL004)."""
+
+
+STRUCTURAL = (
+    cst.Module,
+    cst.BaseStatement,
+    cst.BaseSuite,
+    cst.Else,
+    cst.ExceptHandler,
+    cst.ExceptStarHandler,
+    cst.Finally,
+    cst.Lambda,
+)
+"""Node types kept on the ancestor stack of each call."""
+
+
+@dataclass(eq=False)
+class CallSite:
+    """One call the rules care about."""
+
+    node: cst.Call
+    kind: SiteKind
+    family: Family
+    scope: Scope
+    ancestors: tuple[cst.CSTNode, ...]
+    """Enclosing statements, suites and clauses, outermost first."""
+    method: Method | None = None
+    client: Client | None = None
+    """The catalog client the call goes through (for constructors: the one built)."""
+    receiver: Ref | None = None
+    """For generation calls: the resolved receiver; ``client`` is None when it is unresolved."""
+    endpoint: Endpoint = UNKNOWN_ENDPOINT
+    http_path: HttpPath | None = None
+    body: Mapping | None = None
+    """For raw HTTP calls: the JSON body."""
+
+    @property
+    def resolved(self) -> bool:
+        return self.client is not None
+
+    @cached_property
+    def kwargs(self) -> Mapping:
+        """The call's keyword arguments, with ``**dict`` splats from the same scope merged."""
+        return keyword_mapping(self.node, self.scope)
+
+    @property
+    def ctor(self) -> tuple[cst.Call, Scope] | None:
+        """The constructor call of the client this call goes through, when it is in the file."""
+        if self.receiver is not None and self.receiver.ctor is not None and self.receiver.ctor_scope is not None:
+            return self.receiver.ctor, self.receiver.ctor_scope
+        return None
+
+    @property
+    def limit(self) -> catalog.Limit | None:
+        if self.http_path is not None:
+            return self.http_path.limit
+        if self.kind is SiteKind.GENERATION:
+            return self.method.limit if self.method else None
+        return self.client.limit if self.client and self.kind in (SiteKind.MODEL, SiteKind.PARAMS) else None
+
+    @property
+    def function(self) -> cst.CSTNode:
+        """The innermost enclosing function (or the module)."""
+        for node in reversed(self.ancestors):
+            if isinstance(node, (cst.FunctionDef, cst.Module, cst.Lambda)):
+                return node
+        return self.ancestors[0]
+
+    @property
+    def local_ancestors(self) -> tuple[cst.CSTNode, ...]:
+        """Ancestors inside the innermost enclosing function."""
+        for index in range(len(self.ancestors) - 1, -1, -1):
+            if isinstance(self.ancestors[index], (cst.FunctionDef, cst.Module, cst.Lambda)):
+                return self.ancestors[index + 1 :]
+        return self.ancestors
+
+    @property
+    def display_name(self) -> str:
+        if self.http_path is not None:
+            return f"POST {self.http_path.suffix}"
+        if self.kind is SiteKind.GENERATION and self.method is not None:
+            return self.method.path if self.method.path != "__call__" else "__call__"
+        return self.client.qualnames[0].rpartition(".")[2] if self.client else "call"
+
+
+@dataclass(frozen=True)
+class EndpointLiteral:
+    """A literal endpoint in code (BL004), with the variable a fix would read it from."""
+
+    node: cst.CSTNode
+    env_var: str
+    context: str
+    env_default: bool = False
+    """The literal is the default of an environment lookup: hard-coding only under ``strict``."""
+
+
+@dataclass(eq=False)
+class LoopFacts:
+    """What a loop's body does with counters (BL005), gathered during the traversal."""
+
+    node: cst.For | cst.While
+    incremented: set[str] = field(default_factory=set)
+    compared: set[str] = field(default_factory=set)
+    interactive: bool = False
+
+    @property
+    def has_counter_bound(self) -> bool:
+        return bool(self.incremented & self.compared) or _LEN_BOUND in self.compared
+
+
+_LEN_BOUND = "len()"
+_INTERACTIVE = ("input", "sys.stdin.readline", "getpass.getpass")
+
+
+@dataclass(eq=False)
+class RecordedCall:
+    node: cst.Call
+    scope: Scope
+    ancestors: tuple[cst.CSTNode, ...]
+
+
+@dataclass
+class FileModel:
+    """Everything the rules read about one file."""
+
+    module: cst.Module
+    sites: list[CallSite]
+    calls: list[RecordedCall]
+    endpoint_literals: list[EndpointLiteral]
+    module_scope: Scope
+    loops: dict[int, LoopFacts]
+    """By ``id`` of the loop node."""
+
+    def loop(self, node: cst.CSTNode) -> LoopFacts | None:
+        return self.loops.get(id(node))
+
+    def generation_sites(self) -> list[CallSite]:
+        return [site for site in self.sites if site.kind is SiteKind.GENERATION]
+
+
+# --- the traversal -------------------------------------------------------------------------
+
+class _Collector(cst.CSTVisitor):
+    """Records scopes, bindings, calls and assignments in one pass."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.scope = Scope("module", module, None)
+        self.stack: list[cst.CSTNode] = []
+        self.calls: list[RecordedCall] = []
+        self.loops: dict[int, LoopFacts] = {}
+        self.open_loops: list[list[LoopFacts]] = [[]]
+        """Per function being visited: the loops around the current node."""
+        self.assignments: list[tuple[cst.BaseAssignTargetExpression, cst.BaseExpression, Scope]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, STRUCTURAL):
+            self.stack.append(node)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        super().on_leave(original_node)
+        if isinstance(original_node, STRUCTURAL):
+            self.stack.pop()
+
+    # scopes
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.scope.bind(node.name.value, Binding(BindingKind.CLASS, self.scope, node=node))
+        self.scope = Scope("class", node, self.scope)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.scope = self.scope.parent  # type: ignore[assignment]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.scope.bind(node.name.value, Binding(BindingKind.FUNCTION, self.scope, node=node))
+        outer = self.scope
+        self.scope = Scope("function", node, outer)
+        params = [*node.params.posonly_params, *node.params.params, *node.params.kwonly_params]
+        for extra in (node.params.star_arg, node.params.star_kwarg):
+            if isinstance(extra, cst.Param):
+                params.append(extra)
+        for param in params:
+            annotation = param.annotation.annotation if param.annotation else None
+            self.scope.bind(param.name.value, Binding(BindingKind.PARAM, outer, value=annotation))
+        if outer.kind == "class" and params and not _is_static(node):
+            self.scope.self_name = params[0].name.value
+        self.open_loops.append([])
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.scope = self.scope.parent  # type: ignore[assignment]
+        self.open_loops.pop()
+
+    # loops and their counters (BL005)
+    def visit_While(self, node: cst.While) -> None:
+        self._open_loop(node)
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self.open_loops[-1].pop()
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self.open_loops[-1].pop()
+
+    def _open_loop(self, node: cst.For | cst.While) -> None:
+        facts = LoopFacts(node)
+        self.loops[id(node)] = facts
+        self.open_loops[-1].append(facts)
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        if not self.open_loops[-1]:
+            return
+        operands = [node.left, *(target.comparator for target in node.comparisons)]
+        ordering = any(not isinstance(t.operator, (cst.Equal, cst.NotEqual, cst.Is, cst.IsNot, cst.In, cst.NotIn)) for t in node.comparisons)
+        names = {_dotted(operand) for operand in operands} - {""}
+        if ordering and any(_is_len(operand) for operand in operands):
+            names.add(_LEN_BOUND)
+        for facts in self.open_loops[-1]:
+            facts.compared |= names
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.scope.globals.update(item.name.value for item in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.scope.globals.update(())  # nonlocal names stay opaque: their bindings live elsewhere
+
+    # imports
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            dotted = _dotted(alias.name)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.scope.bind(alias.asname.name.value, Binding(BindingKind.IMPORT, self.scope, qualname=dotted))
+            else:
+                top = dotted.split(".")[0]
+                self.scope.bind(top, Binding(BindingKind.IMPORT, self.scope, qualname=top))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            return
+        module = _dotted(node.module) if node.module is not None else ""
+        relative = bool(node.relative)
+        for alias in node.names:
+            name = _dotted(alias.name)
+            local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
+            if relative:
+                self.scope.bind(local, Binding(BindingKind.OPAQUE, self.scope))
+            else:
+                self.scope.bind(local, Binding(BindingKind.IMPORT, self.scope, qualname=f"{module}.{name}"))
+
+    # assignments
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind_target(target.target, node.value)
+            if isinstance(node.value, cst.BinaryOperation) and _dotted(target.target) in (
+                _dotted(node.value.left),
+                _dotted(node.value.right),
+            ):
+                self._count(target.target)  # i = i + 1
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind_target(node.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._bind_target(node.target, None)
+        self._count(node.target)
+
+    def _count(self, target: cst.BaseExpression) -> None:
+        name = _dotted(target)
+        for facts in self.open_loops[-1]:
+            facts.incremented.add(name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind_target(node.target, node.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind_target(node.target, None)
+        self._open_loop(node)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind_target(node.asname.name, node.item)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._bind_target(node.name.name, None)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(RecordedCall(node, self.scope, tuple(self.stack)))
+        if self.open_loops[-1] and _dotted(node.func) in _INTERACTIVE:
+            for facts in self.open_loops[-1]:
+                facts.interactive = True
+
+    def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        if isinstance(target, cst.Name):
+            kind = BindingKind.VALUE if value is not None else BindingKind.OPAQUE
+            self.scope.bind(target.value, Binding(kind, self.scope, value=value))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
+            for index, element in enumerate(target.elements):
+                paired = values[index].value if values is not None and len(values) == len(target.elements) else None
+                self._bind_target(element.value, paired)
+        elif isinstance(target, cst.Attribute):
+            cls = self.scope.owner_class
+            if cls is not None and isinstance(target.value, cst.Name) and target.value.value == self.scope.self_name:
+                kind = BindingKind.VALUE if value is not None else BindingKind.OPAQUE
+                cls.attrs.setdefault(target.attr.value, []).append(Binding(kind, self.scope, value=value))
+            elif value is not None:
+                self.assignments.append((target, value, self.scope))
+        elif isinstance(target, cst.Subscript) and value is not None:
+            self.assignments.append((target, value, self.scope))
+
+
+def _is_static(node: cst.FunctionDef) -> bool:
+    return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
+
+
+def _is_len(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "len"
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+# --- matching calls against the catalog ----------------------------------------------------
+
+_METHODS: dict[tuple[str, str], Method] = {
+    (family.name, method.path): method for family in catalog.FAMILIES.values() for method in family.methods
+}
+_MODULE_CLIENTS = {qualname: client for client in catalog.CLIENTS if client.module for qualname in client.qualnames}
+
+
+def build(module: cst.Module, policy: EndpointPolicy) -> FileModel:
+    """Traverse ``module`` once and build its call-site model."""
+    collector = _Collector(module)
+    module.visit(collector)
+    builder = _Builder(policy, collector.scope)
+    module_endpoints = builder.module_endpoints(collector.assignments)
+    sites = [site for call in collector.calls if (site := builder.site(call, module_endpoints)) is not None]
+    return FileModel(module, sites, collector.calls, builder.literals, collector.scope, collector.loops)
+
+
+class _Builder:
+    def __init__(self, policy: EndpointPolicy, module_scope: Scope) -> None:
+        self.policy = policy
+        self.module_scope = module_scope
+        self.literals: list[EndpointLiteral] = []
+        self._seen_literals: set[int] = set()
+
+    # endpoints assigned in code: openai.base_url = "...", os.environ["X_BASE_URL"] = "..."
+    def module_endpoints(self, assignments: list) -> dict[str, Endpoint]:
+        found: dict[str, Endpoint] = {}
+        for target, value, scope in assignments:
+            if isinstance(target, cst.Attribute):
+                ref = resolve(target, scope)
+                if ref.kind is RefKind.IMPORT and ref.qualname in catalog.LEGACY_MODULE_ENDPOINTS:
+                    module = ref.qualname.split(".")[0]
+                    client = _MODULE_CLIENTS.get(module)
+                    family = catalog.FAMILIES[client.family] if client else None
+                    endpoint = classify(value, scope, self.policy, family.location if family else Location.UNKNOWN)
+                    found[module] = endpoint
+                    self._note_literal(endpoint, family.env_var if family else "OPENAI_BASE_URL", f"`{ref.qualname}`")
+            elif isinstance(target, cst.Subscript):
+                lookup = env_lookup(target, scope)
+                if lookup is not None and lookup[0] and is_endpoint_env(lookup[0]):
+                    parts = string_parts(value, scope)
+                    if parts is not None and looks_like_url(parts.static_prefix):
+                        self._add_literal(parts.literal, lookup[0], f'`os.environ["{lookup[0]}"]`')
+        return found
+
+    def site(self, call: RecordedCall, module_endpoints: dict[str, Endpoint]) -> CallSite | None:
+        ref = resolve(call.node.func, call.scope)
+        if ref.kind is RefKind.IMPORT:
+            client = catalog.client_for(ref.qualname)
+            if client is not None and not client.module:
+                return self._constructor(call, client)
+            module, path = _split_module_client(ref.qualname)
+            if module is not None:
+                receiver = Ref(RefKind.INSTANCE, module)
+                site = self._generation(call, _MODULE_CLIENTS[module], receiver, path)
+                if site is not None and module in module_endpoints and site.http_path is None:
+                    site.endpoint = module_endpoints[module]
+                return site
+            root = ref.qualname.split(".")[0]
+            if root in catalog.KNOWN_ROOT_MODULES:
+                return None  # another attribute of an SDK (embeddings, models.list, ...)
+            # Another module's object (``from app.llm import client``): its first segment is a module.
+            return self._distinctive(call, Ref(RefKind.UNKNOWN, path=tuple(ref.qualname.split("."))), receiver_len=2)
+        if ref.kind is RefKind.INSTANCE:
+            client = ref.client
+            assert client is not None
+            return self._generation(call, client, ref, ref.path or ("__call__",))
+        if ref.kind is RefKind.UNKNOWN and ref.path:
+            return self._distinctive(call, ref, receiver_len=0)
+        return None
+
+    def _constructor(self, call: RecordedCall, client: Client) -> CallSite | None:
+        family = catalog.FAMILIES[client.family]
+        kind = {ClientKind.MODEL: SiteKind.MODEL, ClientKind.PARAMS: SiteKind.PARAMS}.get(client.kind, SiteKind.CLIENT)
+        site = CallSite(call.node, kind, family, call.scope, call.ancestors, client=client)
+        site.endpoint = self._ctor_endpoint(call.node, call.scope, client, family)
+        return site
+
+    def _ctor_endpoint(self, node: cst.Call, scope: Scope, client: Client, family: Family) -> Endpoint:
+        for param in client.endpoint:
+            expr = _argument(node, param.name, param.position)
+            if expr is not None:
+                endpoint = classify(expr, scope, self.policy, family.location)
+                self._note_literal(endpoint, family.env_var or "OPENAI_BASE_URL", f"`{param.name}=`")
+                return endpoint
+        return Endpoint(family.location)
+
+    def _generation(self, call: RecordedCall, client: Client, receiver: Ref, path: tuple[str, ...]) -> CallSite | None:
+        family = catalog.FAMILIES[client.family]
+        method = _METHODS.get((family.name, ".".join(path)))
+        if method is None:
+            return None
+        site = CallSite(call.node, SiteKind.GENERATION, family, call.scope, call.ancestors, method, client, receiver)
+        if family.name == "http":
+            return self._http(site)
+        site.endpoint = self._call_endpoint(site)
+        return site
+
+    def _distinctive(self, call: RecordedCall, ref: Ref, receiver_len: int) -> CallSite | None:
+        """A distinctive method shape on an unresolved receiver of ``receiver_len`` known segments."""
+        for path, family, method in catalog.DISTINCTIVE:
+            if ref.path[-len(path) :] == path and len(ref.path) >= len(path) + receiver_len:
+                if not _has_evidence(call.node, method.evidence):
+                    return None
+                return CallSite(call.node, SiteKind.GENERATION, family, call.scope, call.ancestors, method, None, ref)
+        return None
+
+    def _call_endpoint(self, site: CallSite) -> Endpoint:
+        family = site.family
+        for name in family.endpoint_kwargs:
+            expr = _argument(site.node, name, None)
+            if expr is not None:
+                endpoint = classify(expr, site.scope, self.policy, family.location)
+                self._note_literal(endpoint, family.env_var, f"`{name}=`")
+                return endpoint
+        if family.model_prefixes_local:
+            model = _argument(site.node, "model", 0)
+            value = evaluate(model, site.scope) if model is not None else None
+            if isinstance(value, str):
+                return Endpoint(Location.LOCAL if value.startswith(family.model_prefixes_local) else family.location)
+            return UNKNOWN_ENDPOINT
+        ctor = site.ctor
+        if ctor is not None and site.client is not None and not site.client.module:
+            return self._ctor_endpoint_quiet(ctor[0], ctor[1], site.client, family)
+        if site.client is not None and site.client.module:
+            return Endpoint(family.location)
+        return UNKNOWN_ENDPOINT
+
+    def _ctor_endpoint_quiet(self, node: cst.Call, scope: Scope, client: Client, family: Family) -> Endpoint:
+        for param in client.endpoint:
+            expr = _argument(node, param.name, param.position)
+            if expr is not None:
+                return classify(expr, scope, self.policy, family.location)
+        if any(arg.star == "**" for arg in node.args):
+            return UNKNOWN_ENDPOINT
+        return Endpoint(family.location)
+
+    def _http(self, site: CallSite) -> CallSite | None:
+        url = _argument(site.node, "url", 0)
+        if url is None:
+            return None
+        parts = string_parts(url, site.scope)
+        if parts is None:
+            return None
+        route = _http_route(parts.template)
+        if route is None:
+            return None
+        body_expr = _argument(site.node, "json", None)
+        body = mapping(body_expr, site.scope) if body_expr is not None else None
+        if route.requires and (body is None or not any(key in body.entries for key in route.requires)):
+            return None
+        site.http_path, site.body = route, body
+        site.endpoint = classify(url, site.scope, self.policy, Location.UNKNOWN)
+        self._note_literal(site.endpoint, route.env_var, "the request URL")
+        return site
+
+    def _note_literal(self, endpoint: Endpoint, env_var: str, context: str) -> None:
+        if endpoint.literal is not None:
+            self._add_literal(endpoint.literal, endpoint.env or env_var, context)
+        if endpoint.default_literal is not None:
+            self._add_literal(endpoint.default_literal, endpoint.env or env_var, context, env_default=True)
+
+    def _add_literal(self, node: cst.CSTNode | None, env_var: str, context: str, env_default: bool = False) -> None:
+        if node is None or id(node) in self._seen_literals:
+            return
+        self._seen_literals.add(id(node))
+        self.literals.append(EndpointLiteral(node, env_var, context, env_default))
+
+
+def _split_module_client(qualname: str) -> tuple[str | None, tuple[str, ...]]:
+    parts = qualname.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        head = ".".join(parts[:cut])
+        if head in _MODULE_CLIENTS:
+            return head, tuple(parts[cut:])
+    return None, ()
+
+
+def _argument(call: cst.Call, name: str, position: int | None) -> cst.BaseExpression | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg.value
+    return positional(call, position) if position is not None else None
+
+
+def _has_evidence(call: cst.Call, evidence: tuple[str, ...]) -> bool:
+    return any(arg.star == "**" or (arg.keyword is not None and arg.keyword.value in evidence) for arg in call.args)
+
+
+_ROUTES = sorted(catalog.HTTP_PATHS, key=lambda route: -len(route.suffix))
+
+
+def _http_route(template: str) -> HttpPath | None:
+    path = template.split("?", 1)[0].rstrip("/")
+    for route in _ROUTES:
+        if path.endswith(route.suffix):
+            return route
+    return None

@@ -1,0 +1,75 @@
+"""The policy a run applies: tier, ceilings and the knobs each rule reads.
+
+One object, filled from the built-in defaults, the guardrails and stack files, and the command
+line, and handed to every rule.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from enum import IntEnum
+
+from .catalog import DEFAULT_LOCAL_ENV_PATTERN, Location
+from .endpoints import EndpointPolicy
+from .flow import EscalationLog
+from .tags import TagCarriers
+
+
+class Tier(IntEnum):
+    """How strict a team is; a rule blocks CI from its tier upwards."""
+
+    SOFT = 1
+    MEDIUM = 2
+    HARD = 3
+    ALWAYS = 0
+    """For BL000 and BL100: blocking at every tier."""
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Tier:
+        tier = cls[text.upper()]
+        if tier is cls.ALWAYS:
+            raise KeyError(text)
+        return tier
+
+
+TIER_NAMES = ("soft", "medium", "hard")
+
+
+@dataclass(frozen=True)
+class Policy:
+    tier: Tier = Tier.HARD
+    strict: bool = False
+    max_output_tokens: int | None = None
+    """``ceilings.max_output_tokens``: a literal limit above it is a finding. None: no ceiling."""
+    agent_loop_iterations: int | None = None
+    carriers: TagCarriers = field(default_factory=TagCarriers)
+    features: tuple[str, ...] = ()
+    escalation_log: EscalationLog = field(default_factory=EscalationLog)
+    env_locations: dict[str, Location] = field(default_factory=dict)
+    """From the stack file: endpoint environment variable -> where it points."""
+    local_env_pattern: str = DEFAULT_LOCAL_ENV_PATTERN
+    source: str = "the built-in default policy"
+    """Where the policy came from, for the report."""
+
+    def blocks(self, rule_tier: Tier) -> bool:
+        """A finding blocks when its rule's tier is at or below the configured tier."""
+        return rule_tier is Tier.ALWAYS or rule_tier <= self.tier
+
+    def endpoints(self) -> EndpointPolicy:
+        return EndpointPolicy(dict(self.env_locations), re.compile(self.local_env_pattern, re.IGNORECASE))
+
+    def with_overrides(self, *, tier: Tier | None = None, strict: bool | None = None) -> Policy:
+        changes: dict = {}
+        if tier is not None:
+            changes["tier"] = tier
+        if strict:
+            changes["strict"] = True
+        return replace(self, **changes)
+
+
+DEFAULT_POLICY = Policy()

@@ -1,0 +1,12 @@
+"""Output formats, one module each; ``REPORTERS`` also supplies ``--format``'s choices."""
+
+from __future__ import annotations
+
+from .base import Reporter
+from .json import JsonReporter
+from .text import TextReporter
+
+REPORTERS: dict[str, type[Reporter]] = {
+    "text": TextReporter,
+    "json": JsonReporter,
+}

@@ -1,0 +1,27 @@
+"""``--format json``: one stable object (documented in README.md)."""
+
+from __future__ import annotations
+
+import json
+
+from ..result import RunResult
+from .base import Reporter
+
+
+class JsonReporter(Reporter):
+    def render(self, result: RunResult) -> str:
+        document = {
+            "tool": "budgetlint",
+            "version": result.version,
+            "tier": result.policy.tier.label,
+            "findings": [finding.as_json() for finding in result.findings],
+            "summary": {
+                "files": result.files,
+                "findings": len(result.findings),
+                "blocking": result.blocking,
+                "warnings": len(result.findings) - result.blocking,
+                "fixable": result.fixable,
+                "by_code": dict(sorted(result.by_code().items())),
+            },
+        }
+        return json.dumps(document, indent=2, sort_keys=False) + "\n"

@@ -1,0 +1,51 @@
+"""``--format text``: ``path:line:col: CODE [tier] message``, the line with a caret, a summary."""
+
+from __future__ import annotations
+
+import click
+
+from ..policy import Tier
+from ..result import RunResult
+from .base import Reporter
+
+
+class TextReporter(Reporter):
+    def render(self, result: RunResult) -> str:
+        out: list[str] = []
+        for finding in result.findings:
+            if self.quiet and not finding.blocking:
+                continue
+            label = finding.tier if finding.blocking else f"{finding.tier}, warning"
+            location = f"{finding.path}:{finding.line}:{finding.column}:"
+            code = self._style(finding.code, fg="red" if finding.blocking else "yellow", bold=True)
+            out.append(f"{self._style(location, bold=True)} {code} [{label}] {finding.message}")
+            if finding.source_line and not self.quiet:
+                line = finding.source_line.rstrip("\r\n").expandtabs(1)
+                width = max(1, (finding.end_column - finding.column) if finding.end_line == finding.line else len(line) - finding.column + 1)
+                out.append(f"    {line}")
+                out.append("    " + " " * (finding.column - 1) + self._style("^" * min(width, 80), fg="red" if finding.blocking else "yellow"))
+        if self.statistics or not self.quiet:
+            out.extend(self._summary(result))
+        return "\n".join(out) + ("\n" if out else "")
+
+    def _summary(self, result: RunResult) -> list[str]:
+        lines = [""] if result.findings else []
+        if self.statistics or result.findings:
+            for code, count in sorted(result.by_code().items()):
+                name = next(f.name for f in result.findings if f.code == code)
+                lines.append(f"{count:>5}  {code}  {name}")
+        warnings = len(result.findings) - result.blocking
+        lines.append(
+            f"Checked {result.files} file{'s' * (result.files != 1)} at tier {result.policy.tier.label} "
+            f"({result.policy.source}): {result.blocking} blocking, {warnings} warning{'s' * (warnings != 1)}, "
+            f"{result.fixable} fixable."
+        )
+        if result.policy.source == "the built-in default policy" and result.policy.tier is Tier.HARD and result.findings:
+            lines.append(
+                "No guardrails.yaml found: every rule blocks. Lower the tier with `--tier medium` or "
+                "`tier: soft|medium` in guardrails.yaml."
+            )
+        return lines
+
+    def _style(self, text: str, **style: object) -> str:
+        return click.style(text, **style) if self.color else text

@@ -1,0 +1,32 @@
+"""The outcome of a run, as reporters and the exit code see it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from .finding import Finding
+from .policy import Policy
+
+
+@dataclass(frozen=True)
+class RunResult:
+    findings: tuple[Finding, ...]
+    """Sorted by path, line, column, code."""
+    files: int
+    policy: Policy
+    version: str
+
+    @property
+    def blocking(self) -> int:
+        return sum(1 for finding in self.findings if finding.blocking)
+
+    @property
+    def fixable(self) -> int:
+        return sum(1 for finding in self.findings if finding.fixable)
+
+    def by_code(self) -> Counter[str]:
+        return Counter(finding.code for finding in self.findings)
+
+    def exit_code(self, exit_zero: bool = False) -> int:
+        return 0 if exit_zero or not self.blocking else 1

@@ -1,0 +1,66 @@
+"""The base class of rules, their examples, and what a rule reports."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import libcst as cst
+
+from .model import FileModel
+from .policy import Policy, Tier
+
+
+@dataclass(frozen=True)
+class Report:
+    """A rule's verdict on one node, before the engine locates it."""
+
+    node: cst.CSTNode
+    message: str
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Code the rule must leave alone, optionally under a non-default policy."""
+
+    code: str
+    options: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Code the rule must flag: at ``line`` (1-based) and ``column`` (1-based) when given."""
+
+    code: str
+    line: int | None = None
+    column: int | None = None
+    count: int = 1
+    options: dict = field(default_factory=dict)
+
+
+class Rule:
+    """One check, run over a file's call-site model.
+
+    Subclasses set ``code``, ``name``, ``tier``, ``fixable`` and the ``VALID``/``INVALID``
+    examples, and implement ``check``. The class docstring is the rule's documentation
+    (``budgetlint explain``), written with ruff's headings.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    tier: ClassVar[Tier]
+    summary: ClassVar[str]
+    """One line: the problem the rule finds."""
+    fix_title: ClassVar[str] = ""
+    fixable: ClassVar[bool] = False
+    VALID: ClassVar[list[str | Valid]] = []
+    INVALID: ClassVar[list[str | Invalid]] = []
+
+    def check(self, model: FileModel, policy: Policy) -> Iterator[Report]:
+        raise NotImplementedError
+
+    @classmethod
+    def documentation(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")

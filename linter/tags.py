@@ -1,0 +1,129 @@
+"""Whether a generation call carries a feature tag (BL002), and which one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import libcst as cst
+
+from .model import CallSite
+from .scopes import Scope
+from .values import UNKNOWN, Mapping, evaluate, keyword_mapping
+
+
+@dataclass(frozen=True)
+class TagCarriers:
+    """Where a feature tag may live (guardrails ``metering.feature_tag``)."""
+
+    metadata_keys: tuple[str, ...] = ("feature",)
+    headers: tuple[str, ...] = ("X-Feature-Tag",)
+    wrappers: tuple[str, ...] = ("feature_tag",)
+
+
+class Tagged(Enum):
+    YES = "yes"
+    NO = "no"
+    MAYBE = "maybe"
+    """The tag may be set where we cannot see (an unresolved client, ``**kwargs``, a parameter)."""
+
+
+@dataclass(frozen=True)
+class Tag:
+    state: Tagged
+    value: object = None
+    """The tag's value when it is a literal."""
+    node: cst.CSTNode | None = None
+
+
+_METADATA_KWARGS = ("metadata",)
+_HEADER_KWARGS = ("extra_headers", "headers", "default_headers")
+
+
+def feature_tag(site: CallSite, carriers: TagCarriers) -> Tag:
+    """Find the tag on the call, on its client's constructor, or around the call."""
+    wrapped = _wrapper(site, carriers)
+    if wrapped is not None:
+        return wrapped
+    on_call = _in_arguments(site.kwargs, carriers, site.family.tag_containers)
+    if on_call.state is not Tagged.NO:
+        return on_call
+    if site.receiver is None or not site.resolved:
+        return Tag(Tagged.MAYBE)  # the client comes from elsewhere and may carry the header
+    ctor = site.ctor
+    if ctor is not None:
+        return _in_arguments(keyword_mapping(*ctor), carriers, ())
+    if site.client is not None and not site.client.module:
+        return Tag(Tagged.MAYBE)  # a client passed in (annotated parameter): built elsewhere
+    return on_call
+
+
+def _in_arguments(arguments: Mapping, carriers: TagCarriers, containers: tuple[str, ...]) -> Tag:
+    maybe = arguments.opaque
+    for name in _METADATA_KWARGS:
+        found = _key_in(arguments.get(name), carriers.metadata_keys, casefold=False)
+        if found.state is Tagged.YES:
+            return found
+        maybe |= found.state is Tagged.MAYBE
+    for name in _HEADER_KWARGS:
+        found = _key_in(arguments.get(name), carriers.headers, casefold=True)
+        if found.state is Tagged.YES:
+            return found
+        maybe |= found.state is Tagged.MAYBE
+    for name in containers:  # LangChain: config={"metadata": {...}}
+        entry = arguments.get(name)
+        if entry is None:
+            continue
+        inner = evaluate(*entry)
+        if not isinstance(inner, Mapping):
+            maybe |= inner is not None
+            continue
+        found = _key_in(inner.get("metadata"), carriers.metadata_keys, casefold=False)
+        if found.state is Tagged.YES:
+            return found
+        maybe |= found.state is Tagged.MAYBE or inner.opaque
+    return Tag(Tagged.MAYBE if maybe else Tagged.NO)
+
+
+def _key_in(entry: tuple[cst.BaseExpression, Scope] | None, keys: tuple[str, ...], casefold: bool) -> Tag:
+    if entry is None:
+        return Tag(Tagged.NO)
+    value = evaluate(*entry)
+    if value is None:
+        return Tag(Tagged.NO)
+    if not isinstance(value, Mapping):
+        return Tag(Tagged.MAYBE)
+    for key in keys:
+        found = value.get(key, casefold=casefold)
+        if found is not None:
+            literal = evaluate(*found)
+            return Tag(Tagged.YES, None if literal is UNKNOWN else literal, found[0])
+    return Tag(Tagged.MAYBE if value.opaque else Tagged.NO)
+
+
+def _wrapper(site: CallSite, carriers: TagCarriers) -> Tag | None:
+    """An enclosing ``with feature_tag(...):`` or ``@feature_tag(...)``."""
+    for node in reversed(site.ancestors):
+        if isinstance(node, cst.With):
+            for item in node.items:
+                tag = _wrapper_call(item.item, carriers, site.scope)
+                if tag is not None:
+                    return tag
+        elif isinstance(node, cst.FunctionDef):
+            for decorator in node.decorators:
+                tag = _wrapper_call(decorator.decorator, carriers, site.scope)
+                if tag is not None:
+                    return tag
+    return None
+
+
+def _wrapper_call(expr: cst.BaseExpression, carriers: TagCarriers, scope: Scope) -> Tag | None:
+    call = expr if isinstance(expr, cst.Call) else None
+    func = call.func if call is not None else expr
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    if name not in carriers.wrappers:
+        return None
+    if call is not None and call.args:
+        value = evaluate(call.args[0].value, scope)
+        return Tag(Tagged.YES, None if value is UNKNOWN else value, call.args[0].value)
+    return Tag(Tagged.YES)

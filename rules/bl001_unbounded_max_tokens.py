@@ -1,0 +1,343 @@
+"""BL001 unbounded-max-tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from budgetlint.limits import Bound, verdict
+from budgetlint.model import FileModel, SiteKind
+from budgetlint.policy import Policy, Tier
+from budgetlint.rule import Invalid, Report, Rule, Valid
+
+
+class UnboundedMaxTokens(Rule):
+    """
+    ## What it does
+    Flags a generation call (or a model constructor / parameter object that sets the limit for
+    later calls) whose output length is not provably bounded: the limit argument is missing
+    where the SDK's default is unbounded, it is a sentinel the SDK reads as "no limit"
+    (`None`, `-1`, `-2`, `float("inf")`, `0` or negative for llama.cpp), or it is a literal
+    above the guardrail ceiling `ceilings.max_output_tokens`.
+
+    Each SDK names its limit differently: OpenAI `max_tokens`/`max_completion_tokens`, the
+    Responses API `max_output_tokens`, Ollama `options={"num_predict": ...}`, Hugging Face
+    `max_new_tokens`, vLLM `SamplingParams(max_tokens=...)`, Google `max_output_tokens` in
+    `config`. `budgetlint explain` and the catalog list them all.
+
+    ## Why is this bad?
+    An unbounded call can generate until the model stops or its context is full. On a cloud
+    API every one of those tokens is billed; on a self-hosted server the request holds a GPU
+    slot for its whole length and queues everyone behind it. One prompt that makes a model
+    loop turns into the most expensive request of the day.
+
+    ## Example
+    ```python
+    from openai import OpenAI
+
+    client = OpenAI()
+    client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+    ```
+
+    Use instead:
+    ```python
+    client.chat.completions.create(model="gpt-4o-mini", messages=messages, max_tokens=512)
+    ```
+
+    ## Options
+    - `ceilings.max_output_tokens` (guardrails): literals above it are flagged.
+    - `strict` (guardrails) or `--strict`: limits that cannot be resolved statically (a
+      parameter, a settings attribute) are flagged too.
+
+    ## Fix safety
+    Adding the limit changes how long responses can be; the fix sets it to the guardrail
+    ceiling and is applied by `--fix` (a later release).
+    """
+
+    code = "BL001"
+    name = "unbounded-max-tokens"
+    tier = Tier.HARD
+    summary = "LLM call whose output length is not bounded"
+    fix_title = "Set the output limit to the guardrail ceiling"
+    fixable = False  # --fix lands with the autofix issue
+
+    VALID = [
+        # An explicit bound.
+        """
+from openai import OpenAI
+client = OpenAI()
+client.chat.completions.create(model="m", messages=[], max_tokens=256)
+""",
+        # The newer parameter name counts too.
+        """
+from openai import OpenAI
+OpenAI().chat.completions.create(model="m", messages=[], max_completion_tokens=256)
+""",
+        # Legacy completions default to 16 tokens.
+        """
+import openai
+openai.completions.create(model="m", prompt="hi")
+""",
+        # Anthropic requires max_tokens; a literal is bounded.
+        """
+import anthropic
+anthropic.Anthropic().messages.create(model="claude", max_tokens=1024, messages=[])
+""",
+        # Ollama bound through options, via a module constant.
+        """
+import ollama
+LIMIT = 300
+ollama.chat(model="llama3", messages=[], options={"num_predict": LIMIT})
+""",
+        # **kwargs from a dict literal in the same scope.
+        """
+from openai import OpenAI
+client = OpenAI()
+def ask(q):
+    params = {"model": "m", "messages": [], "max_tokens": 100}
+    return client.chat.completions.create(**params)
+""",
+        # A parameter: not resolvable, not flagged by default (precision first).
+        """
+from openai import OpenAI
+def ask(client: OpenAI, limit):
+    return client.chat.completions.create(model="m", messages=[], max_tokens=limit)
+""",
+        # Embeddings, model listing and pulling are not generation.
+        """
+import ollama
+from openai import OpenAI
+OpenAI().embeddings.create(model="text-embedding-3-small", input="x")
+ollama.pull("llama3")
+ollama.list()
+ollama.embed(model="nomic-embed-text", input="x")
+""",
+        # A local class whose method chain mimics the SDK.
+        """
+class Fake:
+    def create(self, **kw):
+        return kw
+class Completions:
+    completions = Fake()
+class Client:
+    chat = Completions()
+Client().chat.completions.create(model="m", messages=[])
+""",
+        # An unrelated `.create(`: Twilio's messages.create has no model or messages.
+        """
+from twilio.rest import Client
+client = Client("sid", "token")
+client.messages.create(to="+1555", from_="+1556", body="hi")
+""",
+        # vLLM SamplingParams default to 16 tokens.
+        """
+from vllm import LLM, SamplingParams
+llm = LLM(model="m")
+llm.generate(["hi"], SamplingParams(temperature=0.2))
+""",
+        # Within the ceiling.
+        Valid(
+            """
+from openai import OpenAI
+OpenAI().chat.completions.create(model="m", messages=[], max_tokens=2048)
+""",
+            options={"max_output_tokens": 2048},
+        ),
+        # Raw HTTP to TGI /generate with parameters.max_new_tokens.
+        """
+import requests
+requests.post(TGI_URL + "/generate", json={"inputs": "hi", "parameters": {"max_new_tokens": 200}})
+""",
+    ]
+
+    INVALID = [
+        Invalid(
+            """
+from openai import OpenAI
+client = OpenAI()
+resp = client.chat.completions.create(model="m", messages=[])
+""",
+            line=4,
+            column=8,
+        ),
+        # Aliased import and async client.
+        Invalid(
+            """
+from openai import AsyncOpenAI as AO
+c = AO()
+async def go():
+    return await c.chat.completions.create(model="m", messages=[])
+""",
+            line=5,
+            column=18,
+        ),
+        # An explicit None means no limit.
+        Invalid(
+            """
+from openai import OpenAI
+OpenAI().chat.completions.create(model="m", messages=[], max_tokens=None)
+""",
+            line=3,
+        ),
+        # Responses API without max_output_tokens.
+        Invalid(
+            """
+from openai import OpenAI
+OpenAI().responses.create(model="m", input="hi")
+""",
+            line=3,
+        ),
+        # Ollama's -1 is infinite, -2 fills the context.
+        Invalid(
+            """
+import ollama
+ollama.chat(model="llama3", messages=[], options={"num_predict": -1})
+ollama.generate(model="llama3", prompt="x", options={"num_predict": -2})
+""",
+            count=2,
+        ),
+        # Ollama without options at all.
+        Invalid(
+            """
+from ollama import Client
+Client(host="http://localhost:11434").chat(model="llama3", messages=[])
+""",
+            line=3,
+        ),
+        # A client built elsewhere: the call shape is distinctive.
+        Invalid(
+            """
+class Bot:
+    def reply(self, text):
+        return self.client.chat.completions.create(model="m", messages=[{"role": "user", "content": text}])
+""",
+            line=4,
+            column=16,
+        ),
+        # with_options / with_raw_response chains.
+        Invalid(
+            """
+from openai import OpenAI
+client = OpenAI()
+client.with_options(timeout=5).chat.completions.create(model="m", messages=[])
+client.with_raw_response.chat.completions.create(model="m", messages=[])
+""",
+            count=2,
+        ),
+        # llama-cpp-python: create_chat_completion defaults to "until the context is full".
+        Invalid(
+            """
+from llama_cpp import Llama
+llm = Llama(model_path="m.gguf")
+llm.create_chat_completion(messages=[])
+llm("Q: hi", max_tokens=0)
+""",
+            count=2,
+        ),
+        # vLLM: max_tokens=None is unbounded.
+        Invalid(
+            """
+from vllm import SamplingParams
+params = SamplingParams(temperature=0.7, max_tokens=None)
+""",
+            line=3,
+            column=10,
+        ),
+        # LangChain ChatOpenAI without a limit.
+        Invalid(
+            """
+from langchain_openai import ChatOpenAI
+llm = ChatOpenAI(model="gpt-4o-mini")
+llm.invoke("hi")
+""",
+            line=3,
+        ),
+        # LiteLLM, with a local assignment of float("inf").
+        Invalid(
+            """
+import litellm
+def ask():
+    cap = float("inf")
+    return litellm.completion(model="ollama/llama3", messages=[], max_tokens=cap)
+""",
+            line=5,
+        ),
+        # Google GenAI config without max_output_tokens.
+        Invalid(
+            """
+from google import genai
+from google.genai import types
+client = genai.Client()
+client.models.generate_content(model="gemini-2.0-flash", contents="hi", config=types.GenerateContentConfig(temperature=0))
+""",
+            line=5,
+        ),
+        # Raw HTTP to llama.cpp server: n_predict=-1 is infinite.
+        Invalid(
+            """
+import httpx
+httpx.post(URL + "/completion", json={"prompt": "hi", "n_predict": -1})
+""",
+            line=3,
+        ),
+        # Above the guardrail ceiling.
+        Invalid(
+            """
+from openai import OpenAI
+OpenAI().chat.completions.create(model="m", messages=[], max_tokens=100000)
+""",
+            line=3,
+            options={"max_output_tokens": 4096},
+        ),
+        # Strict: an unresolvable limit is flagged.
+        Invalid(
+            """
+from openai import OpenAI
+def ask(client: OpenAI, limit):
+    return client.chat.completions.create(model="m", messages=[], max_tokens=limit)
+""",
+            line=4,
+            options={"strict": True},
+        ),
+    ]
+
+    def check(self, model: FileModel, policy: Policy) -> Iterator[Report]:
+        for site in model.sites:
+            if site.kind is SiteKind.CLIENT:
+                continue
+            result = verdict(site, policy.max_output_tokens)
+            if result is None or result.bound is Bound.BOUNDED:
+                continue
+            limit = site.limit
+            assert limit is not None
+            where = f"`{limit.container[0]}` key `{result.key}`" if limit.container else f"`{result.key}`"
+            name = site.display_name
+            if result.bound is Bound.MISSING:
+                why = f" ({limit.default_note})" if limit.default_note else ""
+                message = (
+                    f"`{name}` sets no output limit{why}: one call can run until the context is full, "
+                    f"billing tokens or holding a GPU slot. Set {where}."
+                )
+            elif result.bound is Bound.SENTINEL:
+                message = (
+                    f"`{name}` sets {where} to {_show(result.value)}, which means no limit: one call can run "
+                    f"until the context is full. Set a positive number of tokens."
+                )
+            elif result.bound is Bound.ABOVE_CEILING:
+                message = (
+                    f"`{name}` sets {where} to {_show(result.value)}, above the guardrail ceiling "
+                    f"ceilings.max_output_tokens={policy.max_output_tokens}. Lower it to the ceiling or less."
+                )
+            elif policy.strict:
+                message = (
+                    f"`{name}` takes {where} from a value budgetlint cannot resolve (strict mode): "
+                    f"the bound cannot be checked in review. Use a literal or a module constant."
+                )
+            else:
+                continue
+            yield Report(site.node, message)
+
+
+def _show(value: object) -> str:
+    if isinstance(value, float) and value == float("inf"):
+        return "infinity"
+    return repr(value)

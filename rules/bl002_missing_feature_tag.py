@@ -1,0 +1,236 @@
+"""BL002 missing-feature-tag."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from budgetlint.model import FileModel
+from budgetlint.policy import Policy, Tier
+from budgetlint.rule import Invalid, Report, Rule, Valid
+from budgetlint.tags import Tagged, feature_tag
+
+
+class MissingFeatureTag(Rule):
+    """
+    ## What it does
+    Flags a generation call that carries no feature tag: no `metadata={"feature": ...}`, no
+    `X-Feature-Tag` header on the call (`extra_headers`) or on the client it goes through
+    (`default_headers`), no enclosing `with feature_tag(...):` block or `@feature_tag(...)`
+    decorator. When the guardrails list `metering.features`, a literal tag that is not in the
+    list is flagged too.
+
+    A call whose client is built in another module may carry the header there, so it is not
+    flagged; neither is a call whose metadata comes from a value budgetlint cannot read.
+
+    ## Why is this bad?
+    Without a tag, the call's tokens and GPU time cannot be attributed to a product feature:
+    the bill arrives as one number, and nobody can tell which feature to cap, cache or move
+    to a smaller model.
+
+    ## Example
+    ```python
+    client = OpenAI()
+    client.chat.completions.create(model="gpt-4o-mini", messages=messages, max_tokens=256)
+    ```
+
+    Use instead:
+    ```python
+    client = OpenAI(default_headers={"X-Feature-Tag": "search"})
+    ```
+    or tag one call: `extra_headers={"X-Feature-Tag": "search"}`, or `metadata={"feature": "search"}`.
+
+    ## Options
+    - `metering.feature_tag` (guardrails): `metadata_keys`, `headers` and `wrappers` that carry
+      the tag.
+    - `metering.features` (guardrails): the known features.
+    """
+
+    code = "BL002"
+    name = "missing-feature-tag"
+    tier = Tier.SOFT
+    summary = "LLM call with no feature tag for cost attribution"
+    fix_title = "Tag the call with the product feature it serves"
+
+    VALID = [
+        """
+from openai import OpenAI
+client = OpenAI(default_headers={"X-Feature-Tag": "search"})
+client.chat.completions.create(model="m", messages=[], max_tokens=5)
+""",
+        """
+from openai import OpenAI
+OpenAI().chat.completions.create(model="m", messages=[], metadata={"feature": "search"})
+""",
+        # Header names are case-insensitive.
+        """
+from openai import OpenAI
+OpenAI().chat.completions.create(model="m", messages=[], extra_headers={"x-feature-tag": "chat"})
+""",
+        # An enclosing wrapper.
+        """
+import ollama
+from metering import feature_tag
+with feature_tag("summarize"):
+    ollama.chat(model="llama3", messages=[])
+""",
+        """
+import ollama
+from metering import feature_tag
+@feature_tag("support-bot")
+def answer(q):
+    return ollama.chat(model="llama3", messages=[])
+""",
+        # A client built elsewhere may carry the header.
+        """
+def answer(client, q):
+    return client.chat.completions.create(model="m", messages=[])
+""",
+        # Metadata from a parameter cannot be read: not flagged.
+        """
+import litellm
+def answer(meta):
+    return litellm.completion(model="gpt-4o", messages=[], metadata=meta)
+""",
+        # Constructors and parameter objects are not generation calls.
+        """
+from langchain_openai import ChatOpenAI
+from vllm import SamplingParams
+llm = ChatOpenAI(model="m", max_tokens=10)
+p = SamplingParams(max_tokens=10)
+""",
+        # Look-alikes: embeddings and an unrelated `.chat(`.
+        """
+from openai import OpenAI
+OpenAI().embeddings.create(model="e", input="x")
+class Room:
+    def chat(self, text): ...
+Room().chat("hello")
+""",
+        # The raw HTTP request's headers.
+        """
+import requests
+requests.post("http://localhost:8000/v1/chat/completions", headers={"X-Feature-Tag": "search"}, json={"model": "m", "messages": [], "max_tokens": 5})
+""",
+        # LangChain run metadata.
+        """
+from langchain_openai import ChatOpenAI
+llm = ChatOpenAI(model="m", max_tokens=10)
+llm.invoke("hi", config={"metadata": {"feature": "search"}})
+""",
+        Valid(
+            """
+from openai import OpenAI
+OpenAI().chat.completions.create(model="m", messages=[], metadata={"feature": "search"})
+""",
+            options={"features": ("search",)},
+        ),
+    ]
+
+    INVALID = [
+        Invalid(
+            """
+from openai import OpenAI
+client = OpenAI()
+client.chat.completions.create(model="m", messages=[], max_tokens=5)
+""",
+            line=4,
+            column=1,
+        ),
+        Invalid(
+            """
+import ollama
+def summarize(text):
+    return ollama.chat(model="llama3", messages=[{"role": "user", "content": text}])
+""",
+            line=4,
+            column=12,
+        ),
+        # Headers on the client, but not the tag header.
+        Invalid(
+            """
+from anthropic import Anthropic
+client = Anthropic(default_headers={"X-Team": "core"})
+client.messages.create(model="c", max_tokens=10, messages=[])
+""",
+            line=4,
+        ),
+        # Metadata without the feature key.
+        Invalid(
+            """
+import litellm
+litellm.completion(model="gpt-4o", messages=[], metadata={"user": "u1"})
+""",
+            line=3,
+        ),
+        # A wrapper with another name does not count.
+        Invalid(
+            """
+import ollama
+from contextlib import nullcontext
+with nullcontext():
+    ollama.generate(model="llama3", prompt="x")
+""",
+            line=5,
+        ),
+        # Raw HTTP to an LLM path without the header.
+        Invalid(
+            """
+import httpx
+httpx.post(BASE + "/v1/chat/completions", json={"model": "m", "messages": []})
+""",
+            line=3,
+        ),
+        # LangChain invoke on a model built in this file.
+        Invalid(
+            """
+from langchain_openai import ChatOpenAI
+llm = ChatOpenAI(model="m", max_tokens=10)
+llm.invoke("hi")
+""",
+            line=4,
+        ),
+        # Tag value not in the features list.
+        Invalid(
+            """
+from openai import OpenAI
+OpenAI().chat.completions.create(model="m", messages=[], metadata={"feature": "serach"})
+""",
+            line=3,
+            options={"features": ("search", "summarize")},
+        ),
+        # Self attribute bound in __init__.
+        Invalid(
+            """
+from openai import OpenAI
+class Bot:
+    def __init__(self):
+        self.client = OpenAI()
+    def reply(self, m):
+        return self.client.chat.completions.create(model="m", messages=m, max_tokens=5)
+""",
+            line=7,
+            column=16,
+        ),
+    ]
+
+    def check(self, model: FileModel, policy: Policy) -> Iterator[Report]:
+        for site in model.generation_sites():
+            tag = feature_tag(site, policy.carriers)
+            if tag.state is Tagged.NO:
+                yield Report(
+                    site.node,
+                    f"`{site.display_name}` carries no feature tag: its tokens and GPU time cannot be "
+                    f"attributed to a product feature. Add `metadata={{\"{policy.carriers.metadata_keys[0]}\": ...}}`, "
+                    f"an `{policy.carriers.headers[0]}` header, or wrap it in `{policy.carriers.wrappers[0]}(...)`.",
+                )
+            elif (
+                tag.state is Tagged.YES
+                and policy.features
+                and isinstance(tag.value, str)
+                and tag.value not in policy.features
+            ):
+                yield Report(
+                    site.node,
+                    f"feature tag {tag.value!r} is not one of metering.features ({', '.join(policy.features)}): "
+                    f"its cost would be booked to a feature nobody tracks. Use a listed feature or add it.",
+                )

@@ -1,0 +1,316 @@
+"""BL003 unlogged-cloud-escalation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from budgetlint.catalog import Location
+from budgetlint.flow import encloses, enclosing_function, is_escalation_log, precedes, statement_path
+from budgetlint.model import FileModel
+from budgetlint.policy import Policy, Tier
+from budgetlint.rule import Invalid, Report, Rule, Valid
+
+
+class UnloggedCloudEscalation(Rule):
+    """
+    ## What it does
+    Flags a call to a cloud model made as an escalation from a local one (a local generation
+    call precedes it in the same function, or it sits in the `except`/`else` of a local
+    attempt) when no escalation log record is written in the same block or an enclosing one.
+
+    Local means Ollama, llama-cpp-python, the vLLM engine, or an OpenAI-compatible client whose
+    base URL is loopback, private, `*.local`, `host.docker.internal`, or read from an
+    environment variable the stack declares local. Branches of one `if` (a provider switch) are
+    alternatives, not escalations.
+
+    ## Why is this bad?
+    Self-hosting pays off only while traffic stays local. Every silent fallback to a cloud API
+    moves spend from a fixed GPU budget to a per-token bill, and without a record nobody can see
+    how often it happens or which feature triggers it.
+
+    ## Example
+    ```python
+    try:
+        return local.chat.completions.create(model="llama3", messages=m, max_tokens=256)
+    except TimeoutError:
+        return cloud.chat.completions.create(model="gpt-4o", messages=m, max_tokens=256)
+    ```
+
+    Use instead:
+    ```python
+    except TimeoutError:
+        log_escalation(reason="timeout", feature="search")
+        return cloud.chat.completions.create(model="gpt-4o", messages=m, max_tokens=256)
+    ```
+
+    ## Options
+    - `routing.escalation_log` (guardrails): `functions` that record an escalation, and the
+      `message_pattern` a logger message must match (default `escalat`).
+    """
+
+    code = "BL003"
+    name = "unlogged-cloud-escalation"
+    tier = Tier.MEDIUM
+    summary = "cloud fallback from a local model without an escalation log record"
+    fix_title = "Log the escalation before calling the cloud model"
+
+    VALID = [
+        # Logged with the escalation function.
+        """
+import ollama
+from openai import OpenAI
+cloud = OpenAI()
+def answer(m):
+    try:
+        return ollama.chat(model="llama3", messages=m)
+    except Exception:
+        log_escalation("ollama failed")
+        return cloud.chat.completions.create(model="gpt-4o", messages=m)
+""",
+        # Logged with a logger message.
+        """
+import logging
+import ollama
+from openai import OpenAI
+logger = logging.getLogger(__name__)
+cloud = OpenAI()
+def answer(m):
+    draft = ollama.chat(model="llama3", messages=m)
+    logger.warning("Escalating to cloud: %s", "low quality")
+    return cloud.chat.completions.create(model="gpt-4o", messages=m)
+""",
+        # A provider switch: alternatives, not an escalation.
+        """
+import ollama
+from openai import OpenAI
+def answer(provider, m):
+    if provider == "ollama":
+        return ollama.chat(model="llama3", messages=m)
+    else:
+        return OpenAI().chat.completions.create(model="gpt-4o", messages=m)
+""",
+        # The cloud call comes first.
+        """
+import ollama
+from openai import OpenAI
+def answer(m):
+    OpenAI().chat.completions.create(model="gpt-4o", messages=m)
+    ollama.chat(model="llama3", messages=m)
+""",
+        # Different functions.
+        """
+import ollama
+from openai import OpenAI
+def local(m):
+    return ollama.chat(model="llama3", messages=m)
+def cloud(m):
+    return OpenAI().chat.completions.create(model="gpt-4o", messages=m)
+""",
+        # Both local: an OpenAI-compatible client on localhost.
+        """
+import ollama
+from openai import OpenAI
+vllm = OpenAI(base_url="http://localhost:8000/v1")
+def answer(m):
+    ollama.chat(model="llama3", messages=m)
+    return vllm.chat.completions.create(model="llama", messages=m)
+""",
+        # Unknown endpoint (client passed in): not judged.
+        """
+import ollama
+def answer(m, client):
+    ollama.chat(model="llama3", messages=m)
+    return client.chat.completions.create(model="gpt-4o", messages=m)
+""",
+        # Embedding with a local model then a cloud generation is not an escalation.
+        """
+import ollama
+from openai import OpenAI
+def answer(m):
+    ollama.embed(model="nomic", input="x")
+    return OpenAI().chat.completions.create(model="gpt-4o", messages=m)
+""",
+        # Logged in an enclosing block.
+        """
+import ollama, structlog
+from anthropic import Anthropic
+log = structlog.get_logger()
+def answer(m):
+    first = ollama.chat(model="llama3", messages=m)
+    log.info("escalation", reason="quality")
+    if bad(first):
+        return Anthropic().messages.create(model="claude", max_tokens=100, messages=m)
+""",
+    ]
+
+    INVALID = [
+        Invalid(
+            """
+import ollama
+from openai import OpenAI
+cloud = OpenAI()
+def answer(m):
+    try:
+        return ollama.chat(model="llama3", messages=m)
+    except Exception:
+        return cloud.chat.completions.create(model="gpt-4o", messages=m)
+""",
+            line=9,
+            column=16,
+        ),
+        # Sequential: local draft, then cloud.
+        Invalid(
+            """
+import ollama
+from anthropic import Anthropic
+def answer(m):
+    draft = ollama.chat(model="llama3", messages=m)
+    if not good(draft):
+        return Anthropic().messages.create(model="claude", max_tokens=100, messages=m)
+""",
+            line=7,
+        ),
+        # A vLLM server on a private address escalating to OpenAI.
+        Invalid(
+            """
+from openai import OpenAI
+local = OpenAI(base_url="http://10.0.0.5:8000/v1")
+cloud = OpenAI()
+def answer(m):
+    try:
+        r = local.chat.completions.create(model="llama", messages=m)
+    except TimeoutError:
+        r = cloud.chat.completions.create(model="gpt-4o", messages=m)
+    return r
+""",
+            line=9,
+        ),
+        # The try's else clause.
+        Invalid(
+            """
+import ollama
+import litellm
+def answer(m):
+    try:
+        r = ollama.chat(model="llama3", messages=m)
+    except Exception:
+        r = None
+    else:
+        r = litellm.completion(model="gpt-4o", messages=m)
+""",
+            line=10,
+        ),
+        # An environment variable matching the local patterns.
+        Invalid(
+            """
+import os
+from openai import OpenAI
+local = OpenAI(base_url=os.environ["VLLM_BASE_URL"])
+cloud = OpenAI()
+def answer(m):
+    local.chat.completions.create(model="llama", messages=m)
+    cloud.chat.completions.create(model="gpt-4o", messages=m)
+""",
+            line=8,
+        ),
+        # A log in a sibling branch does not cover the call.
+        Invalid(
+            """
+import logging
+import ollama
+from openai import OpenAI
+def answer(m, flag):
+    ollama.chat(model="llama3", messages=m)
+    if flag:
+        logging.info("escalating")
+    return OpenAI().chat.completions.create(model="gpt-4o", messages=m)
+""",
+            line=9,
+        ),
+        # A logger message that does not mention escalation.
+        Invalid(
+            """
+import logging
+import ollama
+from openai import OpenAI
+def answer(m):
+    try:
+        return ollama.chat(model="llama3", messages=m)
+    except Exception:
+        logging.exception("ollama failed")
+        return OpenAI().chat.completions.create(model="gpt-4o", messages=m)
+""",
+            line=10,
+        ),
+        # LiteLLM model prefixes tell local from cloud.
+        Invalid(
+            """
+import litellm
+def answer(m):
+    try:
+        return litellm.completion(model="ollama/llama3", messages=m)
+    except Exception:
+        return litellm.completion(model="gpt-4o", messages=m)
+""",
+            line=7,
+        ),
+        # Raw HTTP to a local server, then Anthropic.
+        Invalid(
+            """
+import requests
+import anthropic
+def answer(m):
+    try:
+        return requests.post("http://localhost:11434/api/chat", json={"model": "llama3", "messages": m})
+    except requests.Timeout:
+        return anthropic.Anthropic().messages.create(model="claude", max_tokens=10, messages=m)
+""",
+            line=8,
+        ),
+        # Configured escalation function name.
+        Invalid(
+            """
+import ollama
+from openai import OpenAI
+def answer(m):
+    ollama.chat(model="llama3", messages=m)
+    log_escalation("x")
+    return OpenAI().chat.completions.create(model="gpt-4o", messages=m)
+""",
+            line=7,
+            options={"escalation_log": {"functions": ("record_fallback",), "message_pattern": "fallback"}},
+        ),
+    ]
+
+    def check(self, model: FileModel, policy: Policy) -> Iterator[Report]:
+        sites = model.generation_sites()
+        local = [site for site in sites if site.endpoint.location is Location.LOCAL]
+        cloud = [site for site in sites if site.endpoint.location is Location.CLOUD]
+        if not local or not cloud:
+            return
+        pattern = policy.escalation_log.pattern()
+        logs = [call for call in model.calls if is_escalation_log(call, policy.escalation_log, pattern)]
+        for site in cloud:
+            function = enclosing_function(site.ancestors)
+            path = statement_path(site.ancestors)
+            source = next(
+                (
+                    first
+                    for first in local
+                    if enclosing_function(first.ancestors) is function and precedes(statement_path(first.ancestors), path)
+                ),
+                None,
+            )
+            if source is None:
+                continue
+            if any(
+                enclosing_function(log.ancestors) is function and encloses(statement_path(log.ancestors), path)
+                for log in logs
+            ):
+                continue
+            yield Report(
+                site.node,
+                f"`{site.display_name}` escalates to a cloud model after the local `{source.display_name}` "
+                f"with no escalation log record: spend silently moves from the GPU budget to a per-token bill. "
+                f"Call an escalation logger (e.g. `log_escalation(...)`) in this block before the cloud call.",
+            )

@@ -1,0 +1,1 @@
+"""JSON Schemas for budgetlint's guardrails and stack files (package data)."""

@@ -1,0 +1,49 @@
+"""Every rule's VALID and INVALID examples, run as tests (the examples are the tests)."""
+
+from __future__ import annotations
+
+import pytest
+
+from budgetlint.rule import Invalid, Valid
+from budgetlint.rules import ALL_RULES
+
+from .helpers import lint
+
+
+def _cases(kind: str) -> list:
+    return [
+        pytest.param(rule, example, id=f"{rule.code}-{kind.lower()}-{index}")
+        for rule in ALL_RULES
+        for index, example in enumerate(getattr(rule, kind))
+    ]
+
+
+@pytest.mark.parametrize("rule, example", _cases("VALID"))
+def test_valid_example_is_not_flagged(rule, example):
+    example = example if isinstance(example, Valid) else Valid(example)
+    findings = lint(example.code, rules=[rule], **example.options)
+    assert findings == [], "\n".join(f"{f.line}:{f.column} {f.message}" for f in findings)
+
+
+@pytest.mark.parametrize("rule, example", _cases("INVALID"))
+def test_invalid_example_is_flagged(rule, example):
+    example = example if isinstance(example, Invalid) else Invalid(example)
+    findings = lint(example.code, rules=[rule], **example.options)
+    assert [f.code for f in findings] == [rule.code] * example.count, findings
+    if example.line is not None:
+        assert findings[0].line == example.line
+    if example.column is not None:
+        assert findings[0].column == example.column
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.code)
+def test_every_rule_has_enough_examples(rule):
+    assert len(rule.VALID) >= 8
+    assert len(rule.INVALID) >= 8
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.code)
+def test_rule_documentation_has_the_ruff_headings(rule):
+    doc = rule.documentation()
+    for heading in ("## What it does", "## Why is this bad?", "## Example", "Use instead:"):
+        assert heading in doc
