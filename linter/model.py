@@ -107,11 +107,8 @@ class CallSite:
 
     @property
     def display_name(self) -> str:
-        if self.http_path is not None:
-            return f"POST {self.http_path.suffix}"
-        if self.kind is SiteKind.GENERATION and self.method is not None:
-            return self.method.path if self.method.path != "__call__" else "__call__"
-        return self.client.qualnames[0].rpartition(".")[2] if self.client else "call"
+        """How the call reads in the source: ``self.client.chat.completions.create``."""
+        return callee_text(self.node.func)
 
 
 @dataclass(frozen=True)
@@ -341,6 +338,19 @@ class _Collector(cst.CSTVisitor):
 
 def _is_static(node: cst.FunctionDef) -> bool:
     return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
+
+
+def callee_text(node: cst.BaseExpression) -> str:
+    """A short rendering of a callee: names and attributes, with ``(...)`` for inner calls."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{callee_text(node.value)}.{node.attr.value}"
+    if isinstance(node, cst.Call):
+        return f"{callee_text(node.func)}(...)"
+    if isinstance(node, cst.Await):
+        return callee_text(node.expression)
+    return "(...)"
 
 
 def _is_len(node: cst.BaseExpression) -> bool:
