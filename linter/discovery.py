@@ -32,12 +32,14 @@ def discover(paths: list[Path], root: Path, exclude: tuple[str, ...]) -> list[Pa
 
 def _walk(top: Path, root: Path, excluded: pathspec.PathSpec) -> Iterator[Path]:
     ignores: dict[Path, pathspec.PathSpec] = {}
-    for directory in (top.resolve(), *top.resolve().parents):
+    for directory in top.resolve().parents:
         spec = _gitignore(directory)
         if spec is not None:
             ignores[directory] = spec
         if directory == root or (directory / ".git").exists():
             break
+    if _ignored(top, True, root, pathspec.PathSpec([]), ignores):
+        ignores = {}  # a directory named explicitly is linted even where a parent .gitignore hides it
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         current = Path(dirpath)
         spec = _gitignore(current.resolve())

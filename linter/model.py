@@ -18,6 +18,7 @@ from . import catalog
 from .catalog import Client, ClientKind, Family, HttpPath, Location, Method
 from .endpoints import Endpoint, EndpointPolicy, UNKNOWN_ENDPOINT, classify, env_lookup, is_endpoint_env, looks_like_url
 from .scopes import Binding, BindingKind, Ref, RefKind, Scope, resolve
+from .walk import ReadOnlyWalker
 from .values import Mapping, evaluate, keyword_mapping, mapping, positional, string_parts
 
 
@@ -32,7 +33,7 @@ class SiteKind(Enum):
     """A client constructor (its endpoint is checked by BL004)."""
 
 
-STRUCTURAL = (
+_STRUCTURAL_BASES = (
     cst.Module,
     cst.BaseStatement,
     cst.BaseSuite,
@@ -42,7 +43,12 @@ STRUCTURAL = (
     cst.Finally,
     cst.Lambda,
 )
-"""Node types kept on the ancestor stack of each call."""
+STRUCTURAL: frozenset[type] = frozenset(
+    node_type
+    for node_type in (getattr(cst, name) for name in dir(cst))
+    if isinstance(node_type, type) and issubclass(node_type, _STRUCTURAL_BASES)
+)
+"""Node types kept on the ancestor stack of each call (a set: ``isinstance`` on ABCs is slow)."""
 
 
 @dataclass(eq=False)
@@ -136,6 +142,7 @@ class LoopFacts:
         return bool(self.incremented & self.compared) or _LEN_BOUND in self.compared
 
 
+_MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__"})
 _LEN_BOUND = "len()"
 _INTERACTIVE = ("input", "sys.stdin.readline", "getpass.getpass")
 
@@ -168,7 +175,7 @@ class FileModel:
 
 # --- the traversal -------------------------------------------------------------------------
 
-class _Collector(cst.CSTVisitor):
+class _Collector(ReadOnlyWalker):
     """Records scopes, bindings, calls and assignments in one pass."""
 
     def __init__(self, module: cst.Module) -> None:
@@ -180,14 +187,12 @@ class _Collector(cst.CSTVisitor):
         """Per function being visited: the loops around the current node."""
         self.assignments: list[tuple[cst.BaseAssignTargetExpression, cst.BaseExpression, Scope]] = []
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, STRUCTURAL):
+    def enter(self, node: cst.CSTNode) -> None:
+        if type(node) in STRUCTURAL:
             self.stack.append(node)
-        return super().on_visit(node)
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        super().on_leave(original_node)
-        if isinstance(original_node, STRUCTURAL):
+    def exit(self, node: cst.CSTNode) -> None:
+        if type(node) in STRUCTURAL:
             self.stack.pop()
 
     # scopes
@@ -235,11 +240,19 @@ class _Collector(cst.CSTVisitor):
     def visit_Comparison(self, node: cst.Comparison) -> None:
         if not self.open_loops[-1]:
             return
-        operands = [node.left, *(target.comparator for target in node.comparisons)]
-        ordering = any(not isinstance(t.operator, (cst.Equal, cst.NotEqual, cst.Is, cst.IsNot, cst.In, cst.NotIn)) for t in node.comparisons)
-        names = {_dotted(operand) for operand in operands} - {""}
-        if ordering and any(_is_len(operand) for operand in operands):
-            names.add(_LEN_BOUND)
+        names: set[str] = set()
+        left = node.left
+        for target in node.comparisons:
+            right = target.comparator
+            ordering = isinstance(target.operator, _ORDERING)
+            equality = isinstance(target.operator, (cst.Equal, cst.NotEqual))
+            # A bound compares with a limit: `steps >= MAX`, `i == 10`, `len(history) > 40`;
+            # `text != ""` or `len(calls) > 0` test for emptiness, which bounds nothing.
+            if (ordering or equality) and not _trivial(left) and not _trivial(right):
+                names |= {_dotted(left), _dotted(right)} - {""}
+                if ordering and (_is_len(left) or _is_len(right)):
+                    names.add(_LEN_BOUND)
+            left = right
         for facts in self.open_loops[-1]:
             facts.compared |= names
 
@@ -289,6 +302,8 @@ class _Collector(cst.CSTVisitor):
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._bind_target(node.target, None)
         self._count(node.target)
+        if isinstance(node.target, cst.Name) and isinstance(node.operator, cst.BitOrAssign):
+            self.scope.mutations.setdefault(node.target.value, []).append((None, None))  # params |= extra
 
     def _count(self, target: cst.BaseExpression) -> None:
         name = _dotted(target)
@@ -312,6 +327,12 @@ class _Collector(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         self.calls.append(RecordedCall(node, self.scope, tuple(self.stack)))
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value in _MUTATORS:
+            mutation = (None, None)
+            if func.attr.value == "setdefault" and len(node.args) == 2:
+                mutation = (node.args[0].value, node.args[1].value)
+            self.scope.mutations.setdefault(func.value.value, []).append(mutation)
         if self.open_loops[-1] and _dotted(node.func) in _INTERACTIVE:
             for facts in self.open_loops[-1]:
                 facts.interactive = True
@@ -332,8 +353,13 @@ class _Collector(cst.CSTVisitor):
                 cls.attrs.setdefault(target.attr.value, []).append(Binding(kind, self.scope, value=value))
             elif value is not None:
                 self.assignments.append((target, value, self.scope))
-        elif isinstance(target, cst.Subscript) and value is not None:
-            self.assignments.append((target, value, self.scope))
+        elif isinstance(target, cst.Subscript):
+            if isinstance(target.value, cst.Name):
+                index = target.slice[0].slice if len(target.slice) == 1 else None
+                key = index.value if isinstance(index, cst.Index) and value is not None else None
+                self.scope.mutations.setdefault(target.value.value, []).append((key, value if key else None))
+            if value is not None:
+                self.assignments.append((target, value, self.scope))
 
 
 def _is_static(node: cst.FunctionDef) -> bool:
@@ -351,6 +377,22 @@ def callee_text(node: cst.BaseExpression) -> str:
     if isinstance(node, cst.Await):
         return callee_text(node.expression)
     return "(...)"
+
+
+_ORDERING = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
+
+
+def _trivial(node: cst.BaseExpression) -> bool:
+    """0, 1, None, an empty string or collection: values that test emptiness, not a limit."""
+    if isinstance(node, cst.Integer):
+        return node.evaluated_value in (0, 1)
+    if isinstance(node, cst.Name):
+        return node.value in ("None", "True", "False")
+    if isinstance(node, cst.SimpleString):
+        return node.evaluated_value in ("", b"")
+    if isinstance(node, (cst.List, cst.Tuple, cst.Dict, cst.Set)):
+        return not node.elements
+    return False
 
 
 def _is_len(node: cst.BaseExpression) -> bool:
@@ -376,7 +418,7 @@ _MODULE_CLIENTS = {qualname: client for client in catalog.CLIENTS if client.modu
 def build(module: cst.Module, policy: EndpointPolicy) -> FileModel:
     """Traverse ``module`` once and build its call-site model."""
     collector = _Collector(module)
-    module.visit(collector)
+    collector.walk(module)
     builder = _Builder(policy, collector.scope)
     module_endpoints = builder.module_endpoints(collector.assignments)
     sites = [site for call in collector.calls if (site := builder.site(call, module_endpoints)) is not None]
@@ -427,14 +469,17 @@ class _Builder:
             root = ref.qualname.split(".")[0]
             if root in catalog.KNOWN_ROOT_MODULES:
                 return None  # another attribute of an SDK (embeddings, models.list, ...)
-            # Another module's object (``from app.llm import client``): its first segment is a module.
-            return self._distinctive(call, Ref(RefKind.UNKNOWN, path=tuple(ref.qualname.split("."))), receiver_len=2)
+            # Another module's object (``from app.llm import client``): only the attributes written
+            # after the imported name form the method path, and a one-word method
+            # (``create_chat_completion``) must hang off something, not be the import itself.
+            attrs = _source_attrs(call.node.func)
+            return self._distinctive(call, Ref(RefKind.UNKNOWN, path=attrs), imported=True)
         if ref.kind is RefKind.INSTANCE:
             client = ref.client
             assert client is not None
             return self._generation(call, client, ref, ref.path or ("__call__",))
         if ref.kind is RefKind.UNKNOWN and ref.path:
-            return self._distinctive(call, ref, receiver_len=0)
+            return self._distinctive(call, ref, imported=False)
         return None
 
     def _constructor(self, call: RecordedCall, client: Client) -> CallSite | None:
@@ -464,10 +509,11 @@ class _Builder:
         site.endpoint = self._call_endpoint(site)
         return site
 
-    def _distinctive(self, call: RecordedCall, ref: Ref, receiver_len: int) -> CallSite | None:
-        """A distinctive method shape on an unresolved receiver of ``receiver_len`` known segments."""
+    def _distinctive(self, call: RecordedCall, ref: Ref, imported: bool) -> CallSite | None:
+        """A distinctive method shape on a receiver that cannot be resolved in this file."""
         for path, family, method in catalog.DISTINCTIVE:
-            if ref.path[-len(path) :] == path and len(ref.path) >= len(path) + receiver_len:
+            extra = 1 if imported and len(path) == 1 else 0
+            if ref.path[-len(path) :] == path and len(ref.path) >= len(path) + extra:
                 if not _has_evidence(call.node, method.evidence):
                     return None
                 return CallSite(call.node, SiteKind.GENERATION, family, call.scope, call.ancestors, method, None, ref)
@@ -533,6 +579,15 @@ class _Builder:
             return
         self._seen_literals.add(id(node))
         self.literals.append(EndpointLiteral(node, env_var, context, env_default))
+
+
+def _source_attrs(expr: cst.BaseExpression) -> tuple[str, ...]:
+    """The attribute names written after the root name: ``a.b.c`` gives ``("b", "c")``."""
+    names: list[str] = []
+    while isinstance(expr, cst.Attribute):
+        names.append(expr.attr.value)
+        expr = expr.value
+    return tuple(reversed(names))
 
 
 def _split_module_client(qualname: str) -> tuple[str | None, tuple[str, ...]]:

@@ -48,6 +48,10 @@ class Scope:
     self_name: str | None = None
     """Function scopes of methods: the name of the first parameter."""
     globals: set[str] = field(default_factory=set)
+    mutations: dict[str, list[tuple[cst.BaseExpression | None, cst.BaseExpression | None]]] = field(default_factory=dict)
+    """Changes to a name's dict after it is bound: ``d["k"] = v`` as (key, value); ``d.update(...)`` as (None, None)."""
+    resolved: dict[str, Ref] = field(default_factory=dict)
+    """Memo of ``resolve`` for names looked up from this scope, filled after the traversal."""
 
     def bind(self, name: str, binding: Binding) -> None:
         target = self.module if name in self.globals else self
@@ -161,24 +165,30 @@ def _resolve_call(call: cst.Call, scope: Scope, depth: int) -> Ref:
 
 
 def _resolve_name(name: str, scope: Scope, depth: int) -> Ref:
+    cached = scope.resolved.get(name)
+    if cached is not None:
+        return cached
+    scope.resolved[name] = UNKNOWN  # a name defined through itself (x = x.strip()) stays unknown
     bindings = scope.lookup(name)
-    if not bindings:
-        return UNKNOWN
-    refs = []
-    for binding in bindings:
-        ref = _resolve_binding(binding, depth)
-        if ref is not None:
-            refs.append(ref)
-    return _agree(refs)
+    refs = [ref for binding in bindings if (ref := _resolve_binding(binding, depth)) is not None]
+    result = _agree(refs) if bindings else UNKNOWN
+    scope.resolved[name] = result
+    return result
 
 
 def _resolve_self_attr(name: str, cls: Scope, depth: int) -> Ref:
+    key = f"self.{name}"
+    cached = cls.resolved.get(key)
+    if cached is not None:
+        return cached
+    unresolved = Ref(RefKind.UNKNOWN, path=(name,))
+    cls.resolved[key] = unresolved
     bindings = cls.attrs.get(name) or cls.names.get(name)
-    if not bindings:
-        return Ref(RefKind.UNKNOWN, path=(name,))
-    refs = [ref for binding in bindings if (ref := _resolve_binding(binding, depth)) is not None]
-    ref = _agree(refs)
-    return Ref(RefKind.UNKNOWN, path=(name,)) if ref.kind is RefKind.UNKNOWN and not ref.path else ref
+    refs = [ref for binding in bindings or () if (ref := _resolve_binding(binding, depth)) is not None]
+    ref = _agree(refs) if bindings else unresolved
+    result = unresolved if ref.kind is RefKind.UNKNOWN and not ref.path else ref
+    cls.resolved[key] = result
+    return result
 
 
 def _resolve_binding(binding: Binding, depth: int) -> Ref | None:

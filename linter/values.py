@@ -67,7 +67,12 @@ def evaluate(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> object:
         if expr.value in ("None", "True", "False"):
             return {"None": None, "True": True, "False": False}[expr.value]
         bound = single_value(expr.value, scope)
-        return evaluate(bound[0], bound[1], depth + 1) if bound else UNKNOWN
+        if bound is None:
+            return UNKNOWN
+        value = evaluate(bound[0], bound[1], depth + 1)
+        if isinstance(value, Mapping):
+            _apply_mutations(value, bound[1].mutations.get(expr.value, ()), bound[1], depth)
+        return value
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
         value = evaluate(expr.expression, scope, depth + 1)
         return -value if isinstance(value, (int, float)) and not isinstance(value, bool) else UNKNOWN
@@ -83,6 +88,17 @@ def evaluate(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> object:
         if ref.kind is RefKind.IMPORT and ref.qualname in ("math.inf", "numpy.inf", "sys.maxsize"):
             return math.inf if ref.qualname != "sys.maxsize" else 2**63 - 1
     return UNKNOWN
+
+
+def _apply_mutations(target: Mapping, mutations, scope: Scope, depth: int) -> None:
+    """``params["max_tokens"] = 256`` after ``params = {...}`` adds the key; ``params.update(x)`` hides."""
+    for key_expr, value in mutations:
+        key = evaluate(key_expr, scope, depth + 1) if key_expr is not None else UNKNOWN
+        if isinstance(key, str) and value is not None:
+            target.entries[key] = (value, scope)
+            target.key_nodes[key] = key_expr
+        else:
+            target.opaque = True
 
 
 def mapping(expr: cst.BaseExpression, scope: Scope) -> Mapping | None:

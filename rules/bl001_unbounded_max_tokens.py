@@ -96,6 +96,27 @@ def ask(q):
     params = {"model": "m", "messages": [], "max_tokens": 100}
     return client.chat.completions.create(**params)
 """,
+        # Keys added to the kwargs dict after it is built.
+        """
+import litellm
+def ask(msgs, cfg):
+    params = {"model": "gpt-4o", "messages": msgs}
+    params["max_tokens"] = 256
+    return litellm.completion(**params)
+""",
+        """
+import ollama
+def ask(msgs, extra):
+    params = {"model": "llama3", "messages": msgs}
+    params.update(extra)
+    return ollama.chat(**params)
+""",
+        # An imported helper that happens to share a llama-cpp method name.
+        """
+from myapp.utils.llm import create_chat_completion
+async def title(msgs):
+    return await create_chat_completion(model="gpt-4o", messages=msgs)
+""",
         # A parameter: not resolvable, not flagged by default (precision first).
         """
 from openai import OpenAI
@@ -232,6 +253,25 @@ llm.create_chat_completion(messages=[])
 llm("Q: hi", max_tokens=0)
 """,
             count=2,
+        ),
+        # A key added after the dict is built, with an unbounded value.
+        Invalid(
+            """
+import litellm
+def ask(msgs):
+    params = {"model": "gpt-4o", "messages": msgs}
+    params["max_tokens"] = None
+    return litellm.completion(**params)
+""",
+            line=6,
+        ),
+        # A client imported from the project's own module: the shape is distinctive.
+        Invalid(
+            """
+from app.llm import client
+client.chat.completions.create(model="m", messages=[])
+""",
+            line=3,
         ),
         # vLLM: max_tokens=None is unbounded.
         Invalid(

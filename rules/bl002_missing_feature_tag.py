@@ -91,6 +91,14 @@ import litellm
 def answer(meta):
     return litellm.completion(model="gpt-4o", messages=[], metadata=meta)
 """,
+        # The header added to the kwargs dict after it is built.
+        """
+import litellm
+def ask(msgs):
+    params = {"model": "gpt-4o", "messages": msgs}
+    params["extra_headers"] = {"X-Feature-Tag": "search"}
+    return litellm.completion(**params)
+""",
         # Constructors and parameter objects are not generation calls.
         """
 from langchain_openai import ChatOpenAI

@@ -218,6 +218,31 @@ async def agent():
             line=6,
             column=21,
         ),
+        # Accumulating text is not counting turns.
+        Invalid(
+            """
+import ollama
+text = ""
+while True:
+    r = ollama.chat(model="llama3", messages=[], options={"num_predict": 256})
+    text += r["message"]["content"]
+    if text != "":
+        print(text)
+""",
+            line=5,
+        ),
+        Invalid(
+            """
+import ollama
+while True:
+    r = ollama.chat(model="llama3", messages=[])
+    calls = r["message"].get("tool_calls") or []
+    if len(calls) > 0:
+        continue
+    break
+""",
+            line=4,
+        ),
         # A length compared only for emptiness is a stop condition, not a bound.
         Invalid(
             """
