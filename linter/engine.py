@@ -10,6 +10,7 @@ import hashlib
 import io
 import os
 import re
+import sys
 import tokenize
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -25,9 +26,10 @@ from .finding import Finding
 from .policy import Policy, Tier
 from .rule import Rule
 
-_PREFILTER = re.compile(b"|".join(re.escape(word) for word in catalog.TRIGGER_WORDS))
+_PREFILTER = re.compile(catalog.prefilter_pattern(), re.MULTILINE)
 MAX_FILE_BYTES = 5 * 1024 * 1024
 _SERIAL_BELOW = 32
+_RECURSION_LIMIT = 20_000
 _CHUNK = 16
 
 
@@ -87,12 +89,16 @@ def lint_file(path: str, name: str, job: Job) -> FileResult:
             source = handle.read()
     except OSError as error:
         return _error(name, f"cannot read file: {error.strerror or error}")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))  # long implicit string concatenations nest deeply
     try:
         return lint_source(source, name, job)
     except RecursionError:
         return _error(name, "cannot analyse file: nesting too deep")
     except Exception as error:  # the per-file boundary: never crash the run
         return _error(name, f"internal error while analysing file ({type(error).__name__}: {error})")
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def lint_source(source: bytes, name: str, job: Job) -> FileResult:
