@@ -9,7 +9,8 @@ TOOLS = {"lookup_order": lambda order_id: {"status": "shipped"}}
 
 def run_agent(task: str) -> str:
     history = [{"role": "user", "content": task}]
-    while True:  # no iteration bound: BL005
+    while True:
+        # Nothing bounds this loop: the model decides how many calls it makes (BL005).
         reply = cloud_llm.chat.completions.create(
             model="gpt-4o-mini",
             messages=history,
