@@ -1,0 +1,108 @@
+"""The call-site model: which calls are LLM calls, through which client, pointing where."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import libcst as cst
+import pytest
+
+from budgetlint.catalog import Location
+from budgetlint.endpoints import EndpointPolicy, host_location
+from budgetlint.model import SiteKind, build
+
+POLICY = EndpointPolicy({"MY_GPU_URL": Location.LOCAL, "VLLM_CLOUD_URL": Location.CLOUD}, re.compile("OLLAMA|VLLM", re.I))
+
+
+def sites(code: str):
+    return build(cst.parse_module(textwrap.dedent(code)), POLICY).sites
+
+
+@pytest.mark.parametrize(
+    "url, location",
+    [
+        ("http://localhost:11434", Location.LOCAL),
+        ("http://127.0.0.1:8000/v1", Location.LOCAL),
+        ("http://[::1]:8000", Location.LOCAL),
+        ("http://10.0.0.5:8000/v1", Location.LOCAL),
+        ("http://192.168.1.20:8080", Location.LOCAL),
+        ("http://gpu-box.local:8000", Location.LOCAL),
+        ("http://host.docker.internal:11434", Location.LOCAL),
+        ("http://ollama:11434", Location.LOCAL),
+        ("localhost:11434", Location.LOCAL),
+        ("https://api.openai.com/v1", Location.CLOUD),
+        ("https://api.together.xyz/v1", Location.CLOUD),
+        ("https://8.8.8.8/v1", Location.CLOUD),
+        ("http://{}:8000", Location.UNKNOWN),
+    ],
+)
+def test_host_location(url, location):
+    assert host_location(url) is location
+
+
+@pytest.mark.parametrize(
+    "code, family, location",
+    [
+        ("from openai import OpenAI as O\nc = O()\nc.chat.completions.create(model='m', messages=[])", "openai", Location.CLOUD),
+        ("import openai\nopenai.chat.completions.create(model='m', messages=[])", "openai", Location.CLOUD),
+        ("import openai\nopenai.base_url = 'http://localhost:8000/v1'\nopenai.chat.completions.create(model='m', messages=[])", "openai", Location.LOCAL),
+        ("import os, openai\nc = openai.OpenAI(base_url=os.environ['MY_GPU_URL'])\nc.responses.create(model='m', input='x')", "openai", Location.LOCAL),
+        ("import os, openai\nc = openai.OpenAI(base_url=os.getenv('VLLM_CLOUD_URL'))\nc.responses.create(model='m', input='x')", "openai", Location.CLOUD),
+        ("import os, openai\nc = openai.OpenAI(base_url=os.environ['OLLAMA_OPENAI_URL'])\nc.responses.create(model='m', input='x')", "openai", Location.LOCAL),
+        ("import os, openai\nc = openai.OpenAI(base_url=os.environ['LLM_URL'])\nc.responses.create(model='m', input='x')", "openai", Location.UNKNOWN),
+        ("import ollama\nollama.chat(model='m', messages=[])", "ollama", Location.LOCAL),
+        ("from ollama import generate\ngenerate(model='m', prompt='x')", "ollama", Location.LOCAL),
+        ("from anthropic import AsyncAnthropic\nasync def f():\n    async with AsyncAnthropic() as c:\n        await c.messages.create(model='c', max_tokens=5, messages=[])", "anthropic", Location.CLOUD),
+        ("from openai import OpenAI\nclass B:\n    def __init__(self):\n        self.c = OpenAI(base_url='http://vllm:8000/v1')\n    def go(self):\n        self.c.chat.completions.create(model='m', messages=[])", "openai", Location.LOCAL),
+        ("from openai import OpenAI\ndef go(c: OpenAI):\n    c.chat.completions.create(model='m', messages=[])", "openai", Location.UNKNOWN),
+        ("def go(c):\n    c.chat.completions.create(model='m', messages=[])", "openai", Location.UNKNOWN),
+        ("import litellm\nlitellm.completion(model='ollama/llama3', messages=[])", "litellm", Location.LOCAL),
+        ("import litellm\nlitellm.completion(model='claude-3-5-sonnet', messages=[])", "litellm", Location.CLOUD),
+        ("from llama_cpp import Llama\nllm = Llama.from_pretrained(repo_id='r', filename='f')\nllm('Q')", "llama_cpp", Location.LOCAL),
+        ("from vllm import LLM\nLLM(model='m').generate(['x'])", "vllm", Location.LOCAL),
+        ("from google import genai\ngenai.Client().models.generate_content(model='g', contents='x')", "google", Location.CLOUD),
+        ("import requests\nrequests.post('http://localhost:8000/v1/chat/completions', json={'model': 'm'})", "http", Location.LOCAL),
+        ("import aiohttp\nasync def f():\n    async with aiohttp.ClientSession() as s:\n        await s.post('https://api.openai.com/v1/responses', json={})", "http", Location.CLOUD),
+        ("from langchain_openai import ChatOpenAI\nllm = ChatOpenAI(max_tokens=5)\nllm.with_structured_output(X).invoke('x')", "langchain", Location.CLOUD),
+    ],
+)
+def test_generation_call_resolved(code, family, location):
+    generation = [site for site in sites(code) if site.kind is SiteKind.GENERATION]
+    assert len(generation) == 1
+    assert generation[0].family.name == family
+    assert generation[0].endpoint.location is location
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # unrelated methods and look-alikes
+        "class C:\n    def create(self, **kw): ...\nC().create(model='m', messages=[])",
+        "import ollama\nollama.embed(model='m', input='x')\nollama.list()\nollama.pull('m')\nollama.show('m')",
+        "from openai import OpenAI\nc = OpenAI()\nc.models.list()\nc.embeddings.create(model='e', input='x')\nc.files.create(file=b'', purpose='x')",
+        "from anthropic import Anthropic\nAnthropic().messages.count_tokens(model='c', messages=[])",
+        "def chat(**kw): ...\nchat(model='m', messages=[])",
+        "ollama = object()\nollama.chat(model='m', messages=[])",
+        "from mylib import ollama\nollama.chat(model='m', messages=[])",
+        "import requests\nrequests.post('https://example.com/api/users', json={'name': 'x'})",
+        "import requests\nrequests.post('https://example.com/generate', json={'text': 'x'})",
+        "from twilio.rest import Client\nClient().messages.create(to='+1', body='x')",
+        "import openai\nx = openai\nx.embeddings.create(model='e', input='t')",
+    ],
+)
+def test_look_alikes_are_not_generation_calls(code):
+    assert [site for site in sites(code) if site.kind is SiteKind.GENERATION] == []
+
+
+def test_constructors_are_sites_of_their_own_kind():
+    found = sites(
+        "from openai import OpenAI\nfrom langchain_ollama import ChatOllama\nfrom vllm import SamplingParams\n"
+        "OpenAI()\nChatOllama(model='m')\nSamplingParams(max_tokens=5)"
+    )
+    assert [site.kind for site in found] == [SiteKind.CLIENT, SiteKind.MODEL, SiteKind.PARAMS]
+
+
+def test_a_self_referential_name_resolves_quickly():
+    lines = ["x = f()"] + ["x = x.strip()"] * 60 + ["x.chat.completions.create(model='m', messages=[])"]
+    assert len(sites("\n".join(lines))) == 1
