@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -9,7 +10,8 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .commands import CheckOptions, execute_check, explain_text, rules_table
+from .commands import CheckOptions, ValidateOptions, execute_check, execute_init, execute_validate, explain_text, rules_table
+from .config import KINDS, schema
 from .policy import TIER_NAMES
 from .reporters import REPORTERS
 
@@ -67,6 +69,40 @@ def explain(code: str) -> None:
     if text is None:
         raise click.UsageError(f"unknown rule {code!r}; `budgetlint rules` lists them")
     click.echo(text)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
+@click.option("--exit-zero", is_flag=True, help="Report, but always exit 0.")
+@click.option("--quiet", "-q", is_flag=True, help="No source lines or summary.")
+def validate(files: tuple[Path, ...], output_format: str, output: Path | None, exit_zero: bool, quiet: bool) -> None:
+    """Validate guardrails and stack YAML FILES (the kind is read from each document)."""
+    options = ValidateOptions(
+        files=files,
+        output_format=output_format,
+        output=output,
+        exit_zero=exit_zero,
+        quiet=quiet,
+        color=output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+    )
+    sys.exit(execute_validate(options))
+
+
+@main.command()
+@click.option("--directory", "-d", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+def init(directory: Path, force: bool) -> None:
+    """Write starter guardrails.yaml and stack.yaml (and their schemas, for editors)."""
+    sys.exit(execute_init(directory, force))
+
+
+@main.command(name="schema")
+@click.argument("kind", type=click.Choice(sorted(KINDS.values())))
+def schema_command(kind: str) -> None:
+    """Print the JSON Schema of a config file kind, for editors and other tools."""
+    click.echo(json.dumps(schema(kind), indent=2))
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .codes import ENGINE_CODES
+from .codes import ENGINE_CODES, INVALID_CONFIG
+from .config import DEFAULT_FILES, KINDS, ConfigProblem, schema, cross_file, kind_of, load_configs, load_file, policy_from
 from .discovery import discover
-from .engine import Job, lint_paths
-from .policy import DEFAULT_POLICY, Tier
+from .engine import Job, display_path, engine_finding, lint_paths
+from .finding import Finding
+from .policy import Policy, Tier
 from .reporters import REPORTERS
 from .result import RunResult
 from .rule import Rule
 from .settings import SettingsError, load_settings
+from .starter import GUARDRAILS, STACK
 
 EXIT_OK, EXIT_BLOCKING, EXIT_USAGE = 0, 1, 2
 
@@ -53,7 +57,9 @@ def execute_check(options: CheckOptions) -> int:
     except SettingsError as error:
         click.echo(f"budgetlint: error: {error}", err=True)
         return EXIT_USAGE
-    policy = DEFAULT_POLICY.with_overrides(
+    cwd = Path.cwd().resolve()
+    configs = load_configs(settings.root, settings.guardrails, settings.stack, cwd)
+    policy = configs.policy().with_overrides(
         tier=Tier.parse(options.tier) if options.tier else None, strict=options.strict
     )
     rules = tuple(rule for rule in all_rules() if settings.enabled(rule.code, options.select, options.ignore))
@@ -63,9 +69,62 @@ def execute_check(options: CheckOptions) -> int:
         report_suppressions=policy.tier is Tier.HARD and settings.enabled("BL900", options.select, options.ignore),
     )
     files = discover(list(options.paths), settings.root, settings.exclude + settings.extend_exclude)
-    results = lint_paths(files, job, options.jobs, Path.cwd().resolve())
-    findings = sorted((f for result in results for f in result.findings), key=lambda f: f.sort_key())
-    result = RunResult(tuple(findings), len(files), policy, __version__)
+    results = lint_paths(files, job, options.jobs, cwd)
+    findings = [f for result in results for f in result.findings]
+    findings += config_findings(configs.problems, policy, cwd)
+    return _emit(RunResult(tuple(sorted(findings, key=lambda f: f.sort_key())), len(files), policy, __version__), options)
+
+
+@dataclass(frozen=True)
+class ValidateOptions:
+    files: tuple[Path, ...]
+    output_format: str = "text"
+    output: Path | None = None
+    exit_zero: bool = False
+    quiet: bool = False
+    statistics: bool = False
+    color: bool = False
+
+
+def execute_validate(options: ValidateOptions) -> int:
+    """Validate guardrails/stack files (kind read from each document), cross-checking a pair."""
+    missing = [str(path) for path in options.files if not path.is_file()]
+    if missing:
+        click.echo(f"budgetlint: error: no such file: {', '.join(missing)}", err=True)
+        return EXIT_USAGE
+    cwd = Path.cwd().resolve()
+    problems = []
+    documents: dict[str, list] = {"guardrails": [], "stack": []}
+    for path in options.files:
+        document, found = load_file(path, display_path(path, cwd))
+        problems += found
+        if document is not None and not found:
+            documents[kind_of(document) or ""].append(document)
+    if len(documents["guardrails"]) == 1 and len(documents["stack"]) == 1:
+        problems += cross_file(documents["guardrails"][0], documents["stack"][0])
+    policy = policy_from(documents["guardrails"][0].data if len(documents["guardrails"]) == 1 else None, None)
+    policy = replace(policy, source=", ".join(display_path(path, cwd) for path in options.files))
+    findings = tuple(sorted(config_findings(problems, policy, cwd), key=lambda f: f.sort_key()))
+    return _emit(RunResult(findings, len(options.files), policy, __version__), options)
+
+
+def config_findings(problems: list[ConfigProblem], policy: Policy, cwd: Path) -> list[Finding]:
+    """BL100 findings for config problems, with the YAML line for the text report's caret."""
+    lines_of: dict[str, list[str]] = {}
+    findings = []
+    for problem in problems:
+        if problem.path not in lines_of:
+            try:
+                lines_of[problem.path] = (cwd / problem.path).read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                lines_of[problem.path] = []
+        findings.append(
+            engine_finding(INVALID_CONFIG, problem.path, problem.line, problem.column, problem.message, policy, lines_of[problem.path])
+        )
+    return findings
+
+
+def _emit(result: RunResult, options: CheckOptions | ValidateOptions) -> int:
     reporter = REPORTERS[options.output_format](color=options.color, quiet=options.quiet, statistics=options.statistics)
     text = reporter.render(result)
     if options.output is not None:
@@ -77,6 +136,27 @@ def execute_check(options: CheckOptions) -> int:
     else:
         click.echo(text, nl=False, color=options.color)
     return result.exit_code(options.exit_zero)
+
+
+SCHEMA_DIR = ".budgetlint/schemas"
+
+
+def execute_init(directory: Path, force: bool) -> int:
+    """Write the starter files; refuse to overwrite without ``force``."""
+    targets = {directory / DEFAULT_FILES[name]: text for name, text in (("guardrails", GUARDRAILS), ("stack", STACK))}
+    existing = [str(path) for path in targets if path.exists()]
+    if existing and not force:
+        click.echo(f"budgetlint: error: {', '.join(existing)} already exist(s); use --force to overwrite", err=True)
+        return EXIT_USAGE
+    schema_dir = directory / SCHEMA_DIR
+    schema_dir.mkdir(parents=True, exist_ok=True)
+    for name in KINDS.values():
+        (schema_dir / f"{name}.schema.json").write_text(json.dumps(schema(name), indent=2) + "\n", encoding="utf-8")
+    for path, text in targets.items():
+        path.write_text(text.format(schema_dir=SCHEMA_DIR), encoding="utf-8")
+        click.echo(f"wrote {path}")
+    click.echo(f"wrote {schema_dir}/ (the schemas your editor validates against)")
+    return EXIT_OK
 
 
 def rules_table() -> str:

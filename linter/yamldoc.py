@@ -1,0 +1,142 @@
+"""Safe, bounded YAML loading that remembers where every value came from.
+
+PyYAML composes the node graph (no Python objects are constructed from tags), and this module
+turns it into plain data itself, so that it can record each node's line and column, reject
+duplicate keys (YAML keeps the last one silently), and stop alias expansion ("billion laughs")
+after a fixed number of nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+
+MAX_NODES = 100_000
+"""Nodes a document may expand to, aliases included."""
+_SCALAR_TAGS = frozenset(
+    {
+        "tag:yaml.org,2002:str",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:null",
+    }
+)
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Mark:
+    """1-based line and column."""
+
+    line: int
+    column: int
+
+
+class ConfigError(Exception):
+    """A document that cannot be loaded: where, and why."""
+
+    def __init__(self, message: str, mark: Mark = Mark(1, 1)) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+@dataclass
+class Document:
+    path: str
+    data: object
+    marks: dict[Path, Mark] = field(default_factory=dict)
+    """Where each value starts, by its path from the root."""
+    key_marks: dict[Path, Mark] = field(default_factory=dict)
+    """Where each mapping key starts, by the path of its value."""
+
+    def mark(self, path: Path, *, key: bool = False) -> Mark:
+        """The mark of ``path``, or of its nearest ancestor that has one."""
+        table = self.key_marks if key else self.marks
+        while path:
+            if path in table:
+                return table[path]
+            if key and path in self.marks:
+                return self.marks[path]
+            path = path[:-1]
+        return self.marks.get((), Mark(1, 1))
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def load(text: str, path: str) -> Document:
+    """Parse one YAML document. Raises ConfigError with the offending line and column."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = Mark(mark.line + 1, mark.column + 1) if mark is not None else Mark(1, 1)
+        problem = error.problem or str(error)
+        raise ConfigError(f"YAML syntax error: {problem}", where) from error
+    except yaml.YAMLError as error:
+        raise ConfigError(f"YAML error: {error}") from error
+    if root is None:
+        raise ConfigError("the document is empty")
+    document = Document(path, None)
+    builder = _Builder(document)
+    try:
+        document.data = builder.build(root, ())
+    except RecursionError:
+        raise ConfigError("the document is nested too deeply", _mark(root)) from None
+    return document
+
+
+class _Builder:
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.nodes = 0
+        self.constructor = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, path: Path) -> object:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise ConfigError(
+                f"the document expands to more than {MAX_NODES} values (aliases included): refusing it, "
+                "as a 'billion laughs' document would exhaust memory",
+                _mark(node),
+            )
+        self.document.marks[path] = _mark(node)
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAP_TAG:
+                raise ConfigError(f"unsupported YAML tag {node.tag}", _mark(node))
+            result: dict[str, object] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise ConfigError("mapping keys must be plain scalars", _mark(key_node))
+                key = str(self._scalar(key_node))
+                if key in result:
+                    first = self.document.key_marks[(*path, key)]
+                    raise ConfigError(
+                        f"duplicate key {key!r} (first defined on line {first.line}): YAML would silently keep the last one",
+                        _mark(key_node),
+                    )
+                self.document.key_marks[(*path, key)] = _mark(key_node)
+                result[key] = self.build(value_node, (*path, key))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ_TAG:
+                raise ConfigError(f"unsupported YAML tag {node.tag}", _mark(node))
+            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.ScalarNode) -> object:
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value  # a date is just text to budgetlint
+        if node.tag not in _SCALAR_TAGS:
+            raise ConfigError(f"unsupported YAML tag {node.tag}: only plain scalars, lists and mappings are allowed", _mark(node))
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (yaml.constructor.ConstructorError, ValueError) as error:
+            raise ConfigError(f"invalid scalar: {error}", _mark(node)) from error
