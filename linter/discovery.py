@@ -21,13 +21,11 @@ SOURCE_SUFFIXES = (".py",)
 def discover(paths: list[Path], root: Path, exclude: tuple[str, ...]) -> list[Path]:
     """Files to lint, sorted; ``paths`` must exist (the command line checks)."""
     excluded = pathspec.GitIgnoreSpec.from_lines(exclude)
-    found: set[Path] = set()
+    found: dict[str, Path] = {}  # by absolute path: `. ./a.py $PWD/a.py` lints a.py once
     for path in paths:
-        if path.is_dir():
-            found.update(_walk(path, root, excluded))
-        else:
-            found.add(path)  # named explicitly: always linted
-    return sorted(found)
+        for file in _walk(path, root, excluded) if path.is_dir() else (path,):  # a named file: always linted
+            found.setdefault(os.path.abspath(file), file)
+    return sorted(found.values())
 
 
 def _walk(top: Path, root: Path, excluded: pathspec.PathSpec) -> Iterator[Path]:
@@ -79,11 +77,12 @@ def _ignored(path: Path, is_dir: bool, root: Path, excluded: pathspec.PathSpec, 
             return True
     except ValueError:
         pass
-    for base, spec in ignores.items():
+    for base in sorted(ignores, key=lambda base: len(base.parts), reverse=True):
         try:
             relative = absolute.relative_to(base).as_posix()
         except ValueError:
             continue
-        if spec.match_file(relative + suffix):
-            return True
+        verdict = ignores[base].check_file(relative + suffix).include
+        if verdict is not None:  # the nearest .gitignore with a matching pattern decides (`!keep.py`)
+            return verdict
     return False

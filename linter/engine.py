@@ -6,12 +6,14 @@ for that file, and the run goes on.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import io
 import os
 import re
 import sys
 import tokenize
+import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -28,6 +30,12 @@ from .rule import Rule
 
 _PREFILTER = re.compile(catalog.prefilter_pattern(), re.MULTILINE)
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_BOOL_CHAIN = 1000
+"""Operands of one ``and``/``or`` chain: CPython keeps them flat, libcst nests one level each."""
+_BOOL_OPERATORS = re.compile(rb"\b(?:and|or)\b")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_CPYTHON_RECURSION_LIMIT = 1000
+"""While CPython pre-parses: nesting it accepts under this limit is nesting libcst survives."""
 _SERIAL_BELOW = 32
 _RECURSION_LIMIT = 20_000
 _CHUNK = 16
@@ -73,11 +81,15 @@ def _lint_chunk(pairs: list[tuple[str, str]], job: Job) -> list[FileResult]:
 
 
 def display_path(path: Path, cwd: Path) -> str:
-    """Relative to the working directory when inside it, with forward slashes."""
+    """Relative to the working directory, with forward slashes; a symlink keeps its own name."""
+    absolute = Path(os.path.abspath(path))
     try:
-        return path.resolve().relative_to(cwd).as_posix()
+        return absolute.relative_to(cwd).as_posix()
     except ValueError:
-        return Path(os.path.relpath(path.absolute(), cwd)).as_posix() if path.is_absolute() else path.as_posix()
+        try:
+            return Path(os.path.relpath(absolute, cwd)).as_posix()
+        except ValueError:  # another drive
+            return absolute.as_posix()
 
 
 def lint_file(path: str, name: str, job: Job) -> FileResult:
@@ -112,14 +124,53 @@ def lint_source(source: bytes, name: str, job: Job) -> FileResult:
         text = source.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError) as error:
         return _error(name, f"cannot decode file: {error}")
+    refusal, cpython_error = _cpython_verdict(source)
+    if refusal is not None:
+        return _error(name, f"cannot analyse file: {refusal.msg}", refusal.lineno or 1, refusal.offset or 1, text)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
+        if cpython_error is not None and cpython_error.lineno:
+            # CPython locates syntax errors where they are; libcst's native parser often a line later.
+            line, column = cpython_error.lineno, max(cpython_error.offset or 1, 1)
+            return _error(name, f"syntax error: {cpython_error.msg}", line, column, text)
         return _error(name, f"syntax error: {error.message}", error.raw_line, error.raw_column + 1, text)
     reports = _run_rules(module, job)
     if not reports:
         return FileResult(name, (), parsed=True)
     return FileResult(name, tuple(_locate(module, text, name, reports, job)), parsed=True)
+
+
+def _cpython_verdict(source: bytes) -> tuple[SyntaxError | None, SyntaxError | None]:
+    """Parse with CPython first: (nesting too deep to analyse, syntax error to report).
+
+    libcst's native parser recurses once per nesting level and overflows the C stack on deep
+    enough input: a crash of the whole run, not an exception. CPython's parser bounds its own
+    recursion, so what it refuses as too deep is refused here before libcst sees it. Other
+    CPython syntax errors are only used for their location: libcst may accept syntax newer
+    than the running interpreter.
+    """
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(_CPYTHON_RECURSION_LIMIT)  # CPython scales its nesting bound by this limit
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
+    except (RecursionError, MemoryError):
+        return SyntaxError("nesting too deep"), None
+    except SyntaxError as error:
+        if error.msg.startswith("too many"):  # nested parentheses, levels of indentation
+            return error, None
+        return None, error
+    except ValueError:
+        return None, None
+    finally:
+        sys.setrecursionlimit(limit)
+    if len(_BOOL_OPERATORS.findall(source)) > MAX_BOOL_CHAIN:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.BoolOp) and len(node.values) > MAX_BOOL_CHAIN:
+                return SyntaxError("nesting too deep", ("", node.lineno, node.col_offset + 1, "")), None
+    return None, None
 
 
 def _run_rules(module: cst.Module, job: Job) -> list[tuple[type[Rule], object]]:
@@ -133,7 +184,7 @@ def _run_rules(module: cst.Module, job: Job) -> list[tuple[type[Rule], object]]:
 
 def _locate(module: cst.Module, text: str, name: str, reports: list, job: Job) -> Iterable[Finding]:
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    lines = text.splitlines()
+    lines = source_lines(text)
     comments = suppress.suppressions(text) if suppress.might_suppress(text.encode("utf-8", "replace")) else {}
     occurrences: dict[tuple[str, str], int] = {}
     used: set[int] = set()
@@ -170,7 +221,7 @@ def _locate(module: cst.Module, text: str, name: str, reports: list, job: Job) -
     if job.report_suppressions:
         for line in sorted(used):
             if not comments[line].reason:
-                yield _engine_finding(
+                yield engine_finding(
                     UNEXPLAINED_SUPPRESSION,
                     name,
                     line,
@@ -188,13 +239,18 @@ def fingerprint(code: str, path: str, snippet: str, occurrence: int) -> str:
     return digest[:20]
 
 
+def source_lines(text: str) -> list[str]:
+    """Lines as Python numbers them: ``str.splitlines`` also breaks at form feeds and U+2028."""
+    return _LINE_BREAK.split(text)
+
+
 def _error(name: str, message: str, line: int = 1, column: int = 1, text: str = "") -> FileResult:
-    lines = text.splitlines()
-    finding = _engine_finding(PARSE_ERROR, name, line, column, message, Policy(), lines)
+    lines = source_lines(text)
+    finding = engine_finding(PARSE_ERROR, name, line, column, message, Policy(), lines)
     return FileResult(name, (finding,), parsed=False)
 
 
-def _engine_finding(
+def engine_finding(
     code: EngineCode, name: str, line: int, column: int, message: str, policy: Policy, lines: list[str]
 ) -> Finding:
     return Finding(

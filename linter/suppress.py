@@ -28,9 +28,17 @@ class Suppression:
 
 
 def ignores_file(source: bytes) -> bool:
-    """``# budgetlint: ignore-file`` within the first lines of the file."""
-    head = b"\n".join(source.splitlines()[:_FILE_HEAD_LINES])
-    return bool(_IGNORE_FILE.search(head))
+    """``# budgetlint: ignore-file`` in a comment within the first lines of the file."""
+    head = b"\n".join(source.splitlines()[:_FILE_HEAD_LINES]) + b"\n"
+    if not _IGNORE_FILE.search(head):
+        return False
+    try:  # a real comment, not the text of a docstring or string
+        for token in tokenize.tokenize(io.BytesIO(head).readline):
+            if token.type == tokenize.COMMENT and _IGNORE_FILE.search(token.string.encode("utf-8")):
+                return True
+    except (tokenize.TokenError, SyntaxError):  # the head cut a multi-line string, a bad cookie
+        pass
+    return False
 
 
 def might_suppress(source: bytes) -> bool:

@@ -1,0 +1,185 @@
+"""Suppression comments: per line, per code, per file; reasons and BL900 at tier hard."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from budgetlint.cli import main
+from budgetlint.suppress import ignores_file, parse_comment
+
+from .helpers import lint
+
+HEAD = "from openai import OpenAI\nclient = OpenAI()\n"
+UNBOUNDED = 'client.chat.completions.create(model="m", messages=[], metadata={"feature": "x"})'
+"""BL001 only."""
+BOTH = 'client.chat.completions.create(model="m", messages=[])'
+"""BL001 and BL002."""
+
+
+def found(code: str, **options) -> list[tuple[str, int]]:
+    return [(f.code, f.line) for f in lint(code, **options)]
+
+
+def test_the_unsuppressed_calls_are_flagged():
+    assert found(HEAD + UNBOUNDED + "\n") == [("BL001", 3)]
+    assert found(HEAD + BOTH + "\n") == [("BL001", 3), ("BL002", 3)]
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "# budgetlint: ignore[BL001] -- the gateway caps output",
+        "# noqa: BL001 -- the gateway caps output",
+        "# NOQA:BL001 -- the gateway caps output",
+        "#budgetlint:ignore[bl001]--the gateway caps output",
+        "# type: ignore  # noqa: BL001 -- the gateway caps output",
+    ],
+)
+def test_a_code_suppression_with_a_reason_silences_that_code(comment):
+    assert found(f"{HEAD}{UNBOUNDED}  {comment}\n") == []
+    assert found(f"{HEAD}{BOTH}  {comment}\n") == [("BL002", 3)]
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "# budgetlint: ignore[BL001, BL002] -- batch job, tagged by its queue",
+        "# budgetlint: ignore[BL001,BL002] -- batch job",
+        "# noqa: BL001, BL002 -- batch job",
+        "# noqa: BL001,BL002 -- batch job",
+    ],
+)
+def test_several_codes_comma_separated(comment):
+    assert found(f"{HEAD}{BOTH}  {comment}\n") == []
+
+
+def test_a_suppression_for_another_code_does_not_silence():
+    assert found(f"{HEAD}{UNBOUNDED}  # noqa: BL002 -- other\n") == [("BL001", 3)]
+    assert found(f"{HEAD}{UNBOUNDED}  # noqa: E501\n") == [("BL001", 3)]
+    assert found(f"{HEAD}{UNBOUNDED}  # budgetlint: ignore[BL0011] -- typo\n") == [("BL001", 3)]
+
+
+@pytest.mark.parametrize("comment", ["# budgetlint: ignore -- legacy module", "# noqa -- legacy module"])
+def test_a_bare_suppression_silences_every_rule_on_its_line(comment):
+    assert found(f"{HEAD}{BOTH}  {comment}\n") == []
+    assert found(f"{HEAD}{BOTH}  {comment}\n{BOTH}\n") == [("BL001", 4), ("BL002", 4)]
+
+
+def test_the_reason_comes_after_two_dashes():
+    assert parse_comment("# noqa: BL001 -- bounded by the proxy", 3).reason == "bounded by the proxy"
+    assert parse_comment("# budgetlint: ignore[BL001, BL002] -- why not", 3).codes == frozenset({"BL001", "BL002"})
+    assert parse_comment("# budgetlint: ignore -- all", 3).codes is None
+    assert parse_comment("# budgetlint: ignore[BL001]", 3).reason == ""
+    assert parse_comment("# noqa: BL001 --", 3).reason == ""
+    assert parse_comment("# a plain comment", 3) is None
+
+
+# BL900: suppressions without a reason at tier hard
+
+
+@pytest.mark.parametrize(
+    "comment", ["# budgetlint: ignore[BL001]", "# noqa: BL001", "# budgetlint: ignore", "# noqa: BL001 --"]
+)
+def test_at_tier_hard_a_suppression_without_a_reason_is_bl900(comment):
+    assert found(f"{HEAD}{UNBOUNDED}  {comment}\n") == [("BL900", 3)]
+    [finding] = lint(f"{HEAD}{UNBOUNDED}  {comment}\n")
+    assert (finding.name, finding.tier, finding.blocking) == ("unexplained-suppression", "hard", True)
+    assert "--" in finding.message
+
+
+def test_at_tier_hard_a_suppression_with_a_reason_is_not_reported():
+    assert found(f"{HEAD}{UNBOUNDED}  # noqa: BL001 -- bounded by the proxy\n") == []
+
+
+@pytest.mark.parametrize("tier", ["soft", "medium"])
+def test_below_tier_hard_no_reason_is_needed(tier):
+    assert found(f"{HEAD}{UNBOUNDED}  # noqa: BL001\n", tier=tier) == []
+
+
+def test_a_suppression_that_silences_nothing_is_not_bl900():
+    assert found(f"{HEAD}x = 1  # noqa: BL001\n{UNBOUNDED}  # noqa: BL001 -- fine\n") == []
+
+
+def test_bl900_through_the_command_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app.py").write_text(f"{HEAD}{UNBOUNDED}  # noqa: BL001\n")
+
+    def check(*args: str) -> tuple[int, list[str]]:
+        result = CliRunner().invoke(main, ["check", "--format", "json", *args, "."])
+        return result.exit_code, [f["code"] for f in json.loads(result.stdout)["findings"]]
+
+    assert check() == (1, ["BL900"])
+    assert check("--tier", "medium") == (0, [])
+    assert check("--ignore", "BL900") == (0, [])
+    assert check("--ignore", "BL001") == (0, [])
+
+
+# where a suppression counts
+
+
+def test_a_noqa_inside_a_string_literal_does_not_suppress():
+    code = HEAD + 'client.chat.completions.create(model="m # noqa: BL001", messages=[], metadata={"feature": "x"})\n'
+    assert found(code) == [("BL001", 3)]
+    code = HEAD + 'client.chat.completions.create(model="m", messages=["# budgetlint: ignore"], metadata={"feature": "x"})\n'
+    assert found(code) == [("BL001", 3)]
+
+
+def test_a_suppression_must_be_on_the_first_line_of_the_flagged_node():
+    on_a_later_line = HEAD + (
+        "client.chat.completions.create(\n"
+        '    model="m",  # noqa: BL001 -- on the wrong line\n'
+        '    messages=[],\n'
+        '    metadata={"feature": "x"},\n'
+        ")  # budgetlint: ignore[BL001] -- on the wrong line too\n"
+    )
+    assert found(on_a_later_line) == [("BL001", 3)]
+    on_the_first_line = HEAD + (
+        "client.chat.completions.create(  # noqa: BL001 -- bounded by the proxy\n"
+        '    model="m",\n'
+        '    messages=[],\n'
+        '    metadata={"feature": "x"},\n'
+        ")\n"
+    )
+    assert found(on_the_first_line) == []
+
+
+def test_a_suppression_on_the_line_above_does_not_suppress():
+    assert found(f"{HEAD}# noqa: BL001 -- above\n{UNBOUNDED}\n") == [("BL001", 4)]
+
+
+# ignore-file
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "# budgetlint: ignore-file\n",
+        "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n# budgetlint: ignore-file -- generated client\n",
+        '"""Generated."""\n# BUDGETLINT: IGNORE-FILE\n',
+    ],
+)
+def test_ignore_file_near_the_top_skips_the_file(head):
+    assert found(f"{head}{HEAD}{BOTH}\n") == []
+
+
+def test_ignore_file_far_below_the_top_does_not_skip_the_file():
+    code = HEAD + "\n" * 20 + "# budgetlint: ignore-file\n" + UNBOUNDED + "\n"
+    assert found(code) == [("BL001", 24)]
+
+
+def test_ignore_file_inside_a_string_does_not_skip_the_file():
+    docstring = '"""Add `# budgetlint: ignore-file` to a generated module to skip it."""\n'
+    assert found(docstring + HEAD + UNBOUNDED + "\n") == [("BL001", 4)]
+    assignment = 'MARKER = "# budgetlint: ignore-file"\n'
+    assert found(assignment + HEAD + UNBOUNDED + "\n") == [("BL001", 4)]
+
+
+def test_ignores_file_on_bytes():
+    assert ignores_file(b"# budgetlint: ignore-file\nimport openai\n")
+    assert ignores_file(b"# -*- coding: latin-1 -*-\n# budgetlint: ignore-file \xe9t\xe9\n")
+    assert not ignores_file(b"import openai\n")
+    assert not ignores_file(b'"""\n# budgetlint: ignore-file\n"""\n')
+    assert not ignores_file(b'"""\n# budgetlint: ignore-file\n' + b"\n" * 20 + b'"""\n')
