@@ -159,9 +159,7 @@ def _resolve_call(call: cst.Call, scope: Scope, depth: int) -> Ref:
         return UNKNOWN
     if callee.kind is RefKind.LOCAL and callee.qualname == "class":
         return LOCAL  # an instance of a class defined in this file
-    if callee.kind is RefKind.LOCAL:
-        return UNKNOWN
-    return UNKNOWN
+    return UNKNOWN  # what a function returns is not followed
 
 
 def _resolve_name(name: str, scope: Scope, depth: int) -> Ref:

@@ -1,0 +1,272 @@
+"""The one traversal per file: scopes, bindings, calls with their enclosing statements, loops.
+
+Its output is raw material; ``model.py`` turns the recorded calls into call sites.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from .scopes import Binding, BindingKind, Scope
+from .walk import ReadOnlyWalker
+
+_STRUCTURAL_BASES = (
+    cst.Module,
+    cst.BaseStatement,
+    cst.BaseSuite,
+    cst.Else,
+    cst.ExceptHandler,
+    cst.ExceptStarHandler,
+    cst.Finally,
+    cst.Lambda,
+)
+STRUCTURAL: frozenset[type] = frozenset(
+    node_type
+    for node_type in (getattr(cst, name) for name in dir(cst))
+    if isinstance(node_type, type) and issubclass(node_type, _STRUCTURAL_BASES)
+)
+"""Node types kept on the ancestor stack of each call (a set: ``isinstance`` on ABCs is slow)."""
+
+
+@dataclass(eq=False)
+class LoopFacts:
+    """What a loop's body does with counters (BL005), gathered during the traversal."""
+
+    node: cst.For | cst.While
+    incremented: set[str] = field(default_factory=set)
+    compared: set[str] = field(default_factory=set)
+    interactive: bool = False
+
+    @property
+    def has_counter_bound(self) -> bool:
+        return bool(self.incremented & self.compared) or _LEN_BOUND in self.compared
+
+
+_MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__"})
+_LEN_BOUND = "len()"
+_INTERACTIVE = ("input", "sys.stdin.readline", "getpass.getpass")
+
+
+@dataclass(eq=False)
+class RecordedCall:
+    node: cst.Call
+    scope: Scope
+    ancestors: tuple[cst.CSTNode, ...]
+
+
+class Collector(ReadOnlyWalker):
+    """Records scopes, bindings, calls and assignments in one pass."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.scope = Scope("module", module, None)
+        self.stack: list[cst.CSTNode] = []
+        self.calls: list[RecordedCall] = []
+        self.loops: dict[int, LoopFacts] = {}
+        self.open_loops: list[list[LoopFacts]] = [[]]
+        """Per function being visited: the loops around the current node."""
+        self.assignments: list[tuple[cst.BaseAssignTargetExpression, cst.BaseExpression, Scope]] = []
+
+    def enter(self, node: cst.CSTNode) -> None:
+        if type(node) in STRUCTURAL:
+            self.stack.append(node)
+
+    def exit(self, node: cst.CSTNode) -> None:
+        if type(node) in STRUCTURAL:
+            self.stack.pop()
+
+    # scopes
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.scope.bind(node.name.value, Binding(BindingKind.CLASS, self.scope, node=node))
+        self.scope = Scope("class", node, self.scope)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.scope = self.scope.parent  # type: ignore[assignment]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.scope.bind(node.name.value, Binding(BindingKind.FUNCTION, self.scope, node=node))
+        outer = self.scope
+        self.scope = Scope("function", node, outer)
+        params = [*node.params.posonly_params, *node.params.params, *node.params.kwonly_params]
+        for extra in (node.params.star_arg, node.params.star_kwarg):
+            if isinstance(extra, cst.Param):
+                params.append(extra)
+        for param in params:
+            annotation = param.annotation.annotation if param.annotation else None
+            self.scope.bind(param.name.value, Binding(BindingKind.PARAM, outer, value=annotation))
+        if outer.kind == "class" and params and not _is_static(node):
+            self.scope.self_name = params[0].name.value
+        self.open_loops.append([])
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.scope = self.scope.parent  # type: ignore[assignment]
+        self.open_loops.pop()
+
+    # loops and their counters (BL005)
+    def visit_While(self, node: cst.While) -> None:
+        self._open_loop(node)
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self.open_loops[-1].pop()
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self.open_loops[-1].pop()
+
+    def _open_loop(self, node: cst.For | cst.While) -> None:
+        facts = LoopFacts(node)
+        self.loops[id(node)] = facts
+        self.open_loops[-1].append(facts)
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        if not self.open_loops[-1]:
+            return
+        names: set[str] = set()
+        left = node.left
+        for target in node.comparisons:
+            right = target.comparator
+            ordering = isinstance(target.operator, _ORDERING)
+            equality = isinstance(target.operator, (cst.Equal, cst.NotEqual))
+            # A bound compares with a limit: `steps >= MAX`, `i == 10`, `len(history) > 40`;
+            # `text != ""` or `len(calls) > 0` test for emptiness, which bounds nothing.
+            if (ordering or equality) and not _trivial(left) and not _trivial(right):
+                names |= {dotted(left), dotted(right)} - {""}
+                if ordering and (_is_len(left) or _is_len(right)):
+                    names.add(_LEN_BOUND)
+            left = right
+        for facts in self.open_loops[-1]:
+            facts.compared |= names
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.scope.globals.update(item.name.value for item in node.names)
+
+    # imports
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            qualname = dotted(alias.name)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.scope.bind(alias.asname.name.value, Binding(BindingKind.IMPORT, self.scope, qualname=qualname))
+            else:
+                top = qualname.split(".")[0]
+                self.scope.bind(top, Binding(BindingKind.IMPORT, self.scope, qualname=top))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            return
+        module = dotted(node.module) if node.module is not None else ""
+        relative = bool(node.relative)
+        for alias in node.names:
+            name = dotted(alias.name)
+            local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
+            if relative:
+                self.scope.bind(local, Binding(BindingKind.OPAQUE, self.scope))
+            else:
+                self.scope.bind(local, Binding(BindingKind.IMPORT, self.scope, qualname=f"{module}.{name}"))
+
+    # assignments
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind_target(target.target, node.value)
+            if isinstance(node.value, cst.BinaryOperation) and dotted(target.target) in (
+                dotted(node.value.left),
+                dotted(node.value.right),
+            ):
+                self._count(target.target)  # i = i + 1
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind_target(node.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._bind_target(node.target, None)
+        self._count(node.target)
+        if isinstance(node.target, cst.Name) and isinstance(node.operator, cst.BitOrAssign):
+            self.scope.mutations.setdefault(node.target.value, []).append((None, None))  # params |= extra
+
+    def _count(self, target: cst.BaseExpression) -> None:
+        name = dotted(target)
+        for facts in self.open_loops[-1]:
+            facts.incremented.add(name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind_target(node.target, node.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind_target(node.target, None)
+        self._open_loop(node)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind_target(node.asname.name, node.item)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._bind_target(node.name.name, None)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(RecordedCall(node, self.scope, tuple(self.stack)))
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value in _MUTATORS:
+            mutation = (None, None)
+            if func.attr.value == "setdefault" and len(node.args) == 2:
+                mutation = (node.args[0].value, node.args[1].value)
+            self.scope.mutations.setdefault(func.value.value, []).append(mutation)
+        if self.open_loops[-1] and dotted(node.func) in _INTERACTIVE:
+            for facts in self.open_loops[-1]:
+                facts.interactive = True
+
+    def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        if isinstance(target, cst.Name):
+            kind = BindingKind.VALUE if value is not None else BindingKind.OPAQUE
+            self.scope.bind(target.value, Binding(kind, self.scope, value=value))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
+            for index, element in enumerate(target.elements):
+                paired = values[index].value if values is not None and len(values) == len(target.elements) else None
+                self._bind_target(element.value, paired)
+        elif isinstance(target, cst.Attribute):
+            cls = self.scope.owner_class
+            if cls is not None and isinstance(target.value, cst.Name) and target.value.value == self.scope.self_name:
+                kind = BindingKind.VALUE if value is not None else BindingKind.OPAQUE
+                cls.attrs.setdefault(target.attr.value, []).append(Binding(kind, self.scope, value=value))
+            elif value is not None:
+                self.assignments.append((target, value, self.scope))
+        elif isinstance(target, cst.Subscript):
+            if isinstance(target.value, cst.Name):
+                index = target.slice[0].slice if len(target.slice) == 1 else None
+                key = index.value if isinstance(index, cst.Index) and value is not None else None
+                self.scope.mutations.setdefault(target.value.value, []).append((key, value if key else None))
+            if value is not None:
+                self.assignments.append((target, value, self.scope))
+
+
+def _is_static(node: cst.FunctionDef) -> bool:
+    return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
+
+
+_ORDERING = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
+
+
+def _trivial(node: cst.BaseExpression) -> bool:
+    """0, 1, None, an empty string or collection: values that test emptiness, not a limit."""
+    if isinstance(node, cst.Integer):
+        return node.evaluated_value in (0, 1)
+    if isinstance(node, cst.Name):
+        return node.value in ("None", "True", "False")
+    if isinstance(node, cst.SimpleString):
+        return node.evaluated_value in ("", b"")
+    if isinstance(node, (cst.List, cst.Tuple, cst.Dict, cst.Set)):
+        return not node.elements
+    return False
+
+
+def _is_len(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "len"
+
+
+def dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{dotted(node.value)}.{node.attr.value}"
+    return ""
