@@ -10,7 +10,16 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .commands import CheckOptions, ValidateOptions, execute_check, execute_init, execute_validate, explain_text, rules_table
+from .commands import (
+    CheckOptions,
+    ValidateOptions,
+    execute_baseline,
+    execute_check,
+    execute_init,
+    execute_validate,
+    explain_text,
+    rules_table,
+)
 from .config import KINDS, schema
 from .policy import TIER_NAMES
 from .reporters import REPORTERS
@@ -35,8 +44,13 @@ def main() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel workers [default: CPU count].")
 @click.option("--statistics", is_flag=True, help="Print counts per rule.")
 @click.option("--quiet", "-q", is_flag=True, help="Only blocking findings, no source lines or summary.")
+@click.option("--sarif-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the run's SARIF report to FILE (for code scanning).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Hide the findings listed in FILE (written by `budgetlint baseline`).")
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier: str | None, select: tuple[str, ...],
-          ignore: tuple[str, ...], strict: bool, exit_zero: bool, jobs: int | None, statistics: bool, quiet: bool) -> None:
+          ignore: tuple[str, ...], strict: bool, exit_zero: bool, jobs: int | None, statistics: bool, quiet: bool,
+          sarif_file: Path | None, baseline_file: Path | None) -> None:
     """Lint code under PATHS (default: .) and exit by the tier policy."""
     options = CheckOptions(
         paths=tuple(paths) or (Path("."),),
@@ -51,8 +65,33 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier
         statistics=statistics,
         quiet=quiet,
         color=output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+        sarif_file=sarif_file,
+        baseline=baseline_file,
     )
     sys.exit(execute_check(options))
+
+
+@main.command(name="baseline")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the baseline to FILE.")
+@click.option("--tier", type=click.Choice(TIER_NAMES), help="Override the guardrails tier.")
+@click.option("--select", multiple=True, help="Only these codes or prefixes (repeatable, comma-separated).")
+@click.option("--ignore", multiple=True, help="Skip these codes or prefixes (repeatable, comma-separated).")
+@click.option("--strict", is_flag=True, help="Also flag limits and endpoints that cannot be resolved statically.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel workers [default: CPU count].")
+def baseline_command(paths: tuple[Path, ...], output: Path, tier: str | None, select: tuple[str, ...],
+                     ignore: tuple[str, ...], strict: bool, jobs: int | None) -> None:
+    """Record today's findings under PATHS (default: .) so `check --baseline` reports only new ones."""
+    options = CheckOptions(
+        paths=tuple(paths) or (Path("."),),
+        tier=tier,
+        select=_codes(select),
+        ignore=_codes(ignore),
+        strict=strict,
+        jobs=jobs or os.cpu_count() or 1,
+    )
+    sys.exit(execute_baseline(options, output))
 
 
 @main.command()

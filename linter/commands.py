@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .codes import ENGINE_CODES, INVALID_CONFIG
+from . import __version__, baseline
+from .baseline import BaselineError
+from .codes import ENGINE_CODES, INVALID_CONFIG, UNEXPLAINED_SUPPRESSION
 from .config import DEFAULT_FILES, KINDS, ConfigProblem, schema, cross_file, kind_of, load_configs, load_file, policy_from
 from .discovery import discover
 from .engine import Job, display_path, engine_finding, lint_paths
@@ -39,6 +40,10 @@ class CheckOptions:
     statistics: bool = False
     quiet: bool = False
     color: bool = False
+    sarif_file: Path | None = None
+    """Also write the run's SARIF report there."""
+    baseline: Path | None = None
+    """Hide the findings this baseline file lists."""
 
 
 def all_rules() -> tuple[type[Rule], ...]:
@@ -48,6 +53,59 @@ def all_rules() -> tuple[type[Rule], ...]:
 
 
 def execute_check(options: CheckOptions) -> int:
+    known: tuple[baseline.Entry, ...] | None = None
+    if options.baseline is not None:
+        try:
+            known = baseline.load(options.baseline)
+        except BaselineError as error:
+            click.echo(f"budgetlint: error: {error}", err=True)
+            return EXIT_USAGE
+    run = _lint(options)
+    if isinstance(run, int):
+        return run
+    result, scope = run
+    if known is not None and options.baseline is not None:
+        source = display_path(options.baseline, scope.cwd)
+        findings, outcome = baseline.apply(result.findings, known, source=source, checked=scope.covers)
+        result = replace(result, findings=findings, baseline=outcome)
+    return _emit(result, options)
+
+
+def execute_baseline(options: CheckOptions, output: Path) -> int:
+    """Write today's findings (except BL000/BL100, which always block) as a baseline file."""
+    run = _lint(options)
+    if isinstance(run, int):
+        return run
+    result, _ = run
+    if not _write(output, baseline.dumps(result.findings)):
+        return EXIT_USAGE
+    recorded = len(baseline.entries(result.findings))
+    click.echo(f"budgetlint: wrote {recorded} finding{'s' * (recorded != 1)} to {output}")
+    left_out = len(result.findings) - recorded
+    if left_out:
+        click.echo(
+            f"budgetlint: {left_out} parse or config error{'s' * (left_out != 1)} (BL000/BL100) not recorded: "
+            "they always block; fix them or exclude the files",
+            err=True,
+        )
+    return EXIT_OK
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Where a run looked, to tell a stale baseline entry from one outside the run."""
+
+    cwd: Path
+    files: frozenset[str]
+    codes: frozenset[str]
+
+    def covers(self, entry: baseline.Entry) -> bool:
+        """The entry's rule ran, and its file was linted or no longer exists."""
+        return entry.code in self.codes and (entry.path in self.files or not (self.cwd / entry.path).exists())
+
+
+def _lint(options: CheckOptions) -> tuple[RunResult, _Scope] | int:
+    """Lint what ``options`` name: the result and its scope, or an exit code after a usage error."""
     missing = [str(path) for path in options.paths if not path.exists()]
     if missing:
         click.echo(f"budgetlint: error: no such file or directory: {', '.join(missing)}", err=True)
@@ -56,6 +114,10 @@ def execute_check(options: CheckOptions) -> int:
         settings = load_settings(list(options.paths))
     except SettingsError as error:
         click.echo(f"budgetlint: error: {error}", err=True)
+        return EXIT_USAGE
+    unknown = unknown_selectors((*options.select, *options.ignore, *settings.select, *settings.ignore))
+    if unknown:  # a typo in --select would otherwise turn every rule off and pass CI
+        click.echo(f"budgetlint: error: no rule code starts with {', '.join(unknown)}; `budgetlint rules` lists them", err=True)
         return EXIT_USAGE
     cwd = Path.cwd().resolve()
     configs = load_configs(settings.root, settings.guardrails, settings.stack, cwd)
@@ -69,10 +131,18 @@ def execute_check(options: CheckOptions) -> int:
         report_suppressions=policy.tier is Tier.HARD and settings.enabled("BL900", options.select, options.ignore),
     )
     files = discover(list(options.paths), settings.root, settings.exclude + settings.extend_exclude)
-    results = lint_paths(files, job, options.jobs, cwd)
+    results = lint_paths(files, job, options.jobs, cwd, settings.root)
     findings = [f for result in results for f in result.findings]
     findings += config_findings(configs.problems, policy, cwd)
-    return _emit(RunResult(tuple(sorted(findings, key=lambda f: f.sort_key())), len(files), policy, __version__), options)
+    result = RunResult(tuple(sorted(findings, key=lambda f: f.sort_key())), len(files), policy, __version__)
+    codes = {rule.code for rule in rules} | ({UNEXPLAINED_SUPPRESSION.code} if job.report_suppressions else set())
+    return result, _Scope(cwd, frozenset(display_path(path, cwd) for path in files), frozenset(codes))
+
+
+def unknown_selectors(selectors: tuple[str, ...]) -> list[str]:
+    """The ``--select``/``--ignore`` codes or prefixes that name no rule (``ALL`` names them all)."""
+    codes = [rule.code for rule in all_rules()] + list(ENGINE_CODES)
+    return sorted({s for s in selectors if s != "ALL" and not any(code.startswith(s) for code in codes)})
 
 
 @dataclass(frozen=True)
@@ -84,6 +154,7 @@ class ValidateOptions:
     quiet: bool = False
     statistics: bool = False
     color: bool = False
+    sarif_file: Path | None = None
 
 
 def execute_validate(options: ValidateOptions) -> int:
@@ -125,17 +196,28 @@ def config_findings(problems: list[ConfigProblem], policy: Policy, cwd: Path) ->
 
 
 def _emit(result: RunResult, options: CheckOptions | ValidateOptions) -> int:
+    result = replace(result, exit_zero=options.exit_zero)
     reporter = REPORTERS[options.output_format](color=options.color, quiet=options.quiet, statistics=options.statistics)
     text = reporter.render(result)
+    if options.sarif_file is not None:  # the same run, also as SARIF for code scanning
+        sarif = REPORTERS["sarif"](statistics=options.statistics).render(result)
+        if not _write(options.sarif_file, sarif):
+            return EXIT_USAGE
     if options.output is not None:
-        try:
-            options.output.write_text(text, encoding="utf-8")
-        except OSError as error:
-            click.echo(f"budgetlint: error: cannot write {options.output}: {error.strerror}", err=True)
+        if not _write(options.output, text):
             return EXIT_USAGE
     else:
         click.echo(text, nl=False, color=options.color)
-    return result.exit_code(options.exit_zero)
+    return result.exit_code()
+
+
+def _write(path: Path, text: str) -> bool:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        click.echo(f"budgetlint: error: cannot write {path}: {error.strerror}", err=True)
+        return False
+    return True
 
 
 SCHEMA_DIR = ".budgetlint/schemas"

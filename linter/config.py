@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -127,12 +128,14 @@ def validate(document: Document, name: str) -> list[ConfigProblem]:
 
 def _problem(document: Document, error: jsonschema.ValidationError) -> list[ConfigProblem]:
     path = tuple(error.absolute_path)
+    if error.validator == "format" and error.validator_value == "regex":
+        return []  # semantic_guardrails reports it, with the reason
     where = _key_path(path)
     value = error.instance
     validator = error.validator
     if validator == "required":
         missing = [name for name in error.validator_value if not (isinstance(value, dict) and name in value)]
-        tier = _tier_clause(error)
+        tier = _tier_clause(error, document)
         mark = document.mark(path, key=True)
         return [
             ConfigProblem(document.path, mark.line, mark.column, f"{where + ': ' if where else ''}missing required key `{name}`{tier}")
@@ -149,23 +152,21 @@ def _problem(document: Document, error: jsonschema.ValidationError) -> list[Conf
     mark = document.mark(path)
     if validator == "enum":
         choices = [str(choice) for choice in error.validator_value]
-        text = f"{where}: {value!r} is not one of {', '.join(choices)}{_did_you_mean(str(value), choices)}"
+        text = f"{where}: {_show(value)} is not one of {', '.join(choices)}{_did_you_mean(str(value), choices)}"
     elif validator == "const":
-        text = f"{where}: expected {error.validator_value!r}, got {value!r}"
+        text = f"{where}: expected {error.validator_value!r}, got {_show(value)}"
     elif validator == "type":
-        text = f"{where}: expected {_article(error.validator_value)}, got {_json_type(value)} {value!r}"
+        text = f"{where}: expected {_article(error.validator_value)}, got {_json_type(value)}{'' if value is None else ' ' + _show(value)}"
     else:
         text = f"{where or 'the document'}: {error.message}"
     return [ConfigProblem(document.path, mark.line, mark.column, text)]
 
 
-def _tier_clause(error: jsonschema.ValidationError) -> str:
-    """`` (tier hard requires it)`` when the requirement comes from a tier's if/then."""
+def _tier_clause(error: jsonschema.ValidationError, document: Document) -> str:
+    """`` (required at tier hard)`` when the requirement comes from a tier's if/then."""
     schema_path = list(error.schema_path)
-    if "then" in schema_path and "allOf" in schema_path:
-        clause = schema("guardrails")["allOf"][schema_path[schema_path.index("allOf") + 1]]["if"]["properties"]["tier"]
-        tiers = clause.get("enum") or [clause.get("const")]
-        return f" (required at tier {' and '.join(tiers)})"
+    if "then" in schema_path and "allOf" in schema_path and isinstance(document.data, dict):
+        return f" (required at tier {document.data.get('tier')})"
     return ""
 
 
@@ -222,14 +223,14 @@ def semantic_stack(document: Document) -> list[ConfigProblem]:
 
 def cross_file(guardrails: Document, stack: Document) -> list[ConfigProblem]:
     """Checks that need both files: the token ceiling against each endpoint's context length."""
-    ceiling = _get(guardrails.data, "ceilings", "max_output_tokens")
+    ceiling = _int(_get(guardrails.data, "ceilings", "max_output_tokens"))
     endpoints = _get(stack.data, "endpoints")
-    if not isinstance(ceiling, int) or not isinstance(endpoints, list):
+    if ceiling is None or not isinstance(endpoints, list):
         return []
     problems = []
     for endpoint in endpoints:
-        length = endpoint.get("max_model_len") if isinstance(endpoint, dict) else None
-        if isinstance(length, int) and ceiling > length:
+        length = _int(endpoint.get("max_model_len")) if isinstance(endpoint, dict) else None
+        if length is not None and ceiling > length:
             mark = guardrails.mark(("ceilings", "max_output_tokens"))
             problems.append(
                 ConfigProblem(
@@ -258,8 +259,8 @@ def policy_from(guardrails: object, stack: object) -> Policy:
         values = {
             "tier": Tier.parse(guardrails["tier"]),
             "strict": bool(guardrails.get("strict", False)),
-            "max_output_tokens": ceilings.get("max_output_tokens"),
-            "agent_loop_iterations": ceilings.get("agent_loop_iterations"),
+            "max_output_tokens": _int(ceilings.get("max_output_tokens")),
+            "agent_loop_iterations": _int(ceilings.get("agent_loop_iterations")),
             "carriers": TagCarriers(
                 metadata_keys=tuple(tag.get("metadata_keys", defaults.metadata_keys)),
                 headers=tuple(tag.get("headers", defaults.headers)),
@@ -303,10 +304,15 @@ def load_configs(root: Path, guardrails: str | None, stack: str | None, cwd: Pat
 
 
 def _display(path: Path, cwd: Path) -> str:
+    """Like code findings: relative to the working directory, ``../`` included (for a run from a subdirectory)."""
+    absolute = path.resolve()
     try:
-        return path.resolve().relative_to(cwd).as_posix()
+        return absolute.relative_to(cwd).as_posix()
     except ValueError:
-        return path.as_posix()
+        try:
+            return Path(os.path.relpath(absolute, cwd)).as_posix()
+        except ValueError:  # another drive
+            return absolute.as_posix()
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -348,6 +354,19 @@ def _json_type(value: object) -> str:
     if isinstance(value, dict):
         return "mapping"
     return type(value).__name__
+
+
+def _show(value: object, limit: int = 60) -> str:
+    """A value as the YAML reads (null, true), cut to ``limit`` characters."""
+    text = json.dumps(value) if value is None or isinstance(value, bool) else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _int(value: object) -> int | None:
+    """An integer the schema accepted (JSON Schema counts 2048.0 as an integer)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value) if isinstance(value, int) or value.is_integer() else None
 
 
 def _article(expected: object) -> str:

@@ -62,12 +62,15 @@ def might_matter(source: bytes) -> bool:
     return _PREFILTER.search(source) is not None
 
 
-def lint_paths(files: Sequence[Path], job: Job, jobs: int, cwd: Path) -> list[FileResult]:
-    """Lint ``files`` (in parallel when there are enough of them); results in input order."""
-    names = [display_path(path, cwd) for path in files]
-    pairs = list(zip(map(str, files), names))
+def lint_paths(files: Sequence[Path], job: Job, jobs: int, cwd: Path, root: Path | None = None) -> list[FileResult]:
+    """Lint ``files`` (in parallel when there are enough of them); results in input order.
+
+    Findings name files relative to ``cwd``; fingerprints hash the path relative to the project
+    ``root``, so they do not change with the directory budgetlint runs from.
+    """
+    pairs = [(str(path), display_path(path, cwd), display_path(path, root or cwd)) for path in files]
     if jobs <= 1 or len(pairs) < _SERIAL_BELOW:
-        return [lint_file(path, name, job) for path, name in pairs]
+        return [lint_file(path, name, job, key) for path, name, key in pairs]
     chunks = [pairs[i : i + _CHUNK] for i in range(0, len(pairs), _CHUNK)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         results: list[FileResult] = []
@@ -76,8 +79,8 @@ def lint_paths(files: Sequence[Path], job: Job, jobs: int, cwd: Path) -> list[Fi
     return results
 
 
-def _lint_chunk(pairs: list[tuple[str, str]], job: Job) -> list[FileResult]:
-    return [lint_file(path, name, job) for path, name in pairs]
+def _lint_chunk(pairs: list[tuple[str, str, str]], job: Job) -> list[FileResult]:
+    return [lint_file(path, name, job, key) for path, name, key in pairs]
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -92,7 +95,8 @@ def display_path(path: Path, cwd: Path) -> str:
             return absolute.as_posix()
 
 
-def lint_file(path: str, name: str, job: Job) -> FileResult:
+def lint_file(path: str, name: str, job: Job, key: str | None = None) -> FileResult:
+    """Lint one file; ``key`` is its path in fingerprints (default: ``name``)."""
     try:
         size = os.stat(path).st_size
         if size > MAX_FILE_BYTES:
@@ -104,7 +108,7 @@ def lint_file(path: str, name: str, job: Job) -> FileResult:
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))  # long implicit string concatenations nest deeply
     try:
-        return lint_source(source, name, job)
+        return lint_source(source, name, job, key)
     except RecursionError:
         return _error(name, "cannot analyse file: nesting too deep")
     except Exception as error:  # the per-file boundary: never crash the run
@@ -113,7 +117,7 @@ def lint_file(path: str, name: str, job: Job) -> FileResult:
         sys.setrecursionlimit(limit)
 
 
-def lint_source(source: bytes, name: str, job: Job) -> FileResult:
+def lint_source(source: bytes, name: str, job: Job, key: str | None = None) -> FileResult:
     """Lint one file's bytes. Raises only on internal errors (``lint_file`` catches them)."""
     if b"\0" in source:
         return _error(name, "cannot parse file: binary content (NUL bytes)")
@@ -124,7 +128,7 @@ def lint_source(source: bytes, name: str, job: Job) -> FileResult:
         text = source.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError) as error:
         return _error(name, f"cannot decode file: {error}")
-    refusal, cpython_error = _cpython_verdict(source)
+    refusal, cpython_error = _cpython_verdict(source, text)
     if refusal is not None:
         return _error(name, f"cannot analyse file: {refusal.msg}", refusal.lineno or 1, refusal.offset or 1, text)
     try:
@@ -138,10 +142,10 @@ def lint_source(source: bytes, name: str, job: Job) -> FileResult:
     reports = _run_rules(module, job)
     if not reports:
         return FileResult(name, (), parsed=True)
-    return FileResult(name, tuple(_locate(module, text, name, reports, job)), parsed=True)
+    return FileResult(name, tuple(_locate(module, text, name, key or name, reports, job)), parsed=True)
 
 
-def _cpython_verdict(source: bytes) -> tuple[SyntaxError | None, SyntaxError | None]:
+def _cpython_verdict(source: bytes, text: str) -> tuple[SyntaxError | None, SyntaxError | None]:
     """Parse with CPython first: (nesting too deep to analyse, syntax error to report).
 
     libcst's native parser recurses once per nesting level and overflows the C stack on deep
@@ -155,7 +159,7 @@ def _cpython_verdict(source: bytes) -> tuple[SyntaxError | None, SyntaxError | N
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse(source)
+            tree = ast.parse(text)  # not the bytes: columns in characters, as libcst counts them
     except (RecursionError, MemoryError):
         return SyntaxError("nesting too deep"), None
     except SyntaxError as error:
@@ -169,7 +173,7 @@ def _cpython_verdict(source: bytes) -> tuple[SyntaxError | None, SyntaxError | N
     if len(_BOOL_OPERATORS.findall(source)) > MAX_BOOL_CHAIN:
         for node in ast.walk(tree):
             if isinstance(node, ast.BoolOp) and len(node.values) > MAX_BOOL_CHAIN:
-                return SyntaxError("nesting too deep", ("", node.lineno, node.col_offset + 1, "")), None
+                return SyntaxError("nesting too deep", ("", node.lineno, 1, "")), None
     return None, None
 
 
@@ -182,7 +186,7 @@ def _run_rules(module: cst.Module, job: Job) -> list[tuple[type[Rule], object]]:
     return reports
 
 
-def _locate(module: cst.Module, text: str, name: str, reports: list, job: Job) -> Iterable[Finding]:
+def _locate(module: cst.Module, text: str, name: str, key: str, reports: list, job: Job) -> Iterable[Finding]:
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     lines = source_lines(text)
     comments = suppress.suppressions(text) if suppress.might_suppress(text.encode("utf-8", "replace")) else {}
@@ -192,10 +196,10 @@ def _locate(module: cst.Module, text: str, name: str, reports: list, job: Job) -
     for rule, report in reports:
         where = positions[report.node]
         line, column = where.start.line, where.start.column + 1
-        key = (rule.code, line, column, report.message)
-        if key in seen:
+        identity = (rule.code, line, column, report.message)
+        if identity in seen:
             continue
-        seen.add(key)
+        seen.add(identity)
         comment = comments.get(line)
         if comment is not None and comment.covers(rule.code):
             used.add(line)
@@ -214,23 +218,25 @@ def _locate(module: cst.Module, text: str, name: str, reports: list, job: Job) -
             message=report.message,
             tier=rule.tier.label,
             blocking=job.policy.blocks(rule.tier),
-            fingerprint=fingerprint(rule.code, name, snippet, index),
+            fingerprint=fingerprint(rule.code, key, snippet, index),
             fixable=rule.fixable,
             source_line=lines[line - 1] if 0 < line <= len(lines) else "",
         )
     if job.report_suppressions:
-        for line in sorted(used):
-            if not comments[line].reason:
-                yield engine_finding(
-                    UNEXPLAINED_SUPPRESSION,
-                    name,
-                    line,
-                    1,
-                    "suppression without a reason: at tier hard every silenced finding needs one. "
-                    "Add it after `--`, e.g. `# noqa: BL001 -- bounded by the gateway`.",
-                    job.policy,
-                    lines,
-                )
+        unexplained = [line for line in sorted(used) if not comments[line].reason]
+        for occurrence, line in enumerate(unexplained):
+            yield engine_finding(
+                UNEXPLAINED_SUPPRESSION,
+                name,
+                line,
+                1,
+                "suppression without a reason: at tier hard every silenced finding needs one. "
+                "Add it after `--`, e.g. `# noqa: BL001 -- bounded by the gateway`.",
+                job.policy,
+                lines,
+                key=key,
+                occurrence=occurrence,
+            )
 
 
 def fingerprint(code: str, path: str, snippet: str, occurrence: int) -> str:
@@ -251,7 +257,16 @@ def _error(name: str, message: str, line: int = 1, column: int = 1, text: str = 
 
 
 def engine_finding(
-    code: EngineCode, name: str, line: int, column: int, message: str, policy: Policy, lines: list[str]
+    code: EngineCode,
+    name: str,
+    line: int,
+    column: int,
+    message: str,
+    policy: Policy,
+    lines: list[str],
+    *,
+    key: str | None = None,
+    occurrence: int = 0,
 ) -> Finding:
     return Finding(
         path=name,
@@ -264,6 +279,6 @@ def engine_finding(
         message=message,
         tier="always" if code.tier is Tier.ALWAYS else code.tier.label,
         blocking=policy.blocks(code.tier),
-        fingerprint=fingerprint(code.code, name, message, 0),
+        fingerprint=fingerprint(code.code, key or name, message, occurrence),
         source_line=lines[line - 1] if 0 < line <= len(lines) else "",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from .baseline import BaselineOutcome
 from .finding import Finding
 from .policy import Policy
 
@@ -16,6 +17,10 @@ class RunResult:
     files: int
     policy: Policy
     version: str
+    exit_zero: bool = False
+    """``--exit-zero``: the run exits 0 whatever it found (SARIF records the exit code)."""
+    baseline: BaselineOutcome | None = None
+    """What ``--baseline`` hid and which of its entries are stale; None without a baseline."""
 
     @property
     def blocking(self) -> int:
@@ -28,5 +33,8 @@ class RunResult:
     def by_code(self) -> Counter[str]:
         return Counter(finding.code for finding in self.findings)
 
-    def exit_code(self, exit_zero: bool = False) -> int:
+    def exit_code(self, exit_zero: bool | None = None) -> int:
+        """1 when a reported finding blocks (hidden ones never do), unless ``--exit-zero``."""
+        if exit_zero is None:
+            exit_zero = self.exit_zero
         return 0 if exit_zero or not self.blocking else 1

@@ -83,8 +83,8 @@ def load_settings(paths: list[Path]) -> Settings:
         root=root,
         exclude=strings("exclude"),
         extend_exclude=strings("extend-exclude"),
-        select=strings("select"),
-        ignore=strings("ignore"),
+        select=tuple(code.strip().upper() for code in strings("select")),  # as on the command line
+        ignore=tuple(code.strip().upper() for code in strings("ignore")),
         guardrails=path("guardrails"),
         stack=path("stack"),
         source=pyproject,

@@ -14,6 +14,8 @@ import yaml
 
 MAX_NODES = 100_000
 """Nodes a document may expand to, aliases included."""
+MAX_DEPTH = 64
+"""Levels of nesting a document may have (a config file needs a handful)."""
 _SCALAR_TAGS = frozenset(
     {
         "tag:yaml.org,2002:str",
@@ -71,17 +73,43 @@ def _mark(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that stops composing past MAX_DEPTH levels, before the scanner (whose cost grows
+    with the nesting) reads the rest of a deeply nested document."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH + 1:  # the root is level 0
+                start = self.peek_event().start_mark
+                raise ConfigError(f"the document is nested too deeply (more than {MAX_DEPTH} levels)", Mark(start.line + 1, start.column + 1))
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def load(text: str, path: str) -> Document:
     """Parse one YAML document. Raises ConfigError with the offending line and column."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark is not None else Mark(1, 1)
         problem = error.problem or str(error)
+        if error.context and problem.startswith("but "):
+            problem = f"{error.context}, {problem}"  # "expected a single document in the stream, but found another document"
+        elif error.context and error.context_mark is not None and mark is not None and error.context_mark.line != mark.line:
+            # An unclosed bracket or quote is found where the next token fails: say where it opened.
+            problem = f"{problem} ({error.context} started on line {error.context_mark.line + 1})"
         raise ConfigError(f"YAML syntax error: {problem}", where) from error
     except yaml.YAMLError as error:
         raise ConfigError(f"YAML error: {error}") from error
+    except RecursionError:
+        raise ConfigError(f"the document is nested too deeply (more than {MAX_DEPTH} levels)") from None
     if root is None:
         raise ConfigError("the document is empty")
     document = Document(path, None)
@@ -89,7 +117,7 @@ def load(text: str, path: str) -> Document:
     try:
         document.data = builder.build(root, ())
     except RecursionError:
-        raise ConfigError("the document is nested too deeply", _mark(root)) from None
+        raise ConfigError(f"the document is nested too deeply (more than {MAX_DEPTH} levels)", _mark(root)) from None
     return document
 
 
@@ -107,6 +135,8 @@ class _Builder:
                 "as a 'billion laughs' document would exhaust memory",
                 _mark(node),
             )
+        if len(path) > MAX_DEPTH:
+            raise ConfigError(f"the document is nested too deeply (more than {MAX_DEPTH} levels)", _mark(node))
         self.document.marks[path] = _mark(node)
         if isinstance(node, yaml.MappingNode):
             if node.tag != _MAP_TAG:
@@ -115,7 +145,8 @@ class _Builder:
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise ConfigError("mapping keys must be plain scalars", _mark(key_node))
-                key = str(self._scalar(key_node))
+                self._scalar(key_node)  # rejects tagged keys
+                key = key_node.value  # as written: `null:` is the key 'null', not 'None'
                 if key in result:
                     first = self.document.key_marks[(*path, key)]
                     raise ConfigError(

@@ -25,7 +25,8 @@ FINDING_KEYS = {
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty project directory, made the working directory."""
+    """An empty repository (its root holds ``.git``, so nothing above it counts), made the working directory."""
+    (tmp_path / ".git").mkdir()
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -152,6 +153,39 @@ def test_select_and_ignore(project, options, expected):
     add(project, "app.py", "unbounded")
     add(project, "jobs.py", "untagged")
     assert codes(*options) == expected
+
+
+@pytest.mark.parametrize("options", [("--select", "BL0001"), ("--ignore", "BL001,XYZ"), ("--select", "unbounded")])
+def test_a_selector_that_names_no_rule_is_a_usage_error(project, options):
+    """A typo in --select must not turn every rule off and let CI pass."""
+    add(project, "app.py", "unbounded")
+    result = run("check", *options, ".")
+    assert result.exit_code == 2
+    assert "no rule code starts with" in result.stderr
+    assert result.stdout == ""
+
+
+def test_select_all_and_engine_code_prefixes_are_known(project):
+    add(project, "app.py", "unbounded")
+    assert codes("--select", "ALL") == ["BL001"]
+    assert codes("--ignore", "BL9") == ["BL001"]
+    assert codes("--select", "BL1") == []
+
+
+def test_a_selector_from_pyproject_that_names_no_rule_is_a_usage_error(project):
+    add(project, "app.py", "unbounded")
+    (project / "pyproject.toml").write_text('[tool.budgetlint]\nignore = ["BL01"]\n')
+    result = run("check", ".")
+    assert result.exit_code == 2
+    assert "BL01" in result.stderr
+
+
+def test_select_and_ignore_from_pyproject(project):
+    add(project, "app.py", "unbounded")
+    add(project, "jobs.py", "untagged")
+    (project / "pyproject.toml").write_text('[tool.budgetlint]\nselect = ["bl00"]\nignore = ["bl001"]\n')
+    assert codes(".") == ["BL002"]
+    assert codes("--select", "BL001,BL002", "--ignore", "BL002") == []
 
 
 def test_ignoring_every_blocking_rule_exits_0(project):

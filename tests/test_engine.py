@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
-import textwrap
 import warnings
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -66,6 +65,12 @@ def test_a_syntax_error_is_located_where_python_locates_it(source, line):
     assert [(f.code, f.line) for f in result.findings] == [("BL000", line)]
     assert result.parsed is False
     assert result.findings[0].source_line == source.split("\n")[line - 1]
+
+
+def test_a_syntax_error_column_counts_characters_not_bytes():
+    [finding] = lint_source('import openai\nx = "ééé" $ 1\n'.encode(), "broken.py", JOB).findings
+    assert (finding.code, finding.line, finding.column) == ("BL000", 2, 11)
+    assert finding.source_line[finding.column - 1] == "$"
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="needs syntax newer than the running Python")
@@ -294,14 +299,12 @@ def test_fingerprints_survive_moved_lines_and_differ_between_findings():
     after = lint_source(("\n\n# moved\n" + CALL).encode(), "app.py", JOB).findings
     assert before[0].line != after[0].line
     assert before[0].fingerprint == after[0].fingerprint
-    twice = textwrap.dedent(CALL + CALL.split("\n", 1)[1])
+    twice = CALL + CALL.split("\n", 1)[1]
     first, second = lint_source(twice.encode(), "app.py", JOB).findings
     assert first.fingerprint != second.fingerprint
 
 
-def test_job_is_sent_to_worker_processes(tmp_path):
+def test_job_is_sent_to_worker_processes():
     """``--jobs`` pickles the job: a policy that does not pickle would only fail in parallel runs."""
-    import pickle
-
     job = Job(policy=Policy(tier=Tier.SOFT, strict=True), rules=ALL_RULES, report_suppressions=False)
     assert pickle.loads(pickle.dumps(job)) == job

@@ -24,4 +24,6 @@ class JsonReporter(Reporter):
                 "by_code": dict(sorted(result.by_code().items())),
             },
         }
+        if result.baseline is not None:  # {"file": ..., "hidden": n, "stale": n}
+            document["summary"]["baseline"] = result.baseline.as_json()
         return json.dumps(document, indent=2, sort_keys=False) + "\n"

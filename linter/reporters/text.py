@@ -45,6 +45,8 @@ class TextReporter(Reporter):
                 "No guardrails.yaml found: every rule blocks. Lower the tier with `--tier medium` or "
                 "`tier: soft|medium` in guardrails.yaml."
             )
+        if result.baseline is not None:
+            lines.extend(result.baseline.summary_lines())
         return lines
 
     def _style(self, text: str, **style: object) -> str:

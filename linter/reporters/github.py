@@ -1,0 +1,65 @@
+"""``--format github``: workflow commands that GitHub Actions turns into annotations.
+
+``::error`` for a blocking finding, ``::warning`` for the rest, then a plain summary line (the
+runner prints lines that are not commands as they are). Paths are relative to the repository
+root, as the annotations need them. Columns are sent only for a finding on one line (GitHub
+refuses them otherwise), with ``endColumn`` the last column of the node, inclusive.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..finding import Finding
+from ..result import RunResult
+from .base import Reporter
+from .repository import relative_to_root, repository_root
+
+
+class GithubReporter(Reporter):
+    def render(self, result: RunResult) -> str:
+        cwd = Path.cwd().resolve()
+        root = repository_root(cwd)
+        out = [
+            command(finding, relative_to_root(finding.path, cwd, root) or finding.path)
+            for finding in result.findings
+            if finding.blocking or not self.quiet
+        ]
+        if self.statistics:
+            for code, count in sorted(result.by_code().items()):
+                name = next(f.name for f in result.findings if f.code == code)
+                out.append(f"{count:>5}  {code}  {name}")
+        if self.statistics or not self.quiet:
+            warnings = len(result.findings) - result.blocking
+            out.append(
+                f"budgetlint: checked {result.files} file{'s' * (result.files != 1)} at tier "
+                f"{result.policy.tier.label}: {result.blocking} blocking, {warnings} warning{'s' * (warnings != 1)}."
+            )
+            if result.baseline is not None:
+                out.extend(result.baseline.summary_lines())
+        return "\n".join(out) + ("\n" if out else "")
+
+
+def command(finding: Finding, path: str) -> str:
+    """One ``::error``/``::warning`` workflow command for ``finding`` located at ``path``."""
+    one_line = finding.end_line <= finding.line
+    properties = [("file", path), ("line", str(finding.line))]
+    if one_line:
+        properties.append(("col", str(finding.column)))
+    properties.append(("endLine", str(max(finding.end_line, finding.line))))
+    if one_line:
+        properties.append(("endColumn", str(max(finding.column, finding.end_column - 1))))
+    properties.append(("title", f"{finding.code} {finding.name}"))
+    rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
+    level = "error" if finding.blocking else "warning"
+    return f"::{level} {rendered}::{escape_data(finding.message)}"
+
+
+def escape_data(text: str) -> str:
+    """A command's message, as the runner unescapes it."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A command property's value: also ``:`` and ``,``, which delimit properties."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -1,0 +1,190 @@
+"""Which files a run lints: skipped directories, .gitignore, [tool.budgetlint] excludes, named files."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from budgetlint.cli import main
+from budgetlint.discovery import discover
+from budgetlint.settings import SettingsError, load_settings
+
+CALL = 'import openai\nopenai.chat.completions.create(model="m", messages=[], max_tokens=5, metadata={"feature": "x"})\n'
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Make files (relative path -> text) in an empty repository, the working directory."""
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+
+    def make(files: dict[str, str]) -> Path:
+        for relative, text in files.items():
+            path = tmp_path / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        return tmp_path
+
+    return make
+
+
+def linted(*paths: str) -> list[str]:
+    """Files a run checks, relative to the working directory."""
+    settings = load_settings([Path(p) for p in paths or (".",)])
+    files = discover([Path(p) for p in paths or (".",)], settings.root, settings.exclude + settings.extend_exclude)
+    return [Path(os.path.relpath(file)).as_posix() for file in files]
+
+
+def check(*args: str):
+    return CliRunner().invoke(main, ["check", "--format", "json", *args], catch_exceptions=False)
+
+
+def test_python_files_are_found_and_sorted(tree):
+    tree({"b.py": CALL, "a.py": CALL, "pkg/c.py": CALL, "notes.txt": CALL, "pkg/data.json": "{}"})
+    assert linted() == ["a.py", "b.py", "pkg/c.py"]
+
+
+def test_tool_and_environment_directories_are_skipped(tree):
+    tree({
+        "app.py": CALL,
+        ".git/hooks/pre-commit.py": CALL,
+        "node_modules/pkg/index.py": CALL,
+        "build/lib/app.py": CALL,
+        "dist/app.py": CALL,
+        "__pycache__/app.py": CALL,
+        ".venv/lib/site.py": CALL,
+        "venv/lib/site.py": CALL,
+        "my-env/pyvenv.cfg": "home = /usr/bin\n",
+        "my-env/lib/python3.11/site-packages/openai/client.py": CALL,
+        "pkg.egg-info/setup.py": CALL,
+        "src/pkg/module.py": CALL,
+    })
+    assert linted() == ["app.py", "src/pkg/module.py"]
+
+
+def test_gitignore_is_honoured_at_every_level(tree):
+    tree({
+        ".gitignore": "*.gen.py\ngenerated/\n/scratch.py\n",
+        "app.py": CALL,
+        "client.gen.py": CALL,
+        "generated/api.py": CALL,
+        "scratch.py": CALL,
+        "pkg/scratch.py": CALL,
+        "pkg/.gitignore": "local_*.py\n!keep.gen.py\ncache/\n",
+        "pkg/local_settings.py": CALL,
+        "pkg/other.gen.py": CALL,
+        "pkg/keep.gen.py": CALL,
+        "pkg/cache/x.py": CALL,
+        "pkg/sub/local_test.py": CALL,
+        "pkg/sub/fine.py": CALL,
+        "local_root.py": CALL,
+    })
+    assert linted() == ["app.py", "local_root.py", "pkg/keep.gen.py", "pkg/scratch.py", "pkg/sub/fine.py"]
+
+
+def test_gitignore_above_the_linted_directory_applies(tree):
+    tree({".gitignore": "pkg/skip.py\n", "pkg/skip.py": CALL, "pkg/keep.py": CALL})
+    assert linted("pkg") == ["pkg/keep.py"]
+
+
+def test_pyproject_exclude_and_extend_exclude(tree):
+    tree({
+        "pyproject.toml": '[tool.budgetlint]\nexclude = ["legacy/", "*_pb2.py"]\nextend-exclude = ["tests/fixtures"]\n',
+        "app.py": CALL,
+        "legacy/old.py": CALL,
+        "proto/api_pb2.py": CALL,
+        "tests/fixtures/bad.py": CALL,
+        "tests/test_app.py": CALL,
+    })
+    assert linted() == ["app.py", "tests/test_app.py"]
+    data = json.loads(check(".").stdout)
+    assert data["summary"]["files"] == 2
+
+
+def test_excludes_are_relative_to_the_project_root_not_the_working_directory(tree, monkeypatch):
+    root = tree({
+        "pyproject.toml": '[tool.budgetlint]\nexclude = ["src/gen"]\n',
+        "src/gen/api.py": CALL,
+        "src/app.py": CALL,
+    })
+    monkeypatch.chdir(root / "src")
+    data = json.loads(check(".").stdout)
+    assert data["summary"]["files"] == 1
+
+
+def test_files_named_explicitly_are_always_linted(tree):
+    tree({
+        "pyproject.toml": '[tool.budgetlint]\nexclude = ["legacy/"]\n',
+        ".gitignore": "ignored.py\n",
+        "legacy/old.py": CALL,
+        "ignored.py": CALL,
+        "node_modules/tool.py": CALL,
+        "script": CALL,
+    })
+    assert linted(".") == []
+    named = ("legacy/old.py", "ignored.py", "node_modules/tool.py", "script")
+    assert linted(*named) == sorted(named)
+    result = check(*named)
+    assert json.loads(result.stdout)["summary"]["files"] == 4
+
+
+def test_a_file_named_twice_is_linted_once(tree):
+    root = tree({"app.py": 'import openai\nopenai.chat.completions.create(model="m", messages=[])\n', "sub/x.txt": ""})
+    result = check(".", "app.py", "./app.py", str(root / "app.py"), "sub/../app.py")
+    data = json.loads(result.stdout)
+    assert data["summary"]["files"] == 1
+    assert [f["code"] for f in data["findings"]] == ["BL001", "BL002"]
+
+
+def test_a_symlinked_file_is_reported_under_its_own_name(tree):
+    root = tree({"real.py": 'import openai\nopenai.chat.completions.create(model="m", messages=[], max_tokens=5)\n'})
+    (root / "alias.py").symlink_to("real.py")
+    data = json.loads(check(".").stdout)
+    assert [f["path"] for f in data["findings"]] == ["alias.py", "real.py"]
+
+
+def test_symlink_loops_do_not_hang(tree):
+    root = tree({"pkg/app.py": CALL})
+    (root / "pkg" / "loop").symlink_to(root / "pkg", target_is_directory=True)
+    (root / "pkg" / "up").symlink_to("..", target_is_directory=True)
+    (root / "self").symlink_to(".", target_is_directory=True)
+    outcome: list = []
+    worker = threading.Thread(target=lambda: outcome.append(linted()), daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert not worker.is_alive(), "discovery does not terminate on a symlink loop"
+    assert outcome == [["pkg/app.py"]]
+
+
+@pytest.mark.parametrize(
+    "pyproject, message",
+    [
+        ("[tool.budgetlint\nexclude = 1\n", "cannot read"),
+        ('[tool.budgetlint]\nexclude = "legacy"\n', "exclude must be a list of strings"),
+        ('[tool.budgetlint]\nexlcude = ["legacy"]\n', "unknown key"),
+        ("[tool]\nbudgetlint = 3\n", "must be a table"),
+    ],
+    ids=["toml-syntax", "wrong-type", "unknown-key", "not-a-table"],
+)
+def test_an_invalid_pyproject_exits_2_with_a_clear_message(tree, pyproject, message):
+    tree({"pyproject.toml": pyproject, "app.py": CALL})
+    result = check(".")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("budgetlint: error: ")
+    assert "pyproject.toml" in result.stderr
+    assert message in result.stderr
+    with pytest.raises(SettingsError):
+        load_settings([Path(".")])
+
+
+def test_a_pyproject_without_a_budgetlint_table_is_fine(tree):
+    tree({"pyproject.toml": '[project]\nname = "app"\n', "app.py": CALL})
+    result = check(".")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["summary"]["files"] == 1
