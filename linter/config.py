@@ -26,7 +26,8 @@ from .yamldoc import ConfigError, Document, Mark, load
 KINDS = {"Guardrails": "guardrails", "Stack": "stack"}
 """Document ``kind`` -> schema name."""
 DEFAULT_FILES = {"guardrails": "guardrails.yaml", "stack": "stack.yaml"}
-MAX_CONFIG_BYTES = 1024 * 1024
+MAX_CONFIG_BYTES = 256 * 1024
+"""Config files are a few kilobytes; pure-Python YAML parsing of a megabyte takes many seconds."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class LoadedConfig:
     guardrails: Document | None = None
     stack: Document | None = None
     problems: list[ConfigProblem] = field(default_factory=list)
+    guardrails_path: str | None = None
+    """The guardrails file the run tried to use (shown when it could not be used)."""
 
     def policy(self) -> Policy:
         """The policy the files set; the built-in default when the guardrails file is absent or invalid."""
@@ -52,6 +55,9 @@ class LoadedConfig:
         policy = policy_from(self.guardrails.data if valid_guardrails else None, self.stack.data if valid_stack else None)
         if valid_guardrails:
             policy = replace(policy, source=self.guardrails.path)
+        elif self.guardrails_path is not None:
+            # Not "no guardrails.yaml found": the file is there, and broken.
+            policy = replace(policy, source=f"{policy.source}, as {self.guardrails_path} could not be used")
         return policy
 
     def _has_problems(self, path: str) -> bool:
@@ -292,6 +298,8 @@ def load_configs(root: Path, guardrails: str | None, stack: str | None, cwd: Pat
         if configured is None and not path.is_file():
             continue
         display = _display(path, cwd)
+        if name == "guardrails":
+            loaded.guardrails_path = display
         if not path.is_file():
             loaded.problems.append(ConfigProblem(display, 1, 1, f"the {name} file set in [tool.budgetlint] does not exist"))
             continue

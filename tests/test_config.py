@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
@@ -415,7 +416,8 @@ def test_a_ceiling_written_as_a_float_is_still_compared(tmp_path):
         ("load/other_kind.yaml", (2, 7, "kind 'Other' is not one of 'Guardrails' or 'Stack'")),
         ("load/kind_typo.yaml", (2, 7, "kind 'Guardrail' is not one of 'Guardrails' or 'Stack'; did you mean 'Guardrails'?")),
         ("load/no_kind.yaml", (1, 1, "missing key `kind`: expected 'Guardrails' or 'Stack'")),
-        ("load/deeply_nested.yaml", (1, 1, "the document is nested too deeply (more than 64 levels)")),
+        # Level 65 is the 63rd bracket of line 5.
+        ("load/deeply_nested.yaml", (5, 76, "the document is nested too deeply (more than 64 levels)")),
         (
             "load/latin1.yaml",
             (1, 1, "config file is not UTF-8: 'utf-8' codec can't decode byte 0xe9 in position 80: invalid continuation byte"),
@@ -456,6 +458,13 @@ def test_a_deep_and_wide_alias_bomb_is_rejected_quickly():
     assert time.perf_counter() - start < 5
 
 
+def test_nesting_through_aliases_is_bounded_too():
+    # Each half is 40 levels deep; the alias puts one inside the other.
+    text = "a: &a " + "[" * 40 + "]" * 40 + "\nb: " + "[" * 40 + "*a" + "]" * 40 + "\n"
+    with pytest.raises(ConfigError, match=r"nested too deeply \(more than 64 levels\)"):
+        load(text, "deep.yaml")
+
+
 def test_python_tags_are_rejected_and_nothing_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the tag would write budgetlint-pwned here
     assert problems("load/python_tag.yaml") == [(3, 7, "unsupported YAML tag tag:yaml.org,2002:python/object/apply:os.system")]
@@ -484,8 +493,19 @@ def test_an_oversized_file_is_refused_without_parsing(tmp_path):
     path.write_text("# " + "x" * (1024 * 1024) + "\n")
     _, found = load_file(path, "guardrails.yaml")
     assert [(p.line, p.column, p.message) for p in found] == [
-        (1, 1, "config file too large (1048579 bytes, limit 1048576)"),
+        (1, 1, "config file too large (1048579 bytes, limit 262144)"),
     ]
+
+
+def test_a_large_deeply_nested_document_is_rejected_at_the_first_level_too_deep():
+    # 200 kB of 100-level lists: composing it all before checking the depth took seconds.
+    chunk = "[" * 100 + "]" * 100
+    text = "kind: Guardrails\nx: [" + ", ".join([chunk] * 1000) + "]\n"
+    start = time.perf_counter()
+    with pytest.raises(ConfigError, match=r"nested too deeply \(more than 64 levels\)") as raised:
+        load(text, "deep.yaml")
+    assert time.perf_counter() - start < 2
+    assert (raised.value.mark.line, raised.value.mark.column) == (2, 4 + 64)
 
 
 # --- load_configs: the project's files --------------------------------------------------------
@@ -515,14 +535,18 @@ def test_a_configured_file_that_does_not_exist_is_a_problem(tmp_path):
     assert loaded_.problems == [
         ConfigProblem("config/guard.yaml", 1, 1, "the guardrails file set in [tool.budgetlint] does not exist"),
     ]
-    assert loaded_.policy() == DEFAULT_POLICY
+    policy = loaded_.policy()
+    assert replace(policy, source=DEFAULT_POLICY.source) == DEFAULT_POLICY
+    assert policy.source == "the built-in default policy, as config/guard.yaml could not be used"
 
 
 def test_an_invalid_guardrails_file_falls_back_to_the_default_policy(tmp_path):
     _copy(tmp_path, "guardrails/unknown_keys.yaml", "guardrails.yaml")
     loaded_ = load_configs(tmp_path, None, None, tmp_path)
     assert len(loaded_.problems) == 7
-    assert loaded_.policy().tier is Tier.HARD and loaded_.policy().source == DEFAULT_POLICY.source
+    policy = loaded_.policy()
+    assert replace(policy, source=DEFAULT_POLICY.source) == DEFAULT_POLICY
+    assert policy.source == "the built-in default policy, as guardrails.yaml could not be used"
 
 
 def test_paths_are_shown_relative_to_the_working_directory(tmp_path):

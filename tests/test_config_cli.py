@@ -214,6 +214,26 @@ def test_stack_endpoints_classify_environment_variables_for_bl003(project, locat
         assert "after the local `gpu.chat.completions.create`" in report["findings"][0]["message"]
 
 
+def test_strict_in_the_guardrails_flags_unresolved_limits(project):
+    shutil.copyfile(CONFIG.parent / "unresolved_limit.py", project / "settings_limit.py")
+    put(project, "guardrails.yaml", CONFIG / "guardrails/soft.yaml")
+    assert json_run("check")[1]["findings"] == []
+    put(project, "guardrails.yaml", (CONFIG / "guardrails/soft.yaml").read_text() + "strict: true\n")
+    code, report = json_run("check")
+    assert code == 0  # BL001 is a hard rule: a warning at tier soft
+    assert located(report) == [("settings_limit.py", 7, 12, "BL001")]
+
+
+def test_an_invalid_stack_file_keeps_the_guardrails_policy(project):
+    put(project, "guardrails.yaml", CONFIG / "guardrails/soft.yaml")
+    put(project, "stack.yaml", CONFIG / "stack/location.yaml")
+    put(project, "bl001.py", CODE / "bl001.py")
+    code, report = json_run("check")
+    assert (code, report["tier"]) == (1, "soft")
+    assert located(report) == [("bl001.py", 7, 12, "BL001"), ("stack.yaml", 6, 15, "BL100"), ("stack.yaml", 9, 15, "BL100")]
+    assert blocking(report) == {"BL100"}
+
+
 def test_an_invalid_guardrails_file_is_bl100_next_to_code_findings_under_the_default_policy(project):
     put(project, "guardrails.yaml", CONFIG / "guardrails/tier_typo.yaml")
     put(project, "bl001.py", CODE / "bl001.py")
@@ -291,6 +311,9 @@ def test_config_problems_from_a_subdirectory_are_relative_like_code_findings(pro
     assert "../guardrails.yaml:3:7: BL100 [always] tier: 'medum'" in result.stdout
     assert "    tier: medum" in result.stdout  # the YAML line, read through the relative path
     assert "bl001.py:7:12: BL001 [hard] " in result.stdout
+    # The file exists: the summary must not say it was not found.
+    assert "at tier hard (the built-in default policy, as ../guardrails.yaml could not be used)" in result.stdout
+    assert "No guardrails.yaml found" not in result.stdout
 
 
 def test_a_single_file_argument_uses_the_project_guardrails(project):
@@ -352,6 +375,19 @@ def test_a_stack_file_configured_as_the_guardrails_file_is_bl100(project):
     assert code == 1
     assert located(report) == [("stack.yaml", 3, 7, "BL100")]
     assert report["findings"][0]["message"] == "configured as the guardrails file, but its kind is 'Stack'"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="discovery.py lints every file named on the command line as Python: `check guardrails.yaml` "
+    "(a pre-commit hook with `files: \\.(py|yaml)$`) parses the YAML as Python and reports BL000",
+)
+def test_a_config_file_named_on_the_command_line_is_not_linted_as_python(project):
+    text = (CONFIG / "guardrails/full.yaml").read_text() + "# the tag reaches client.chat.completions.create as metadata\n"
+    put(project, "guardrails.yaml", text)
+    put(project, "bl002.py", CODE / "bl002.py")
+    code, report = json_run("check", "guardrails.yaml", "bl002.py")
+    assert located(report) == [("bl002.py", 7, 12, "BL002")]
 
 
 def test_a_guardrails_yaml_of_another_kind_is_bl100(project):
