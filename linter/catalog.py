@@ -144,14 +144,21 @@ _TGI_CLIENT = Limit(("max_new_tokens",), positional=2, missing_bounded=True, def
 _LITELLM = Limit(("max_tokens", "max_completion_tokens"), default_note="no default: the provider generates until the model stops")
 _GOOGLE = Limit(
     ("max_output_tokens", "maxOutputTokens"),
-    container=("config", "generation_config"),
+    container=("config",),
+    default_note="no default: the model writes up to its output maximum",
+)
+_GOOGLE_LEGACY = Limit(
+    ("max_output_tokens",),
+    container=("generation_config",),
     default_note="no default: the model writes up to its output maximum",
 )
 _MISTRAL = Limit(("max_tokens",), default_note="no default: the model writes until it stops or fills its context")
 _COHERE = Limit(("max_tokens",), default_note="no default: the model writes up to its output maximum")
 _LANGCHAIN_OPENAI = Limit(("max_tokens", "max_completion_tokens"), default_note="the default None sends no limit")
 _LANGCHAIN_OLLAMA = Limit(("num_predict",), unbounded_values=(-1, -2), default_note="the default None leaves Ollama's -1 (no limit)")
-_LANGCHAIN_ANTHROPIC = Limit(("max_tokens",), missing_bounded=True, default_note="the default is 1024")
+_LANGCHAIN_ANTHROPIC = Limit(("max_tokens",), missing_bounded=True, default_note="filled from the model's output maximum")
+_TOGETHER_CHAT = Limit(("max_tokens",), default_note="no default: the model writes until it stops or fills its context")
+_TOGETHER_COMPLETIONS = Limit(("max_tokens",), default_note="no documented default")
 
 # --- families ------------------------------------------------------------------------------
 
@@ -176,8 +183,23 @@ FAMILIES: dict[str, Family] = {
     family.name: family
     for family in (
         Family("openai", Location.CLOUD, _OPENAI_METHODS, env_var="OPENAI_BASE_URL", passthrough=_CLIENT_PASSTHROUGH),
-        Family("groq", Location.CLOUD, _OPENAI_METHODS, env_var="GROQ_BASE_URL", passthrough=_CLIENT_PASSTHROUGH),
-        Family("together", Location.CLOUD, _OPENAI_METHODS, env_var="TOGETHER_BASE_URL", passthrough=_CLIENT_PASSTHROUGH),
+        Family(
+            "groq",
+            Location.CLOUD,
+            (Method("chat.completions.create", _OPENAI_CHAT, distinctive=True),),
+            env_var="GROQ_BASE_URL",
+            passthrough=_CLIENT_PASSTHROUGH,
+        ),
+        Family(
+            "together",
+            Location.CLOUD,
+            (
+                Method("chat.completions.create", _TOGETHER_CHAT, distinctive=True),
+                Method("completions.create", _TOGETHER_COMPLETIONS, distinctive=True, evidence=("model", "prompt")),
+            ),
+            env_var="TOGETHER_BASE_URL",
+            passthrough=_CLIENT_PASSTHROUGH,
+        ),
         Family(
             "anthropic",
             Location.CLOUD,
@@ -260,7 +282,7 @@ FAMILIES: dict[str, Family] = {
                 Method("models.generate_content_stream", _GOOGLE, distinctive=True, evidence=("model", "contents")),
                 Method("aio.models.generate_content", _GOOGLE),
                 Method("aio.models.generate_content_stream", _GOOGLE),
-                Method("generate_content", _GOOGLE),
+                Method("generate_content", _GOOGLE_LEGACY),
             ),
         ),
         Family(
@@ -356,15 +378,12 @@ CLIENTS: tuple[Client, ...] = (
         limit=_LANGCHAIN_ANTHROPIC,
     ),
     Client(("google.genai.Client",), "google"),
-    Client(("google.generativeai.GenerativeModel",), "google", limit=_GOOGLE),
+    Client(("google.generativeai.GenerativeModel",), "google", limit=_GOOGLE_LEGACY),
     Client(("mistralai.client.Mistral", "mistralai.Mistral"), "mistral", endpoint=(Param("server_url", 3),)),
     Client(("cohere.ClientV2", "cohere.Client", "cohere.AsyncClientV2", "cohere.AsyncClient"), "cohere", endpoint=(Param("base_url"),)),
     Client(("requests", "httpx"), "http", module=True),
-    Client(
-        ("requests.Session", "httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession"),
-        "http",
-        headers=("headers",),
-    ),
+    Client(("requests.Session",), "http"),  # its headers live on session.headers, not the constructor
+    Client(("httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession"), "http", headers=("headers",)),
 )
 
 # --- raw HTTP ------------------------------------------------------------------------------

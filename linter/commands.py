@@ -24,6 +24,7 @@ from .settings import SettingsError, load_settings
 from .starter import GUARDRAILS, STACK
 
 EXIT_OK, EXIT_BLOCKING, EXIT_USAGE = 0, 1, 2
+CONFIG_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,10 @@ def _lint(options: CheckOptions) -> tuple[RunResult, _Scope] | int:
         click.echo(f"budgetlint: error: no rule code starts with {', '.join(unknown)}; `budgetlint rules` lists them", err=True)
         return EXIT_USAGE
     cwd = Path.cwd().resolve()
+    for name, configured in (("guardrails", settings.guardrails), ("stack", settings.stack)):
+        if configured is not None and not (settings.root / configured).is_file():
+            click.echo(f"budgetlint: error: the {name} file {configured!r} set in {settings.source} does not exist", err=True)
+            return EXIT_USAGE
     configs = load_configs(settings.root, settings.guardrails, settings.stack, cwd)
     policy = configs.policy().with_overrides(
         tier=Tier.parse(options.tier) if options.tier else None, strict=options.strict
@@ -130,10 +135,16 @@ def _lint(options: CheckOptions) -> tuple[RunResult, _Scope] | int:
         rules=rules,
         report_suppressions=policy.tier is Tier.HARD and settings.enabled("BL900", options.select, options.ignore),
     )
-    files = discover(list(options.paths), settings.root, settings.exclude + settings.extend_exclude)
+    # YAML files named on the command line (pre-commit passes them) are configs, validated by kind.
+    named_configs = [path for path in options.paths if path.is_file() and path.suffix in CONFIG_SUFFIXES]
+    code_paths = [path for path in options.paths if path not in named_configs]
+    files = discover(code_paths, settings.root, settings.exclude + settings.extend_exclude) if code_paths else []
     results = lint_paths(files, job, options.jobs, cwd, settings.root)
+    problems = list(configs.problems)
+    for path in named_configs:
+        problems += load_file(path, display_path(path, cwd))[1]
     findings = [f for result in results for f in result.findings]
-    findings += config_findings(configs.problems, policy, cwd)
+    findings += config_findings(sorted(set(problems), key=lambda p: (p.path, p.line, p.column, p.message)), policy, cwd)
     result = RunResult(tuple(sorted(findings, key=lambda f: f.sort_key())), len(files), policy, __version__)
     codes = {rule.code for rule in rules} | ({UNEXPLAINED_SUPPRESSION.code} if job.report_suppressions else set())
     return result, _Scope(cwd, frozenset(display_path(path, cwd) for path in files), frozenset(codes))

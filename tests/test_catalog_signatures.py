@@ -89,36 +89,7 @@ FORWARDS_TO_MODULE = {"litellm.Router": "litellm"}
 """Clients whose methods take ``**kwargs`` and pass the request to the same-named module function
 (LiteLLM documents ``router.completion(...)`` as taking ``litellm.completion``'s arguments)."""
 
-_OPENAI_ONLY = "an OpenAI-only method in the _OPENAI_METHODS tuple the family shares"
-KNOWN_DRIFT: dict[str, tuple[str, str]] = {
-    "client:requests.Session": (
-        "headers parameter 'headers' is not a parameter",
-        "requests.Session() takes no arguments; its headers are set on session.headers",
-    ),
-    "client:google.generativeai.GenerativeModel": (
-        "limit key 'maxOutputTokens' is not a field",
-        "google-generativeai has no camelCase alias: GenerationConfig(maxOutputTokens=...) raises ValueError",
-    ),
-    "google:generate_content": (
-        "limit key 'maxOutputTokens' is not a field",
-        "google-generativeai has no camelCase alias: GenerationConfig(maxOutputTokens=...) raises ValueError",
-    ),
-    "together:chat.completions.create": (
-        "limit key 'max_completion_tokens' is not a parameter",
-        "Together's chat.completions.create takes max_tokens only, and no **kwargs",
-    ),
-    **{
-        f"{family}:{path}": ("exists on none of its clients", _OPENAI_ONLY)
-        for family, paths in {
-            "groq": ("chat.completions.parse", "chat.completions.stream", "beta.chat.completions.parse",
-                     "beta.chat.completions.stream", "completions.create", "responses.create", "responses.stream",
-                     "responses.parse"),
-            "together": ("chat.completions.parse", "chat.completions.stream", "beta.chat.completions.parse",
-                         "beta.chat.completions.stream", "responses.create", "responses.stream", "responses.parse"),
-        }.items()
-        for path in paths
-    },
-}
+KNOWN_DRIFT: dict[str, tuple[str, str]] = {}
 """Catalog entries known to disagree with their SDK: test id -> (the problem text, why).
 Such an entry xfails while exactly that problem remains; any other problem fails, and so does
 the entry once the problem is gone (delete it here when the catalog is fixed)."""
