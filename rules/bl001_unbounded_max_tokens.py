@@ -143,6 +143,15 @@ class Client:
     chat = Completions()
 Client().chat.completions.create(model="m", messages=[])
 """,
+        # A variable shadowing an SDK name.
+        """
+import ollama
+class Stub:
+    def chat(self, **kw):
+        return {"message": {"content": ""}}
+ollama = Stub()
+ollama.chat(model="llama3", messages=[])
+""",
         # An unrelated `.create(`: Twilio's messages.create has no model or messages.
         """
 from twilio.rest import Client
