@@ -14,14 +14,17 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jsonschema
 
 from .catalog import Location
 from .flow import EscalationLog
 from .policy import DEFAULT_POLICY, Policy, Tier
 from .tags import TagCarriers
 from .yamldoc import ConfigError, Document, Mark, load
+
+if TYPE_CHECKING:
+    import jsonschema
 
 KINDS = {"Guardrails": "guardrails", "Stack": "stack"}
 """Document ``kind`` -> schema name."""
@@ -73,6 +76,8 @@ def schema(name: str) -> dict:
 
 @cache
 def _validator(name: str) -> jsonschema.Draft202012Validator:
+    import jsonschema  # imported on first use: its format checkers are slow to import
+
     return jsonschema.Draft202012Validator(schema(name), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
