@@ -15,7 +15,7 @@ SKIPPED_DIRS = frozenset(
         ".ruff_cache", ".budgetlint_cache", ".eggs", "__pypackages__", ".ipynb_checkpoints",
     }
 )
-SOURCE_SUFFIXES = (".py",)
+SOURCE_SUFFIXES = (".py", ".ipynb")
 
 
 def discover(paths: list[Path], root: Path, exclude: tuple[str, ...]) -> list[Path]:

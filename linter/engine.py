@@ -16,20 +16,23 @@ import tokenize
 import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from . import catalog, model, suppress
+from . import catalog, model, notebook, suppress
 from .codes import PARSE_ERROR, UNEXPLAINED_SUPPRESSION, EngineCode
 from .finding import Finding
+from .fix import FileFix, FixError, fix_module, may_rewrite
 from .policy import Policy, Tier
-from .rule import Rule
+from .rule import Report, Rule
 
 _PREFILTER = re.compile(catalog.prefilter_pattern(), re.MULTILINE)
 MAX_FILE_BYTES = 5 * 1024 * 1024
+NOTEBOOK_MAX_BYTES = 64 * 1024 * 1024
+"""Outputs (plots, tables) make notebooks large; their code cells still get ``MAX_FILE_BYTES``."""
 MAX_BOOL_CHAIN = 1000
 """Operands of one ``and``/``or`` chain: CPython keeps them flat, libcst nests one level each."""
 _BOOL_OPERATORS = re.compile(rb"\b(?:and|or)\b")
@@ -48,6 +51,13 @@ class Job:
     policy: Policy
     rules: tuple[type[Rule], ...]
     report_suppressions: bool
+    fix: bool = False
+    """Apply the fixes (``--fix``, ``--diff``): results carry the fixed bytes and what remains."""
+    unsafe_fixes: bool = False
+    """Unsafe fixes count as fixable and apply too (``--unsafe-fixes``)."""
+
+    def applies(self, report: Report) -> bool:
+        return report.fix is not None and (report.fix.safe or self.unsafe_fixes)
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,9 @@ class FileResult:
     path: str
     findings: tuple[Finding, ...]
     parsed: bool
+    fix: FileFix | None = None
+    """With ``Job.fix``, when fixes applied: the bytes before and after; ``findings`` are then the
+    fixed code's."""
 
 
 def might_matter(source: bytes) -> bool:
@@ -99,8 +112,9 @@ def lint_file(path: str, name: str, job: Job, key: str | None = None) -> FileRes
     """Lint one file; ``key`` is its path in fingerprints (default: ``name``)."""
     try:
         size = os.stat(path).st_size
-        if size > MAX_FILE_BYTES:
-            return _error(name, f"skipped: file too large ({size} bytes, limit {MAX_FILE_BYTES})")
+        most = NOTEBOOK_MAX_BYTES if path.endswith(notebook.SUFFIX) else MAX_FILE_BYTES
+        if size > most:
+            return _error(name, f"skipped: file too large ({size} bytes, limit {most})")
         with open(path, "rb") as handle:
             source = handle.read()
     except OSError as error:
@@ -118,7 +132,13 @@ def lint_file(path: str, name: str, job: Job, key: str | None = None) -> FileRes
 
 
 def lint_source(source: bytes, name: str, job: Job, key: str | None = None) -> FileResult:
-    """Lint one file's bytes. Raises only on internal errors (``lint_file`` catches them)."""
+    """Lint one file's bytes (a notebook's: its code cells). Raises only on internal errors (``lint_file`` catches them)."""
+    if name.endswith(notebook.SUFFIX):
+        return _lint_notebook(source, name, job, key)
+    return _lint_python(source, name, job, key)
+
+
+def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> FileResult:
     if b"\0" in source:
         return _error(name, "cannot parse file: binary content (NUL bytes)")
     if not might_matter(source) or suppress.ignores_file(source):
@@ -142,7 +162,90 @@ def lint_source(source: bytes, name: str, job: Job, key: str | None = None) -> F
     reports = _run_rules(module, job)
     if not reports:
         return FileResult(name, (), parsed=True)
-    return FileResult(name, tuple(_locate(module, text, name, key or name, reports, job)), parsed=True)
+    kept: list[Report] = []
+    result = FileResult(name, tuple(_locate(module, text, name, key or name, reports, job, kept)), parsed=True)
+    if job.fix and may_rewrite(name) and any(job.applies(report) for report in kept):
+        return _fix(result, source, module, kept, job, key)
+    return result
+
+
+MAX_FIX_PASSES = 8
+"""Fix, re-lint, and fix again what the first pass left (conflicting edits), like ruff."""
+
+
+def _fix(result: FileResult, source: bytes, module: cst.Module, kept: list[Report], job: Job, key: str | None) -> FileResult:
+    """``result`` after applying the fixes of its reports: the fixed bytes and their findings.
+
+    When a fix would not parse, nothing is applied: the result keeps the file's own findings.
+    """
+    current, applied, findings = source, 0, result.findings
+    for _ in range(MAX_FIX_PASSES):
+        fixes = [report.fix for report in kept if report.fix is not None and job.applies(report)]
+        if not fixes:
+            break
+        try:
+            fixed, count = fix_module(module, fixes, current)
+        except FixError as error:
+            return replace(result, fix=FileFix(source, None, 0, result.findings, str(error)))
+        if fixed == current:
+            break
+        module = cst.parse_module(fixed)
+        kept = []
+        findings = tuple(_locate(module, fixed.decode(module.encoding), result.path, key or result.path, _run_rules(module, job), job, kept))
+        current, applied = fixed, applied + count
+    if current == source:
+        return result
+    return FileResult(result.path, findings, parsed=True, fix=FileFix(source, current, applied, result.findings))
+
+
+def _lint_notebook(source: bytes, name: str, job: Job, key: str | None) -> FileResult:
+    """The code cells as one module, as a kernel runs them; each finding placed in its cell.
+
+    A cell that does not parse is a BL000 in that cell, and the others are still linted.
+    """
+    try:
+        book = notebook.read(source)
+    except notebook.NotebookError as error:
+        text = source.decode("utf-8", "replace")
+        return _error(name, f"cannot read notebook: {error}", error.line, error.column, text)
+    whole = book.module()
+    code = whole.text.encode("utf-8", "surrogatepass")
+    if not book.is_python or not might_matter(code) or suppress.ignores_file(code):
+        return FileResult(name, (), parsed=False)
+    if len(code) > MAX_FILE_BYTES:
+        return _error(name, f"skipped: code cells too large ({len(code)} bytes, limit {MAX_FILE_BYTES})")
+    findings: list[Finding] = []
+    broken: set[int] = set()
+    for cell in book.cells:
+        problem = _cell_error(cell.text)
+        if problem is not None:
+            message, line, column = problem
+            broken.add(cell.index)
+            occurrence = sum(1 for finding in findings if finding.message == message)
+            error = engine_finding(PARSE_ERROR, name, line, column, message, Policy(), list(cell.lines), key=key, occurrence=occurrence)
+            findings.append(book.place(error, cell))
+    module = book.module(frozenset(broken)) if broken else whole
+    result = _lint_python(module.text.encode("utf-8", "surrogatepass"), name, job, key) if module.cells else None
+    for finding in result.findings if result is not None else ():
+        cell, offset = module.cell_at(finding.line)
+        findings.append(book.place(finding, cell, offset))
+    return FileResult(name, tuple(findings), parsed=result is not None and result.parsed)
+
+
+def _cell_error(text: str) -> tuple[str, int, int] | None:
+    """Why one notebook cell cannot be analysed: (message, line, column) in the cell; None if it can."""
+    refusal, cpython_error = _cpython_verdict(text.encode("utf-8", "surrogatepass"), text)
+    if refusal is not None:
+        return f"cannot analyse cell: {refusal.msg}", refusal.lineno or 1, refusal.offset or 1
+    if cpython_error is None:
+        return None
+    try:
+        cst.parse_module(text)  # libcst may accept syntax newer than the running interpreter
+    except cst.ParserSyntaxError as error:
+        if cpython_error.lineno:
+            return f"syntax error: {cpython_error.msg}", cpython_error.lineno, max(cpython_error.offset or 1, 1)
+        return f"syntax error: {error.message}", error.raw_line, error.raw_column + 1
+    return None
 
 
 def _cpython_verdict(source: bytes, text: str) -> tuple[SyntaxError | None, SyntaxError | None]:
@@ -186,7 +289,10 @@ def _run_rules(module: cst.Module, job: Job) -> list[tuple[type[Rule], object]]:
     return reports
 
 
-def _locate(module: cst.Module, text: str, name: str, key: str, reports: list, job: Job) -> Iterable[Finding]:
+def _locate(
+    module: cst.Module, text: str, name: str, key: str, reports: list, job: Job, kept: list[Report] | None = None
+) -> Iterable[Finding]:
+    """Findings for the reports not suppressed; those reports are appended to ``kept``."""
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     lines = source_lines(text)
     comments = suppress.suppressions(text) if suppress.might_suppress(text.encode("utf-8", "replace")) else {}
@@ -204,6 +310,8 @@ def _locate(module: cst.Module, text: str, name: str, key: str, reports: list, j
         if comment is not None and comment.covers(rule.code):
             used.add(line)
             continue
+        if kept is not None:
+            kept.append(report)
         snippet = " ".join(module.code_for_node(report.node).split())
         index = occurrences.get((rule.code, snippet), 0)
         occurrences[(rule.code, snippet)] = index + 1
@@ -219,7 +327,7 @@ def _locate(module: cst.Module, text: str, name: str, key: str, reports: list, j
             tier=rule.tier.label,
             blocking=job.policy.blocks(rule.tier),
             fingerprint=fingerprint(rule.code, key, snippet, index),
-            fixable=rule.fixable,
+            fixable=job.applies(report) and may_rewrite(name),
             source_line=lines[line - 1] if 0 < line <= len(lines) else "",
         )
     if job.report_suppressions:

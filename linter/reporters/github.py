@@ -41,18 +41,23 @@ class GithubReporter(Reporter):
 
 
 def command(finding: Finding, path: str) -> str:
-    """One ``::error``/``::warning`` workflow command for ``finding`` located at ``path``."""
-    one_line = finding.end_line <= finding.line
-    properties = [("file", path), ("line", str(finding.line))]
+    """One ``::error``/``::warning`` workflow command for ``finding`` located at ``path``.
+
+    A notebook finding points into the ``.ipynb`` file's JSON text, where its code is stored,
+    and its message names the cell and the line in the cell.
+    """
+    line, column, end_line, end_column = finding.file_region()
+    one_line = end_line <= line
+    properties = [("file", path), ("line", str(line))]
     if one_line:
-        properties.append(("col", str(finding.column)))
-    properties.append(("endLine", str(max(finding.end_line, finding.line))))
+        properties.append(("col", str(column)))
+    properties.append(("endLine", str(max(end_line, line))))
     if one_line:
-        properties.append(("endColumn", str(max(finding.column, finding.end_column - 1))))
+        properties.append(("endColumn", str(max(column, end_column - 1))))
     properties.append(("title", f"{finding.code} {finding.name}"))
     rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
     level = "error" if finding.blocking else "warning"
-    return f"::{level} {rendered}::{escape_data(finding.message)}"
+    return f"::{level} {rendered}::{escape_data(finding.located_message())}"
 
 
 def escape_data(text: str) -> str:

@@ -141,20 +141,32 @@ def _result(finding: Finding, index: dict[str, int], cwd: Path, root: Path) -> d
         artifact = {"uri": absolute_path(finding.path, cwd).as_uri()}
     else:
         artifact = {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
+    line, column, end_line, end_column = finding.file_region()  # a notebook's: in its JSON text
     region = {
-        "startLine": finding.line,
-        "startColumn": finding.column,
-        "endLine": max(finding.end_line, finding.line),
-        "endColumn": max(finding.end_column, 1),
+        "startLine": line,
+        "startColumn": column,
+        "endLine": max(end_line, line),
+        "endColumn": max(end_column, 1),
     }
-    return {
+    result = {
         "ruleId": finding.code,
         "ruleIndex": index[finding.code],
         "level": "error" if finding.blocking else "warning",
-        "message": {"text": finding.message},
+        "message": {"text": finding.located_message()},
         "locations": [{"physicalLocation": {"artifactLocation": artifact, "region": region}}],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
     }
+    if finding.cell is not None:  # SARIF has no notebook region: the cell and its coordinates here
+        result["properties"] = {
+            "cell": finding.cell,
+            "cellRegion": {
+                "startLine": finding.line,
+                "startColumn": finding.column,
+                "endLine": max(finding.end_line, finding.line),
+                "endColumn": max(finding.end_column, 1),
+            },
+        }
+    return result
 
 
 def _properties(result: RunResult, dropped: int) -> dict:

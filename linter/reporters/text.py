@@ -16,7 +16,8 @@ class TextReporter(Reporter):
             if self.quiet and not finding.blocking:
                 continue
             label = finding.tier if finding.blocking else f"{finding.tier}, warning"
-            location = f"{finding.path}:{finding.line}:{finding.column}:"
+            cell = "" if finding.cell is None else f"cell {finding.cell}:"  # as ruff shows notebook cells
+            location = f"{finding.path}:{cell}{finding.line}:{finding.column}:"
             code = self._style(finding.code, fg="red" if finding.blocking else "yellow", bold=True)
             out.append(f"{self._style(location, bold=True)} {code} [{label}] {finding.message}")
             if finding.source_line and not self.quiet:
