@@ -16,7 +16,7 @@ from jsonschema import Draft4Validator, FormatChecker
 from budgetlint.cli import main
 from budgetlint.discovery import discover
 from budgetlint.engine import Job, lint_file, lint_source
-from budgetlint.notebook import _kernel_lines
+from budgetlint.ipython import kernel_lines
 from budgetlint.policy import Policy
 from budgetlint.rules import ALL_RULES
 
@@ -202,7 +202,7 @@ def test_findings_are_sorted_by_cell_then_line():
     ],
 )
 def test_ipython_syntax_is_neutralised_line_for_line(lines, kernel):
-    assert _kernel_lines(lines)[0] == kernel
+    assert kernel_lines(lines)[0] == kernel
 
 
 @pytest.mark.parametrize(
@@ -216,12 +216,12 @@ def test_ipython_syntax_is_neutralised_line_for_line(lines, kernel):
     ids=["triple-quoted", "brackets", "backslash-continued-string", "f-string"],
 )
 def test_magic_look_alikes_inside_strings_and_brackets_are_code(lines):
-    assert _kernel_lines(lines)[0] == lines
+    assert kernel_lines(lines)[0] == lines
 
 
 @pytest.mark.parametrize("magic", ["bash", "sql", "html", "javascript", "writefile out.py", "sh"])
 def test_a_cell_under_a_non_python_cell_magic_is_skipped(magic):
-    assert _kernel_lines([f"%%{magic}", "client.chat.completions.create(model=m, messages=h)"]) is None
+    assert kernel_lines([f"%%{magic}", "client.chat.completions.create(model=m, messages=h)"]) is None
     assert lint(notebook(CLIENT, f"%%{magic}\nthis is not ( python\n" + UNBOUNDED)) == []
 
 
