@@ -48,9 +48,13 @@ def main() -> None:
               help="Also write the run's SARIF report to FILE (for code scanning).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Hide the findings listed in FILE (written by `budgetlint baseline`).")
+@click.option("--fix", is_flag=True, help="Apply safe fixes (BL001, BL004) to the files; report what remains.")
+@click.option("--diff", is_flag=True,
+              help="Print the fixes as a unified diff instead of a report; write nothing. Exit 1 when there are fixes.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply (and count as fixable) fixes marked unsafe.")
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier: str | None, select: tuple[str, ...],
           ignore: tuple[str, ...], strict: bool, exit_zero: bool, jobs: int | None, statistics: bool, quiet: bool,
-          sarif_file: Path | None, baseline_file: Path | None) -> None:
+          sarif_file: Path | None, baseline_file: Path | None, fix: bool, diff: bool, unsafe_fixes: bool) -> None:
     """Lint code under PATHS (default: .) and exit by the tier policy."""
     options = CheckOptions(
         paths=tuple(paths) or (Path("."),),
@@ -67,6 +71,9 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier
         color=output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
         sarif_file=sarif_file,
         baseline=baseline_file,
+        fix=fix,
+        diff=diff,
+        unsafe_fixes=unsafe_fixes,
     )
     sys.exit(execute_check(options))
 

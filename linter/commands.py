@@ -6,6 +6,7 @@ import json
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import click
 
@@ -14,9 +15,10 @@ from .baseline import BaselineError
 from .codes import ENGINE_CODES, INVALID_CONFIG, UNEXPLAINED_SUPPRESSION
 from .config import DEFAULT_FILES, KINDS, ConfigProblem, schema, cross_file, kind_of, load_configs, load_file, policy_from
 from .discovery import discover
-from .engine import Job, display_path, engine_finding, lint_paths
+from .engine import FileResult, Job, display_path, engine_finding, lint_paths
 from .finding import Finding
-from .policy import Policy, Tier
+from .fix import may_rewrite, unified_diff, write_atomic
+from .policy import Policy, Tier, stack_endpoints
 from .reporters import REPORTERS
 from .result import RunResult
 from .rule import Rule
@@ -45,6 +47,11 @@ class CheckOptions:
     """Also write the run's SARIF report there."""
     baseline: Path | None = None
     """Hide the findings this baseline file lists."""
+    fix: bool = False
+    """Rewrite files with their fixes; the report shows what remains."""
+    diff: bool = False
+    """Print the fixes as a unified diff instead of a report; write nothing."""
+    unsafe_fixes: bool = False
 
 
 def all_rules() -> tuple[type[Rule], ...]:
@@ -64,7 +71,9 @@ def execute_check(options: CheckOptions) -> int:
     run = _lint(options)
     if isinstance(run, int):
         return run
-    result, scope = run
+    if options.diff:
+        return _emit_diff(run.files, options)
+    result, scope = run.result, run.scope
     if known is not None and options.baseline is not None:
         source = display_path(options.baseline, scope.cwd)
         findings, outcome = baseline.apply(result.findings, known, source=source, checked=scope.covers)
@@ -77,7 +86,7 @@ def execute_baseline(options: CheckOptions, output: Path) -> int:
     run = _lint(options)
     if isinstance(run, int):
         return run
-    result, _ = run
+    result = run.result
     if not _write(output, baseline.dumps(result.findings)):
         return EXIT_USAGE
     recorded = len(baseline.entries(result.findings))
@@ -105,8 +114,15 @@ class _Scope:
         return entry.code in self.codes and (entry.path in self.files or not (self.cwd / entry.path).exists())
 
 
-def _lint(options: CheckOptions) -> tuple[RunResult, _Scope] | int:
-    """Lint what ``options`` name: the result and its scope, or an exit code after a usage error."""
+class _Run(NamedTuple):
+    result: RunResult
+    scope: _Scope
+    files: list[FileResult]
+
+
+def _lint(options: CheckOptions) -> _Run | int:
+    """Lint what ``options`` name (and apply ``--fix``): the result, its scope and each file's
+    result, or an exit code after a usage error."""
     missing = [str(path) for path in options.paths if not path.exists()]
     if missing:
         click.echo(f"budgetlint: error: no such file or directory: {', '.join(missing)}", err=True)
@@ -129,25 +145,85 @@ def _lint(options: CheckOptions) -> tuple[RunResult, _Scope] | int:
     policy = configs.policy().with_overrides(
         tier=Tier.parse(options.tier) if options.tier else None, strict=options.strict
     )
+    if configs.stack is not None and not any(problem.path == configs.stack.path for problem in configs.problems):
+        # The variables BL004's fix writes (config.policy_from fills only env_locations).
+        policy = replace(policy, stack_endpoints=stack_endpoints(configs.stack.data))
     rules = tuple(rule for rule in all_rules() if settings.enabled(rule.code, options.select, options.ignore))
     job = Job(
         policy=policy,
         rules=rules,
         report_suppressions=policy.tier is Tier.HARD and settings.enabled("BL900", options.select, options.ignore),
+        fix=options.fix or options.diff,
+        unsafe_fixes=options.unsafe_fixes,
     )
     # YAML files named on the command line (pre-commit passes them) are configs, validated by kind.
     named_configs = [path for path in options.paths if path.is_file() and path.suffix in CONFIG_SUFFIXES]
     code_paths = [path for path in options.paths if path not in named_configs]
     files = discover(code_paths, settings.root, settings.exclude + settings.extend_exclude) if code_paths else []
     results = lint_paths(files, job, options.jobs, cwd, settings.root)
+    fixed: tuple[int, int] | None = None
+    if options.fix and not options.diff:
+        results, fixed = _write_fixes(files, results)
     problems = list(configs.problems)
     for path in named_configs:
         problems += load_file(path, display_path(path, cwd))[1]
     findings = [f for result in results for f in result.findings]
     findings += config_findings(sorted(set(problems), key=lambda p: (p.path, p.line, p.column, p.message)), policy, cwd)
     result = RunResult(tuple(sorted(findings, key=lambda f: f.sort_key())), len(files), policy, __version__)
+    if fixed is not None:
+        result = replace(result, fixed=fixed[0], fixed_files=fixed[1])
     codes = {rule.code for rule in rules} | ({UNEXPLAINED_SUPPRESSION.code} if job.report_suppressions else set())
-    return result, _Scope(cwd, frozenset(display_path(path, cwd) for path in files), frozenset(codes))
+    return _Run(result, _Scope(cwd, frozenset(display_path(path, cwd) for path in files), frozenset(codes)), results)
+
+
+def _write_fixes(files: list[Path], results: list[FileResult]) -> tuple[list[FileResult], tuple[int, int]]:
+    """Rewrite each file its fixes changed; a file left alone reports its findings as they were.
+
+    Returns the results and (findings fixed, files rewritten).
+    """
+    out: list[FileResult] = []
+    fixed = rewritten = 0
+    for path, result in zip(files, results):
+        outcome = result.fix
+        if outcome is not None and (outcome.error or outcome.changed):
+            problem = outcome.error
+            if not problem and outcome.fixed is not None and may_rewrite(str(path)):
+                problem = write_atomic(path, outcome.original, outcome.fixed)
+            if problem:
+                click.echo(f"budgetlint: error: not fixing {result.path}: {problem}", err=True)
+                result = replace(result, findings=outcome.before, fix=None)
+            else:
+                fixed, rewritten = fixed + outcome.applied, rewritten + 1
+        out.append(result)
+    return out, (fixed, rewritten)
+
+
+def _emit_diff(results: list[FileResult], options: CheckOptions) -> int:
+    """``--diff``: the fixes as one unified diff; exit 1 when there is something to fix (as ruff)."""
+    chunks: list[bytes] = []
+    fixed = 0
+    for result in sorted(results, key=lambda result: result.path):
+        outcome = result.fix
+        if outcome is None:
+            continue
+        if outcome.error:
+            click.echo(f"budgetlint: error: not fixing {result.path}: {outcome.error}", err=True)
+        elif outcome.changed and outcome.fixed is not None:
+            chunks.append(unified_diff(result.path, outcome.original, outcome.fixed))
+            fixed += outcome.applied
+    data = b"".join(chunks)
+    if options.output is not None:
+        try:
+            options.output.write_bytes(data)
+        except OSError as error:
+            click.echo(f"budgetlint: error: cannot write {options.output}: {error.strerror}", err=True)
+            return EXIT_USAGE
+    elif data:
+        click.echo(data, nl=False)
+    if not options.quiet:
+        files = len(chunks)
+        click.echo(f"Would fix {fixed} finding{'s' * (fixed != 1)} in {files} file{'s' * (files != 1)}.", err=True)
+    return EXIT_OK if options.exit_zero or not chunks else EXIT_BLOCKING
 
 
 def unknown_selectors(selectors: tuple[str, ...]) -> list[str]:

@@ -16,7 +16,7 @@ import tokenize
 import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import libcst as cst
@@ -25,8 +25,9 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from . import catalog, model, notebook, suppress
 from .codes import PARSE_ERROR, UNEXPLAINED_SUPPRESSION, EngineCode
 from .finding import Finding
+from .fix import FileFix, FixError, fix_module, may_rewrite
 from .policy import Policy, Tier
-from .rule import Rule
+from .rule import Report, Rule
 
 _PREFILTER = re.compile(catalog.prefilter_pattern(), re.MULTILINE)
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -50,6 +51,13 @@ class Job:
     policy: Policy
     rules: tuple[type[Rule], ...]
     report_suppressions: bool
+    fix: bool = False
+    """Apply the fixes (``--fix``, ``--diff``): results carry the fixed bytes and what remains."""
+    unsafe_fixes: bool = False
+    """Unsafe fixes count as fixable and apply too (``--unsafe-fixes``)."""
+
+    def applies(self, report: Report) -> bool:
+        return report.fix is not None and (report.fix.safe or self.unsafe_fixes)
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,9 @@ class FileResult:
     path: str
     findings: tuple[Finding, ...]
     parsed: bool
+    fix: FileFix | None = None
+    """With ``Job.fix``, when fixes applied: the bytes before and after; ``findings`` are then the
+    fixed code's."""
 
 
 def might_matter(source: bytes) -> bool:
@@ -151,7 +162,40 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> 
     reports = _run_rules(module, job)
     if not reports:
         return FileResult(name, (), parsed=True)
-    return FileResult(name, tuple(_locate(module, text, name, key or name, reports, job)), parsed=True)
+    kept: list[Report] = []
+    result = FileResult(name, tuple(_locate(module, text, name, key or name, reports, job, kept)), parsed=True)
+    if job.fix and may_rewrite(name) and any(job.applies(report) for report in kept):
+        return _fix(result, source, module, kept, job, key)
+    return result
+
+
+MAX_FIX_PASSES = 8
+"""Fix, re-lint, and fix again what the first pass left (conflicting edits), like ruff."""
+
+
+def _fix(result: FileResult, source: bytes, module: cst.Module, kept: list[Report], job: Job, key: str | None) -> FileResult:
+    """``result`` after applying the fixes of its reports: the fixed bytes and their findings.
+
+    When a fix would not parse, nothing is applied: the result keeps the file's own findings.
+    """
+    current, applied, findings = source, 0, result.findings
+    for _ in range(MAX_FIX_PASSES):
+        fixes = [report.fix for report in kept if report.fix is not None and job.applies(report)]
+        if not fixes:
+            break
+        try:
+            fixed, count = fix_module(module, fixes, current)
+        except FixError as error:
+            return replace(result, fix=FileFix(source, None, 0, result.findings, str(error)))
+        if fixed == current:
+            break
+        module = cst.parse_module(fixed)
+        kept = []
+        findings = tuple(_locate(module, fixed.decode(module.encoding), result.path, key or result.path, _run_rules(module, job), job, kept))
+        current, applied = fixed, applied + count
+    if current == source:
+        return result
+    return FileResult(result.path, findings, parsed=True, fix=FileFix(source, current, applied, result.findings))
 
 
 def _lint_notebook(source: bytes, name: str, job: Job, key: str | None) -> FileResult:
@@ -245,7 +289,10 @@ def _run_rules(module: cst.Module, job: Job) -> list[tuple[type[Rule], object]]:
     return reports
 
 
-def _locate(module: cst.Module, text: str, name: str, key: str, reports: list, job: Job) -> Iterable[Finding]:
+def _locate(
+    module: cst.Module, text: str, name: str, key: str, reports: list, job: Job, kept: list[Report] | None = None
+) -> Iterable[Finding]:
+    """Findings for the reports not suppressed; those reports are appended to ``kept``."""
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     lines = source_lines(text)
     comments = suppress.suppressions(text) if suppress.might_suppress(text.encode("utf-8", "replace")) else {}
@@ -263,6 +310,8 @@ def _locate(module: cst.Module, text: str, name: str, key: str, reports: list, j
         if comment is not None and comment.covers(rule.code):
             used.add(line)
             continue
+        if kept is not None:
+            kept.append(report)
         snippet = " ".join(module.code_for_node(report.node).split())
         index = occurrences.get((rule.code, snippet), 0)
         occurrences[(rule.code, snippet)] = index + 1
@@ -278,7 +327,7 @@ def _locate(module: cst.Module, text: str, name: str, key: str, reports: list, j
             tier=rule.tier.label,
             blocking=job.policy.blocks(rule.tier),
             fingerprint=fingerprint(rule.code, key, snippet, index),
-            fixable=rule.fixable,
+            fixable=job.applies(report) and may_rewrite(name),
             source_line=lines[line - 1] if 0 < line <= len(lines) else "",
         )
     if job.report_suppressions:

@@ -10,8 +10,8 @@ import libcst as cst
 
 from .catalog import Limit
 from .model import CallSite, SiteKind
-from .scopes import Scope
-from .values import UNKNOWN, Mapping, evaluate, keyword_mapping, positional
+from .scopes import Scope, single_value
+from .values import UNKNOWN, Mapping, evaluate, keyword_mapping, mapping, positional
 
 
 class Bound(Enum):
@@ -33,6 +33,8 @@ class Verdict:
     value: object = None
     node: cst.CSTNode | None = None
     """The expression holding the value, when one was given."""
+    scope: Scope | None = None
+    """The scope ``node`` is written in (another one than the call's for a module-level dict)."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def verdict(site: CallSite, ceiling: int | None) -> Verdict | None:
         return Verdict(Bound.BOUNDED if limit.missing_bounded else Bound.MISSING, found.key)
     assert found.scope is not None
     value = evaluate(found.expr, found.scope)
-    return Verdict(_judge(limit, value, ceiling), found.key, value, found.expr)
+    return Verdict(_judge(limit, value, ceiling), found.key, value, found.expr, found.scope)
 
 
 def _judge(limit: Limit, value: object, ceiling: int | None) -> Bound:
@@ -114,3 +116,87 @@ def _lookup(arguments: Mapping, limit: Limit, call: cst.Call | None, scope: Scop
         if any(arg.star == "*" for arg in call.args):
             return _Found(None, None, key, opaque=True)
     return _Found(None, None, key, opaque=arguments.opaque)
+
+
+# --- where a fix adds a missing limit ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a fix writes a missing limit."""
+
+    node: cst.CSTNode
+    """A call (the limit becomes a keyword), a dict literal (a key), or, with ``replace``, the
+    expression to replace with a one-key dict (``options=None``)."""
+    key: str
+    """The key to add: the limit itself, or the container that will hold it."""
+    nested: str = ""
+    """When set, the value added is ``{nested: N}``: the limit inside a new container."""
+    replace: bool = False
+    local: bool = True
+    """The node is in the call or bound in the call's own scope, so the edit changes only code
+    next to the call (a dict defined at module level may be shared by other calls)."""
+
+
+def placement(site: CallSite) -> Placement | None:
+    """Where to add ``site``'s missing limit, following the catalog's key and container; None
+    when no literal in the file can take it (a body or container built elsewhere)."""
+    limit = site.limit
+    if limit is None:
+        return None
+    key = limit.keys[0]
+    if site.http_path is not None:
+        if site.body is None or not isinstance(site.body.node, (cst.Dict, cst.Call)):
+            return None
+        arguments, holder, local = site.body, site.body.node, _bound_here(site.body.node, site)
+    else:
+        arguments = site.kwargs
+        holder, local = _keyword_holder(site)
+    for name in limit.container:
+        entry = arguments.get(name)
+        if entry is None:
+            continue
+        home, home_scope = _home(entry[0], entry[1])
+        here = local and home_scope is site.scope
+        inner = evaluate(home, home_scope)
+        if inner is None:
+            return Placement(entry[0], key, replace=True, local=here and entry[0] is home)
+        if isinstance(inner, Mapping) and inner.node is home and isinstance(home, (cst.Dict, cst.Call)):
+            return Placement(home, key, local=here)
+        return None
+    if limit.container:
+        return Placement(holder, limit.container[0], nested=key, local=local)
+    return Placement(holder, key, local=local)
+
+
+def _keyword_holder(site: CallSite) -> tuple[cst.CSTNode, bool]:
+    """A ``**params`` dict written in the call's scope takes the limit; otherwise the call itself."""
+    for arg in site.node.args:
+        if arg.star != "**":
+            continue
+        home, home_scope = _home(arg.value, site.scope)
+        if home_scope is site.scope and isinstance(home, (cst.Dict, cst.Call)):
+            found = mapping(home, home_scope)
+            if found is not None and found.node is home:
+                return home, True
+    return site.node, True
+
+
+def _bound_here(node: cst.CSTNode, site: CallSite) -> bool:
+    """Whether ``node`` (a request body) is written in the call or bound in the call's scope."""
+    for arg in site.node.args:
+        home, home_scope = _home(arg.value, site.scope)
+        if home is node:
+            return home_scope is site.scope
+    return False
+
+
+def _home(expr: cst.BaseExpression, scope: Scope) -> tuple[cst.BaseExpression, Scope]:
+    """The expression a name stands for (following single assignments) and its scope."""
+    for _ in range(8):
+        if not isinstance(expr, cst.Name):
+            break
+        bound = single_value(expr.value, scope)
+        if bound is None:
+            break
+        expr, scope = bound
+    return expr, scope

@@ -41,6 +41,27 @@ TIER_NAMES = ("soft", "medium", "hard")
 
 
 @dataclass(frozen=True)
+class StackEndpoint:
+    """One endpoint of the stack file, as a BL004 fix reads it to name the variable it uses."""
+
+    env: str
+    """``base_url_env``: the environment variable holding the endpoint's URL."""
+    engine: str
+    location: Location
+    openai_compatible: bool = False
+
+
+def stack_endpoints(stack: object) -> tuple[StackEndpoint, ...]:
+    """The endpoints of a valid stack document that name their environment variable."""
+    endpoints = stack.get("endpoints", []) if isinstance(stack, dict) else []
+    return tuple(
+        StackEndpoint(item["base_url_env"], item["engine"], Location(item["location"]), bool(item.get("openai_compatible", False)))
+        for item in endpoints
+        if isinstance(item, dict) and "base_url_env" in item
+    )
+
+
+@dataclass(frozen=True)
 class Policy:
     tier: Tier = Tier.HARD
     strict: bool = False
@@ -53,6 +74,8 @@ class Policy:
     env_locations: dict[str, Location] = field(default_factory=dict)
     """From the stack file: endpoint environment variable -> where it points."""
     local_env_pattern: str = DEFAULT_LOCAL_ENV_PATTERN
+    stack_endpoints: tuple[StackEndpoint, ...] = ()
+    """From the stack file: where each endpoint runs and the variable holding its URL (fixes)."""
     source: str = "the built-in default policy"
     """Where the policy came from, for the report."""
 

@@ -21,6 +21,9 @@ class RunResult:
     """``--exit-zero``: the run exits 0 whatever it found (SARIF records the exit code)."""
     baseline: BaselineOutcome | None = None
     """What ``--baseline`` hid and which of its entries are stale; None without a baseline."""
+    fixed: int | None = None
+    """``--fix``: how many findings were fixed (``findings`` are what remains); None otherwise."""
+    fixed_files: int = 0
 
     @property
     def blocking(self) -> int:

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import libcst as cst
 
+from .fix import Fix
 from .model import FileModel
 from .policy import Policy, Tier
 
@@ -19,6 +20,8 @@ class Report:
 
     node: cst.CSTNode
     message: str
+    fix: Fix | None = None
+    """The edits that repair it, when the rule can tell them (``--fix``)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class Invalid:
     column: int | None = None
     count: int = 1
     options: dict = field(default_factory=dict)
+    expected_replacement: str | None = None
+    """The code after ``--fix --unsafe-fixes`` (dedented like ``code``); it must not be flagged again."""
 
 
 class Rule:
@@ -55,6 +60,7 @@ class Rule:
     """One line: the problem the rule finds."""
     fix_title: ClassVar[str] = ""
     fixable: ClassVar[bool] = False
+    """Whether the rule proposes fixes; each report says whether it has one (``Report.fix``)."""
     VALID: ClassVar[list[str | Valid]] = []
     INVALID: ClassVar[list[str | Invalid]] = []
 

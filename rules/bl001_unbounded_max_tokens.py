@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from budgetlint.limits import Bound, verdict
-from budgetlint.model import FileModel, SiteKind
+import libcst as cst
+
+from budgetlint.fix import AddEntry, Fix, Replace
+from budgetlint.limits import Bound, Verdict, placement, verdict
+from budgetlint.model import CallSite, FileModel, SiteKind
 from budgetlint.policy import Policy, Tier
 from budgetlint.rule import Invalid, Report, Rule, Valid
+
+DEFAULT_FIX_LIMIT = 1024
+"""The limit a fix writes when the guardrails set no ``ceilings.max_output_tokens``."""
 
 
 class UnboundedMaxTokens(Rule):
@@ -49,8 +55,19 @@ class UnboundedMaxTokens(Rule):
       parameter, a settings attribute) are flagged too.
 
     ## Fix safety
-    Adding the limit changes how long responses can be; the fix sets it to the guardrail
-    ceiling and is applied by `--fix` (a later release).
+    The fix sets the limit to the guardrail ceiling `ceilings.max_output_tokens`, or to 1024
+    tokens when the guardrails set no ceiling. It adds the SDK's limit argument where it is
+    missing (`max_tokens=1024`; Ollama `options={"num_predict": 1024}`; Google
+    `config={"max_output_tokens": 1024}`; in a raw HTTP body the key, inside its container),
+    adding it to a `**params` dict written in the same function when the call takes one, and
+    replaces an unbounded sentinel or a value above the ceiling with it.
+
+    Capping output changes what a call may return (a long answer is cut at the limit), which is
+    what this rule asks for, so the fix is safe by policy and `--fix` applies it; review the
+    `--diff` where a call needs long outputs. It is unsafe (applied only with `--unsafe-fixes`)
+    when it edits code other calls may share or that names the value: a variable or constant
+    holding the sentinel (the fix writes the number at the call instead), or a dict defined
+    outside the call's function. A limit that cannot be resolved (strict mode) gets no fix.
     """
 
     code = "BL001"
@@ -58,7 +75,7 @@ class UnboundedMaxTokens(Rule):
     tier = Tier.HARD
     summary = "LLM call whose output length is not bounded"
     fix_title = "Set the output limit to the guardrail ceiling"
-    fixable = False  # --fix lands with the autofix issue
+    fixable = True
 
     VALID = [
         # An explicit bound.
@@ -188,6 +205,11 @@ resp = client.chat.completions.create(model="m", messages=[])
 """,
             line=4,
             column=8,
+            expected_replacement="""
+from openai import OpenAI
+client = OpenAI()
+resp = client.chat.completions.create(model="m", messages=[], max_tokens=1024)
+""",
         ),
         # Aliased import and async client.
         Invalid(
@@ -199,6 +221,12 @@ async def go():
 """,
             line=5,
             column=18,
+            expected_replacement="""
+from openai import AsyncOpenAI as AO
+c = AO()
+async def go():
+    return await c.chat.completions.create(model="m", messages=[], max_tokens=1024)
+""",
         ),
         # An explicit None means no limit.
         Invalid(
@@ -207,6 +235,10 @@ from openai import OpenAI
 OpenAI().chat.completions.create(model="m", messages=[], max_tokens=None)
 """,
             line=3,
+            expected_replacement="""
+from openai import OpenAI
+OpenAI().chat.completions.create(model="m", messages=[], max_tokens=1024)
+""",
         ),
         # Responses API without max_output_tokens.
         Invalid(
@@ -215,6 +247,10 @@ from openai import OpenAI
 OpenAI().responses.create(model="m", input="hi")
 """,
             line=3,
+            expected_replacement="""
+from openai import OpenAI
+OpenAI().responses.create(model="m", input="hi", max_output_tokens=1024)
+""",
         ),
         # Ollama's -1 is infinite, -2 fills the context.
         Invalid(
@@ -224,6 +260,11 @@ ollama.chat(model="llama3", messages=[], options={"num_predict": -1})
 ollama.generate(model="llama3", prompt="x", options={"num_predict": -2})
 """,
             count=2,
+            expected_replacement="""
+import ollama
+ollama.chat(model="llama3", messages=[], options={"num_predict": 1024})
+ollama.generate(model="llama3", prompt="x", options={"num_predict": 1024})
+""",
         ),
         # Ollama without options at all.
         Invalid(
@@ -232,6 +273,10 @@ from ollama import Client
 Client(host="http://localhost:11434").chat(model="llama3", messages=[])
 """,
             line=3,
+            expected_replacement="""
+from ollama import Client
+Client(host="http://localhost:11434").chat(model="llama3", messages=[], options={"num_predict": 1024})
+""",
         ),
         # A client built elsewhere: the call shape is distinctive.
         Invalid(
@@ -242,6 +287,11 @@ class Bot:
 """,
             line=4,
             column=16,
+            expected_replacement="""
+class Bot:
+    def reply(self, text):
+        return self.client.chat.completions.create(model="m", messages=[{"role": "user", "content": text}], max_tokens=1024)
+""",
         ),
         # with_options / with_raw_response chains.
         Invalid(
@@ -252,6 +302,12 @@ client.with_options(timeout=5).chat.completions.create(model="m", messages=[])
 client.with_raw_response.chat.completions.create(model="m", messages=[])
 """,
             count=2,
+            expected_replacement="""
+from openai import OpenAI
+client = OpenAI()
+client.with_options(timeout=5).chat.completions.create(model="m", messages=[], max_tokens=1024)
+client.with_raw_response.chat.completions.create(model="m", messages=[], max_tokens=1024)
+""",
         ),
         # llama-cpp-python: create_chat_completion defaults to "until the context is full".
         Invalid(
@@ -262,6 +318,12 @@ llm.create_chat_completion(messages=[])
 llm("Q: hi", max_tokens=0)
 """,
             count=2,
+            expected_replacement="""
+from llama_cpp import Llama
+llm = Llama(model_path="m.gguf")
+llm.create_chat_completion(messages=[], max_tokens=1024)
+llm("Q: hi", max_tokens=1024)
+""",
         ),
         # A key added after the dict is built, with an unbounded value.
         Invalid(
@@ -273,6 +335,13 @@ def ask(msgs):
     return litellm.completion(**params)
 """,
             line=6,
+            expected_replacement="""
+import litellm
+def ask(msgs):
+    params = {"model": "gpt-4o", "messages": msgs}
+    params["max_tokens"] = 1024
+    return litellm.completion(**params)
+""",
         ),
         # A client imported from the project's own module: the shape is distinctive.
         Invalid(
@@ -281,6 +350,10 @@ from app.llm import client
 client.chat.completions.create(model="m", messages=[])
 """,
             line=3,
+            expected_replacement="""
+from app.llm import client
+client.chat.completions.create(model="m", messages=[], max_tokens=1024)
+""",
         ),
         # vLLM: max_tokens=None is unbounded.
         Invalid(
@@ -290,6 +363,10 @@ params = SamplingParams(temperature=0.7, max_tokens=None)
 """,
             line=3,
             column=10,
+            expected_replacement="""
+from vllm import SamplingParams
+params = SamplingParams(temperature=0.7, max_tokens=1024)
+""",
         ),
         # LangChain ChatOpenAI without a limit.
         Invalid(
@@ -299,6 +376,11 @@ llm = ChatOpenAI(model="gpt-4o-mini")
 llm.invoke("hi")
 """,
             line=3,
+            expected_replacement="""
+from langchain_openai import ChatOpenAI
+llm = ChatOpenAI(model="gpt-4o-mini", max_tokens=1024)
+llm.invoke("hi")
+""",
         ),
         # LiteLLM, with a local assignment of float("inf").
         Invalid(
@@ -309,6 +391,12 @@ def ask():
     return litellm.completion(model="ollama/llama3", messages=[], max_tokens=cap)
 """,
             line=5,
+            expected_replacement="""
+import litellm
+def ask():
+    cap = float("inf")
+    return litellm.completion(model="ollama/llama3", messages=[], max_tokens=1024)
+""",
         ),
         # Google GenAI config without max_output_tokens.
         Invalid(
@@ -319,6 +407,12 @@ client = genai.Client()
 client.models.generate_content(model="gemini-2.0-flash", contents="hi", config=types.GenerateContentConfig(temperature=0))
 """,
             line=5,
+            expected_replacement="""
+from google import genai
+from google.genai import types
+client = genai.Client()
+client.models.generate_content(model="gemini-2.0-flash", contents="hi", config=types.GenerateContentConfig(temperature=0, max_output_tokens=1024))
+""",
         ),
         # Raw HTTP to llama.cpp server: n_predict=-1 is infinite.
         Invalid(
@@ -327,6 +421,10 @@ import httpx
 httpx.post(URL + "/completion", json={"prompt": "hi", "n_predict": -1})
 """,
             line=3,
+            expected_replacement="""
+import httpx
+httpx.post(URL + "/completion", json={"prompt": "hi", "n_predict": 1024})
+""",
         ),
         # Above the guardrail ceiling.
         Invalid(
@@ -336,6 +434,94 @@ OpenAI().chat.completions.create(model="m", messages=[], max_tokens=100000)
 """,
             line=3,
             options={"max_output_tokens": 4096},
+            expected_replacement="""
+from openai import OpenAI
+OpenAI().chat.completions.create(model="m", messages=[], max_tokens=4096)
+""",
+        ),
+        # A multi-line call keeps its layout: one argument per line, trailing comma, comment.
+        Invalid(
+            """
+from openai import OpenAI
+client = OpenAI()
+reply = client.chat.completions.create(
+    model="gpt-4o-mini",
+    messages=[],  # the whole conversation
+)
+""",
+            line=4,
+            column=9,
+            expected_replacement="""
+from openai import OpenAI
+client = OpenAI()
+reply = client.chat.completions.create(
+    model="gpt-4o-mini",
+    messages=[],  # the whole conversation
+    max_tokens=1024,
+)
+""",
+        ),
+        # **params from a dict literal in the same function: the fix adds the key to the dict.
+        Invalid(
+            """
+import litellm
+def ask(msgs):
+    params = {
+        "model": "gpt-4o",
+        "messages": msgs,
+    }
+    return litellm.completion(**params)
+""",
+            line=8,
+            expected_replacement="""
+import litellm
+def ask(msgs):
+    params = {
+        "model": "gpt-4o",
+        "messages": msgs,
+        "max_tokens": 1024,
+    }
+    return litellm.completion(**params)
+""",
+        ),
+        # Ollama options without num_predict: the fix writes the guardrail ceiling into them.
+        Invalid(
+            """
+import ollama
+ollama.chat(model="llama3", messages=[], options={'temperature': 0})
+""",
+            line=3,
+            options={"max_output_tokens": 512},
+            expected_replacement="""
+import ollama
+ollama.chat(model="llama3", messages=[], options={'temperature': 0, 'num_predict': 512})
+""",
+        ),
+        # Raw HTTP to Ollama's /api/chat without options: the body gets them.
+        Invalid(
+            """
+import requests
+requests.post(OLLAMA + "/api/chat", json={"model": "llama3", "messages": []})
+""",
+            line=3,
+            expected_replacement="""
+import requests
+requests.post(OLLAMA + "/api/chat", json={"model": "llama3", "messages": [], "options": {"num_predict": 1024}})
+""",
+        ),
+        # A constant holding the sentinel: the (unsafe) fix writes the number at the call.
+        Invalid(
+            """
+from openai import OpenAI
+MAX_TOKENS = None
+OpenAI().chat.completions.create(model="m", messages=[], max_tokens=MAX_TOKENS)
+""",
+            line=4,
+            expected_replacement="""
+from openai import OpenAI
+MAX_TOKENS = None
+OpenAI().chat.completions.create(model="m", messages=[], max_tokens=1024)
+""",
         ),
         # Strict: an unresolvable limit is flagged.
         Invalid(
@@ -383,7 +569,27 @@ def ask(client: OpenAI, limit):
                 )
             else:
                 continue
-            yield Report(site.node, message)
+            yield Report(site.node, message, _fix(site, result, policy))
+
+
+def _fix(site: CallSite, result: Verdict, policy: Policy) -> Fix | None:
+    tokens = cst.Integer(str(policy.max_output_tokens if policy.max_output_tokens is not None else DEFAULT_FIX_LIMIT))
+    if result.bound in (Bound.SENTINEL, Bound.ABOVE_CEILING) and result.node is not None:
+        named = isinstance(result.node, cst.Name) and result.node.value not in ("None", "True", "False")
+        return Fix((Replace(result.node, tokens),), safe=result.scope is site.scope and not named)
+    if result.bound is not Bound.MISSING:
+        return None
+    where = placement(site)
+    if where is None:
+        return None
+    if where.replace:
+        return Fix((Replace(where.node, _dict(where.key, tokens)),), safe=where.local)
+    value = _dict(where.nested, tokens) if where.nested else tokens
+    return Fix((AddEntry(where.node, where.key, value),), safe=where.local)
+
+
+def _dict(key: str, value: cst.BaseExpression) -> cst.Dict:
+    return cst.Dict([cst.DictElement(cst.SimpleString(f'"{key}"'), value)])
 
 
 def _show(value: object) -> str:

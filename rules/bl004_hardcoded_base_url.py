@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from budgetlint.model import FileModel
-from budgetlint.policy import Policy, Tier
+import libcst as cst
+
+from budgetlint.catalog import Location
+from budgetlint.endpoints import host_location
+from budgetlint.fix import Fix, Replace, operand_ids
+from budgetlint.model import EndpointLiteral, FileModel
+from budgetlint.policy import Policy, StackEndpoint, Tier
 from budgetlint.rule import Invalid, Report, Rule, Valid
+from budgetlint.scopes import BindingKind, Scope
 
 
 class HardcodedBaseUrl(Rule):
@@ -41,8 +47,20 @@ class HardcodedBaseUrl(Rule):
     - The stack file's endpoints name the environment variable a fix reads (`base_url_env`).
 
     ## Fix safety
-    The fix replaces the literal with `os.environ.get("<ENV>", "<literal>")`, which behaves the
-    same until the variable is set (a later release).
+    The fix replaces the literal with `os.environ.get("<ENV>", "<literal>")` and adds
+    `import os` when the module lacks it. The program behaves the same until `<ENV>` is set, so
+    the fix is safe: `--fix` applies it. `<ENV>` is the `base_url_env` of the stack file's
+    endpoint at the URL's location (local or cloud) that serves this API: the SDK's own variable
+    when the stack declares it there, else the one endpoint of that engine (an
+    OpenAI-compatible one for OpenAI clients). Without a stack file, or when several endpoints
+    match, it is the SDK's conventional variable (`OPENAI_BASE_URL`, `OLLAMA_HOST`, ...); for
+    `os.environ["X"] = "..."`, `X` itself. A constant bound to a literal is fixed once, at the
+    literal. The URL of a raw HTTP request keeps its API path in code:
+    `os.environ.get("OLLAMA_HOST", "http://127.0.0.1:11434") + "/api/generate"`.
+
+    No fix is offered for a URL built in an f-string, an implicit concatenation or a `+`
+    (`"http://host" + path`), nor under `strict`, which would flag the literal default the fix
+    writes.
     """
 
     code = "BL004"
@@ -50,7 +68,7 @@ class HardcodedBaseUrl(Rule):
     tier = Tier.MEDIUM
     summary = "LLM endpoint hard-coded as a literal URL"
     fix_title = "Read the endpoint from the environment"
-    fixable = False  # --fix lands with the autofix issue
+    fixable = True
 
     VALID = [
         """
@@ -112,6 +130,11 @@ client = OpenAI(base_url="http://localhost:8000/v1", api_key="x")
 """,
             line=3,
             column=26,
+            expected_replacement="""
+from openai import OpenAI
+import os
+client = OpenAI(base_url=os.environ.get("OPENAI_BASE_URL", "http://localhost:8000/v1"), api_key="x")
+""",
         ),
         # Positional endpoint of ollama.Client.
         Invalid(
@@ -121,6 +144,11 @@ client = ollama.Client("http://gpu-box.local:11434")
 """,
             line=3,
             column=24,
+            expected_replacement="""
+import ollama
+import os
+client = ollama.Client(os.environ.get("OLLAMA_HOST", "http://gpu-box.local:11434"))
+""",
         ),
         # A module constant used by two clients: reported once, at the literal.
         Invalid(
@@ -132,6 +160,13 @@ aio = AsyncOpenAI(base_url=VLLM_URL)
 """,
             line=3,
             column=12,
+            expected_replacement="""
+from openai import OpenAI, AsyncOpenAI
+import os
+VLLM_URL = os.environ.get("OPENAI_BASE_URL", "http://10.1.2.3:8000/v1")
+sync = OpenAI(base_url=VLLM_URL)
+aio = AsyncOpenAI(base_url=VLLM_URL)
+""",
         ),
         # The module-level client.
         Invalid(
@@ -141,6 +176,11 @@ openai.base_url = "http://localhost:8000/v1/"
 """,
             line=3,
             column=19,
+            expected_replacement="""
+import openai
+import os
+openai.base_url = os.environ.get("OPENAI_BASE_URL", "http://localhost:8000/v1/")
+""",
         ),
         # Setting the environment in code is hard-coding too.
         Invalid(
@@ -149,6 +189,10 @@ import os
 os.environ["OPENAI_BASE_URL"] = "http://localhost:8000/v1"
 """,
             line=3,
+            expected_replacement="""
+import os
+os.environ["OPENAI_BASE_URL"] = os.environ.get("OPENAI_BASE_URL", "http://localhost:8000/v1")
+""",
         ),
         # A raw HTTP call to an LLM path.
         Invalid(
@@ -158,6 +202,11 @@ requests.post("http://127.0.0.1:11434/api/generate", json={"model": "llama3", "p
 """,
             line=3,
             column=15,
+            expected_replacement="""
+import requests
+import os
+requests.post(os.environ.get("OLLAMA_HOST", "http://127.0.0.1:11434") + "/api/generate", json={"model": "llama3", "prompt": "x", "options": {"num_predict": 10}})
+""",
         ),
         # LiteLLM's per-call api_base.
         Invalid(
@@ -166,6 +215,11 @@ import litellm
 litellm.completion(model="ollama/llama3", messages=[], api_base="http://localhost:11434", max_tokens=5)
 """,
             line=3,
+            expected_replacement="""
+import litellm
+import os
+litellm.completion(model="ollama/llama3", messages=[], api_base=os.environ.get("LITELLM_API_BASE", "http://localhost:11434"), max_tokens=5)
+""",
         ),
         # LangChain model constructors.
         Invalid(
@@ -174,6 +228,11 @@ from langchain_ollama import ChatOllama
 llm = ChatOllama(model="llama3", base_url="http://ollama:11434", num_predict=256)
 """,
             line=3,
+            expected_replacement="""
+from langchain_ollama import ChatOllama
+import os
+llm = ChatOllama(model="llama3", base_url=os.environ.get("OLLAMA_HOST", "http://ollama:11434"), num_predict=256)
+""",
         ),
         # A literal host in an f-string.
         Invalid(
@@ -183,6 +242,45 @@ PORT = 8000
 httpx.post(f"http://localhost:{PORT}/v1/chat/completions", json={"model": "m", "messages": [], "max_tokens": 5})
 """,
             line=4,
+        ),
+        # The stack file names the variable of the local OpenAI-compatible endpoint; `os` is imported.
+        Invalid(
+            """
+import os
+from openai import OpenAI
+local = OpenAI(base_url='http://10.0.0.12:8000/v1')
+""",
+            line=4,
+            options={
+                "stack_endpoints": (
+                    StackEndpoint("VLLM_BASE_URL", "vllm", Location.LOCAL, openai_compatible=True),
+                    StackEndpoint("OPENAI_BASE_URL", "openai", Location.CLOUD),
+                )
+            },
+            expected_replacement="""
+import os
+from openai import OpenAI
+local = OpenAI(base_url=os.environ.get('VLLM_BASE_URL', 'http://10.0.0.12:8000/v1'))
+""",
+        ),
+        # `import os` goes after the docstring, the __future__ import and the other imports.
+        Invalid(
+            """
+\"\"\"Clients.\"\"\"
+from __future__ import annotations
+import ollama
+
+client = ollama.AsyncClient(host="http://localhost:11434")
+""",
+            line=6,
+            expected_replacement="""
+\"\"\"Clients.\"\"\"
+from __future__ import annotations
+import ollama
+import os
+
+client = ollama.AsyncClient(host=os.environ.get("OLLAMA_HOST", "http://localhost:11434"))
+""",
         ),
         # Strict mode: literal defaults of environment lookups too.
         Invalid(
@@ -197,12 +295,96 @@ OpenAI(base_url=os.getenv("VLLM_BASE_URL", "http://localhost:8000/v1"))
     ]
 
     def check(self, model: FileModel, policy: Policy) -> Iterator[Report]:
+        operands: frozenset[int] | None = None
         for literal in model.endpoint_literals:
             if literal.env_default and not policy.strict:
                 continue
+            fix = None
+            if not policy.strict and isinstance(literal.node, cst.SimpleString):
+                if operands is None:
+                    operands = operand_ids(model.module)
+                if id(literal.node) not in operands:
+                    fix = _fix(literal, literal.node, model, policy)
             yield Report(
                 literal.node,
                 f"LLM endpoint hard-coded for {literal.context}: moving this traffic between local "
                 f"GPUs and a cloud API needs a code change and a deploy. Read it from the environment "
                 f"(`os.environ[\"{literal.env_var}\"]`) or a settings object.",
+                fix,
             )
+
+
+_ENGINES: dict[str, tuple[str, ...]] = {
+    "OPENAI_BASE_URL": ("openai", "azure-openai"),
+    "OLLAMA_HOST": ("ollama",),
+    "TGI_BASE_URL": ("tgi",),
+    "LLAMA_CPP_BASE_URL": ("llama.cpp",),
+    "ANTHROPIC_BASE_URL": ("anthropic",),
+    "GROQ_BASE_URL": ("groq",),
+    "TOGETHER_BASE_URL": ("together",),
+    "MISTRAL_SERVER_URL": ("mistral",),
+    "CO_API_URL": ("cohere",),
+    "HF_INFERENCE_ENDPOINT": ("huggingface", "tgi"),
+}
+"""The catalog's conventional variables -> the stack engines serving that API."""
+_OPENAI_APIS = ("OPENAI_BASE_URL", "LITELLM_API_BASE")
+"""Conventional variables of clients that speak the OpenAI API (any OpenAI-compatible endpoint serves them)."""
+
+
+def _fix(literal: EndpointLiteral, node: cst.SimpleString, model: FileModel, policy: Policy) -> Fix | None:
+    sites = [site for site in model.sites if site.endpoint.literal is node]
+    if any(_shadows_os(scope) for scope in (model.module_scope, *(site.scope for site in sites))):
+        return None
+    default: cst.SimpleString = node
+    path: cst.SimpleString | None = None
+    route = next((site.http_path for site in sites if site.http_path is not None), None)
+    if route is not None:  # a request URL: the base comes from the environment, the API path stays
+        split = _split(node, route.suffix)
+        if split is None:
+            return None
+        default, path = split
+    quote = "'" if node.quote == "'" else '"'
+    lookup = cst.parse_expression(f"os.environ.get({quote}{_env(literal, default, policy)}{quote})")
+    assert isinstance(lookup, cst.Call)
+    lookup = lookup.with_changes(
+        args=[lookup.args[0].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))), cst.Arg(default)]
+    )
+    new: cst.BaseExpression = lookup if path is None else cst.BinaryOperation(lookup, cst.Add(), path)
+    return Fix((Replace(node, new),), imports=("os",))
+
+
+def _split(node: cst.SimpleString, suffix: str) -> tuple[cst.SimpleString, cst.SimpleString | None] | None:
+    """A request URL literal as (base, API path and the rest); the literal itself when it holds
+    only a base (``BASE + "/api/generate"``); None when it cannot be split as written."""
+    url = node.evaluated_value
+    if not isinstance(url, str):
+        return None
+    route = url.split("?", 1)[0].rstrip("/")
+    if not route.endswith(suffix):
+        return node, None
+    base = route[: -len(suffix)]
+    if node.prefix or len(node.quote) != 1 or "\\" in node.raw_value or not base:
+        return None
+    return node.with_changes(value=f"{node.quote}{base}{node.quote}"), cst.SimpleString(f"{node.quote}{url[len(base):]}{node.quote}")
+
+
+def _env(literal: EndpointLiteral, node: cst.SimpleString, policy: Policy) -> str:
+    """The stack's variable for this endpoint when exactly one fits, else the conventional one."""
+    if literal.context == f'`os.environ["{literal.env_var}"]`':
+        return literal.env_var  # os.environ["X"] = "...": the code already names its variable
+    url = node.evaluated_value
+    location = host_location(url) if isinstance(url, str) else Location.UNKNOWN
+    candidates = [e for e in policy.stack_endpoints if location is Location.UNKNOWN or e.location is location]
+    if any(endpoint.env == literal.env_var for endpoint in candidates):
+        return literal.env_var
+    serving = [
+        endpoint
+        for endpoint in candidates
+        if endpoint.engine in _ENGINES.get(literal.env_var, ()) or (endpoint.openai_compatible and literal.env_var in _OPENAI_APIS)
+    ]
+    return serving[0].env if len({endpoint.env for endpoint in serving}) == 1 else literal.env_var
+
+
+def _shadows_os(scope: Scope) -> bool:
+    """``os`` is bound in ``scope`` to something other than the module (a parameter, a variable)."""
+    return any(binding.kind is not BindingKind.IMPORT or binding.qualname != "os" for binding in scope.lookup("os"))

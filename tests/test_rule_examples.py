@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
+from budgetlint.engine import Job, lint_source
 from budgetlint.rule import Invalid, Valid
 from budgetlint.rules import ALL_RULES
 
-from .helpers import lint
+from .helpers import lint, make_policy
 
 
 def _cases(kind: str) -> list:
@@ -34,6 +37,31 @@ def test_invalid_example_is_flagged(rule, example):
         assert findings[0].line == example.line
     if example.column is not None:
         assert findings[0].column == example.column
+
+
+@pytest.mark.parametrize("rule, example", _cases("INVALID"))
+def test_invalid_example_fix_gives_the_expected_replacement(rule, example):
+    """The fix (unsafe ones included) turns the example into ``expected_replacement`` exactly, and
+    the fixed code is valid for the rule; without ``expected_replacement`` there is no fix."""
+    example = example if isinstance(example, Invalid) else Invalid(example)
+    job = Job(make_policy(**example.options), (rule,), report_suppressions=False, fix=True, unsafe_fixes=True)
+    result = lint_source(textwrap.dedent(example.code).encode(), "example.py", job)
+    if example.expected_replacement is None:
+        assert result.fix is None, result.fix and result.fix.fixed.decode()
+        return
+    assert result.fix is not None and result.fix.fixed is not None, result.fix
+    fixed = result.fix.fixed.decode()
+    assert fixed == textwrap.dedent(example.expected_replacement)
+    assert result.fix.applied == example.count
+    assert lint(fixed, rules=[rule], **example.options) == []  # idempotent: nothing left to fix
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.code)
+def test_fixable_rules_say_so(rule):
+    fixes = any(isinstance(example, Invalid) and example.expected_replacement for example in rule.INVALID)
+    assert rule.fixable == fixes
+    if rule.fixable:  # safe or unsafe, as ruff documents it
+        assert "## Fix safety" in rule.documentation()
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.code)

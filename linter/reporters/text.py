@@ -36,6 +36,11 @@ class TextReporter(Reporter):
                 name = next(f.name for f in result.findings if f.code == code)
                 lines.append(f"{count:>5}  {code}  {name}")
         warnings = len(result.findings) - result.blocking
+        if result.fixed is not None:
+            lines.append(
+                f"Fixed {result.fixed} finding{'s' * (result.fixed != 1)} in {result.fixed_files} "
+                f"file{'s' * (result.fixed_files != 1)}, {len(result.findings)} remaining."
+            )
         lines.append(
             f"Checked {result.files} file{'s' * (result.files != 1)} at tier {result.policy.tier.label} "
             f"({result.policy.source}): {result.blocking} blocking, {warnings} warning{'s' * (warnings != 1)}, "

@@ -1,0 +1,517 @@
+"""``check --fix``, ``--diff`` and ``--unsafe-fixes``: what is rewritten, how, and what never is."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from click.testing import CliRunner
+
+from budgetlint import commands, fix
+from budgetlint.cli import main
+from budgetlint.engine import Job, lint_source
+from budgetlint.fix import AddEntry, Fix, FixError, Replace, fix_module, unified_diff, write_atomic
+from budgetlint.model import FileModel
+from budgetlint.policy import Policy, Tier
+from budgetlint.rule import Report, Rule
+from budgetlint.rules import ALL_RULES
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+UNBOUNDED = '''\
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def ask(messages):
+    return client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+'''
+UNBOUNDED_FIXED = UNBOUNDED.replace("messages=messages)", "messages=messages, max_tokens=1024)")
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / ".git").mkdir()  # the project root: nothing above it counts
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, ["check", "--jobs", "1", *args], catch_exceptions=False)
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under ``root`` (outside ``.git``): its bytes and modification time."""
+    return {
+        path.relative_to(root).as_posix(): (path.read_bytes(), path.stat().st_mtime_ns)
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    }
+
+
+def fixed(code: str, *, unsafe: bool = False, **policy: object) -> str | None:
+    """What ``--fix`` makes of ``code`` (None: nothing to fix)."""
+    job = Job(Policy(**policy), ALL_RULES, report_suppressions=False, fix=True, unsafe_fixes=unsafe)
+    result = lint_source(textwrap.dedent(code).encode(), "app.py", job)
+    return result.fix.fixed.decode() if result.fix is not None and result.fix.fixed is not None else None
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def test_fix_rewrites_the_file_and_reports_what_remains(project):
+    app = write(project / "app.py", UNBOUNDED)
+    result = run("--fix", "app.py")
+    assert app.read_text() == UNBOUNDED_FIXED
+    assert result.exit_code == 1  # BL002 (no feature tag) still blocks
+    assert "BL001" not in result.stdout and "BL002" in result.stdout
+    assert "Fixed 1 finding in 1 file, 1 remaining." in result.stdout
+
+
+def test_fix_exits_0_when_nothing_blocking_remains(project):
+    app = write(project / "app.py", UNBOUNDED)
+    result = run("--fix", "--select", "BL001", "app.py")
+    assert result.exit_code == 0, result.output
+    assert app.read_text() == UNBOUNDED_FIXED
+    assert "Fixed 1 finding in 1 file, 0 remaining." in result.stdout
+
+
+def test_without_fix_the_findings_are_fixable_and_the_file_untouched(project):
+    app = write(project / "app.py", UNBOUNDED)
+    data = json.loads(run("--format", "json", "app.py").stdout)
+    assert {f["code"]: f["fixable"] for f in data["findings"]} == {"BL001": True, "BL002": False}
+    assert data["summary"]["fixable"] == 1
+    assert app.read_text() == UNBOUNDED
+
+
+def test_fix_leaves_files_without_fixes_alone_mtime_included(project):
+    clean = write(project / "clean.py", UNBOUNDED_FIXED)
+    other = write(project / "notes.py", "print('no LLM here')\n")
+    os.utime(clean, ns=(1_000_000_000, 1_000_000_000))
+    os.utime(other, ns=(1_000_000_000, 1_000_000_000))
+    before = snapshot(project)
+    result = run("--fix", ".")
+    assert snapshot(project) == before
+    assert "Fixed 0 findings in 0 files" in result.stdout
+
+
+def test_fix_keeps_permissions_and_leaves_no_temporary_file(project):
+    app = write(project / "app.py", UNBOUNDED)
+    app.chmod(0o640)
+    inode = app.stat().st_ino
+    run("--fix", "app.py")
+    assert app.stat().st_mode & 0o7777 == 0o640
+    assert app.stat().st_ino != inode  # a new file renamed over the old one, not rewritten in place
+    assert sorted(path.name for path in project.iterdir()) == [".git", "app.py"]
+
+
+def test_fix_rewrites_a_symlinks_target_and_keeps_the_link(project):
+    target = write(project / "real" / "app.py", UNBOUNDED)
+    link = project / "app.py"
+    link.symlink_to(target)
+    run("--fix", "app.py")
+    assert link.is_symlink()
+    assert target.read_text() == UNBOUNDED_FIXED
+
+
+def test_a_failed_rename_leaves_the_file_whole_and_reports_it(project, monkeypatch):
+    app = write(project / "app.py", UNBOUNDED)
+
+    def refuse(source, destination):
+        raise OSError(13, "Permission denied")
+
+    monkeypatch.setattr(fix.os, "replace", refuse)
+    result = run("--fix", "--select", "BL001", "app.py")
+    assert app.read_text() == UNBOUNDED
+    assert "not fixing app.py: cannot rewrite: Permission denied" in result.stderr
+    assert result.exit_code == 1 and "BL001" in result.stdout  # the finding is still there
+    assert sorted(path.name for path in project.iterdir()) == [".git", "app.py"]
+
+
+def test_write_atomic_leaves_a_file_changed_since_it_was_linted(tmp_path):
+    app = write(tmp_path / "app.py", "x = 2\n")
+    assert write_atomic(app, b"x = 1\n", b"x = 3\n") == "changed while it was being fixed; left alone"
+    assert app.read_bytes() == b"x = 2\n"
+    assert write_atomic(app, b"x = 1\n", b"x = 2\n") == ""  # already what the fix would write
+
+
+def test_notebooks_are_never_rewritten(project):
+    cell = {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": UNBOUNDED.splitlines(True)}
+    notebook = {"cells": [cell], "metadata": {"language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+    book = write(project / "chat.ipynb", json.dumps(notebook, indent=1))
+    before = snapshot(project)
+    result = run("--fix", "--format", "json", "chat.ipynb")
+    assert snapshot(project) == before
+    findings = json.loads(result.stdout)["findings"]
+    assert [(f["code"], f["fixable"]) for f in findings if f["code"] == "BL001"] == [("BL001", False)]
+    assert run("--diff", "chat.ipynb").stdout == ""
+    assert book.read_text() == json.dumps(notebook, indent=1)
+
+
+def test_a_suppressed_finding_is_not_fixed(project):
+    code = UNBOUNDED.replace("messages=messages)", "messages=messages)  # noqa: BL001 -- capped by the gateway")
+    app = write(project / "app.py", code)
+    run("--fix", "app.py")
+    assert app.read_text() == code
+
+
+def test_fix_in_parallel_workers(project):
+    for index in range(40):  # enough files for the process pool
+        write(project / f"app{index}.py", UNBOUNDED)
+    result = CliRunner().invoke(main, ["check", "--fix", "--jobs", "2", "--select", "BL001", "."], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert all((project / f"app{index}.py").read_text() == UNBOUNDED_FIXED for index in range(40))
+    assert "Fixed 40 findings in 40 files, 0 remaining." in result.stdout
+
+
+# --- encodings, BOM, line endings -----------------------------------------------------------
+
+
+def test_crlf_line_endings_are_kept(project):
+    app = write(project / "app.py", UNBOUNDED.replace("\n", "\r\n").replace("import OpenAI", "import OpenAI\r\nimport os"))
+    write(project / "net.py", 'import ollama\r\nclient = ollama.Client("http://gpu:11434")\r\n')
+    run("--fix", ".")
+    data = app.read_bytes()
+    assert b"max_tokens=1024)\r\n" in data
+    assert data.count(b"\n") == data.count(b"\r\n")
+    assert (project / "net.py").read_bytes() == (
+        b'import ollama\r\nimport os\r\nclient = ollama.Client(os.environ.get("OLLAMA_HOST", "http://gpu:11434"))\r\n'
+    )
+
+
+def test_a_bom_and_an_encoding_cookie_are_kept(project):
+    bom = write(project / "bom.py", b"\xef\xbb\xbf" + UNBOUNDED.encode())
+    latin = write(
+        project / "latin.py",
+        ("# -*- coding: latin-1 -*-\n# Réponse courte\n" + UNBOUNDED).encode("latin-1"),
+    )
+    run("--fix", ".")
+    assert bom.read_bytes() == b"\xef\xbb\xbf" + UNBOUNDED_FIXED.encode()
+    assert latin.read_bytes() == ("# -*- coding: latin-1 -*-\n# Réponse courte\n" + UNBOUNDED_FIXED).encode("latin-1")
+
+
+# --- layouts --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call, expected",
+    [
+        pytest.param(
+            """\
+            client.chat.completions.create(
+                model="m",
+                messages=[],
+            )""",
+            """\
+            client.chat.completions.create(
+                model="m",
+                messages=[],
+                max_tokens=1024,
+            )""",
+            id="trailing-comma",
+        ),
+        pytest.param(
+            """\
+            client.chat.completions.create(
+                model="m",
+                messages=[]
+            )""",
+            """\
+            client.chat.completions.create(
+                model="m",
+                messages=[],
+                max_tokens=1024
+            )""",
+            id="no-trailing-comma",
+        ),
+        pytest.param(
+            """\
+            client.chat.completions.create(
+                model="m",  # the model
+                messages=[],  # the history
+                # more to come
+            )""",
+            """\
+            client.chat.completions.create(
+                model="m",  # the model
+                messages=[],  # the history
+                max_tokens=1024,
+                # more to come
+            )""",
+            id="comments",
+        ),
+        pytest.param(
+            """\
+            client.chat.completions.create(model="m",
+                                           messages=[])""",
+            """\
+            client.chat.completions.create(model="m",
+                                           messages=[],
+                                           max_tokens=1024)""",
+            id="hanging-indent",
+        ),
+        pytest.param(
+            """\
+            client.chat.completions.create(
+                messages=[]  # only one
+            )""",
+            """\
+            client.chat.completions.create(
+                messages=[],  # only one
+                max_tokens=1024
+            )""",
+            id="one-argument",
+        ),
+        pytest.param(
+            """\
+            client.chat.completions.create(model="m", messages=[],)""",
+            """\
+            client.chat.completions.create(model="m", messages=[], max_tokens=1024,)""",
+            id="one-line-trailing-comma",
+        ),
+    ],
+)
+def test_an_added_argument_follows_the_calls_layout(call, expected):
+    head = "from openai import OpenAI\nclient = OpenAI()\n"
+    assert fixed(head + textwrap.dedent(call) + "\n") == head + textwrap.dedent(expected) + "\n"
+
+
+def test_params_dict_in_the_function_gets_the_key():
+    code = """\
+        import litellm
+        def ask(msgs):
+            params = {"model": "gpt-4o", "messages": msgs,}
+            return litellm.completion(**params)
+        """
+    assert fixed(code) == textwrap.dedent(code).replace("msgs,}", 'msgs, "max_tokens": 1024,}')
+
+
+def test_params_dict_of_another_scope_stays_shared_and_the_call_gets_the_keyword():
+    code = """\
+        import litellm
+        DEFAULTS = {"model": "gpt-4o"}
+        def ask(msgs):
+            return litellm.completion(**DEFAULTS, messages=msgs)
+        """
+    assert fixed(code) == textwrap.dedent(code).replace("messages=msgs)", "messages=msgs, max_tokens=1024)")
+
+
+def test_the_ceiling_is_the_value_and_values_above_it_are_lowered():
+    code = """\
+        from openai import OpenAI
+        OpenAI().chat.completions.create(model="m", messages=[])
+        OpenAI().chat.completions.create(model="m", messages=[], max_tokens=9000)
+        OpenAI().chat.completions.create(model="m", messages=[], max_tokens=-1 * 1)
+        """
+    assert fixed(code, max_output_tokens=2048) == textwrap.dedent(
+        """\
+        from openai import OpenAI
+        OpenAI().chat.completions.create(model="m", messages=[], max_tokens=2048)
+        OpenAI().chat.completions.create(model="m", messages=[], max_tokens=2048)
+        OpenAI().chat.completions.create(model="m", messages=[], max_tokens=-1 * 1)
+        """
+    )  # an expression budgetlint cannot evaluate is not flagged, so not fixed
+
+
+def test_containers_and_bodies():
+    code = """\
+        import ollama, requests
+        ollama.chat(model="llama3", messages=[], options=None)
+        def ask(prompt):
+            body = {"inputs": prompt, "parameters": {"temperature": 0.2}}
+            return requests.post(TGI + "/generate", json=body)
+        """
+    assert fixed(code) == textwrap.dedent(
+        """\
+        import ollama, requests
+        ollama.chat(model="llama3", messages=[], options={"num_predict": 1024})
+        def ask(prompt):
+            body = {"inputs": prompt, "parameters": {"temperature": 0.2, "max_new_tokens": 1024}}
+            return requests.post(TGI + "/generate", json=body)
+        """
+    )
+
+
+def test_endpoint_fixes_add_os_once_and_skip_what_they_cannot_rewrite():
+    code = """\
+        import os.path
+        import ollama
+        from openai import OpenAI
+        a = ollama.Client("http://gpu:11434")
+        b = OpenAI(base_url="http://localhost:8000" + "/v1")
+        c = OpenAI(base_url=f"http://{HOST}/v1")
+        """
+    assert fixed(code) == textwrap.dedent(code).replace(
+        'Client("http://gpu:11434")', 'Client(os.environ.get("OLLAMA_HOST", "http://gpu:11434"))'
+    )
+
+
+def test_no_endpoint_fix_where_os_means_something_else():
+    code = """\
+        from openai import OpenAI
+        def make(os):
+            return OpenAI(base_url="http://localhost:8000/v1")
+        """
+    assert fixed(code) is None
+
+
+# --- safety -------------------------------------------------------------------------------
+
+
+CONSTANT = """\
+from openai import OpenAI
+LIMIT = None
+OpenAI().chat.completions.create(model="m", messages=[], max_tokens=LIMIT)
+"""
+
+
+def test_unsafe_fixes_apply_only_with_unsafe_fixes(project):
+    app = write(project / "app.py", CONSTANT)
+    data = json.loads(run("--format", "json", "--select", "BL001", "app.py").stdout)
+    assert [f["fixable"] for f in data["findings"]] == [False]
+    result = run("--fix", "--select", "BL001", "app.py")
+    assert app.read_text() == CONSTANT and result.exit_code == 1
+    assert run("--diff", "--select", "BL001", "app.py").stdout == ""
+    data = json.loads(run("--format", "json", "--select", "BL001", "--unsafe-fixes", "app.py").stdout)
+    assert [f["fixable"] for f in data["findings"]] == [True]
+    result = run("--fix", "--unsafe-fixes", "--select", "BL001", "app.py")
+    assert result.exit_code == 0, result.output
+    assert app.read_text() == CONSTANT.replace("max_tokens=LIMIT", "max_tokens=1024")
+
+
+class _Broken(Rule):
+    """Proposes a fix whose code does not parse."""
+
+    code = "BL001"
+    name = "broken"
+    tier = Tier.HARD
+    summary = "test rule"
+    fixable = True
+
+    def check(self, model: FileModel, policy: Policy) -> Iterator[Report]:
+        for site in model.sites:
+            yield Report(site.node, "broken", Fix((Replace(site.node.func, cst.Name("lambda")),)))
+
+
+def test_a_fix_that_would_not_parse_is_never_written(project, monkeypatch):
+    app = write(project / "app.py", UNBOUNDED)
+    monkeypatch.setattr(commands, "all_rules", lambda: (_Broken,))
+    result = run("--fix", "app.py")
+    assert app.read_text() == UNBOUNDED
+    assert "not fixing app.py: the fixed code would not parse" in result.stderr
+    assert result.exit_code == 1 and "broken" in result.stdout
+
+
+def test_fix_module_raises_on_invalid_code():
+    module = cst.parse_module(b'x = "a" "b"\n')
+    left = module.body[0].body[0].value.left
+    with pytest.raises(FixError):
+        fix_module(module, [Fix((Replace(left, cst.parse_expression("f()")),))], module.bytes)
+
+
+def test_an_entry_already_present_is_not_added_twice():
+    module = cst.parse_module(b"f(a=1)\nd = {'a': 1}\n")
+    call = module.body[0].body[0].value
+    mapping = module.body[1].body[0].value
+    fixes = [Fix((AddEntry(call, "a", cst.Integer("2")),)), Fix((AddEntry(mapping, "a", cst.Integer("2")),))]
+    assert fix_module(module, fixes, module.bytes) == (module.bytes, 2)
+
+
+# --- --diff -------------------------------------------------------------------------------
+
+
+def test_diff_prints_without_writing_and_exits_1(project):
+    app = write(project / "app.py", UNBOUNDED)
+    result = run("--diff", "app.py")
+    assert result.exit_code == 1
+    assert app.read_text() == UNBOUNDED
+    assert result.stdout.startswith("--- a/app.py\n+++ b/app.py\n@@ ")
+    assert "+    return client.chat.completions.create(model=\"gpt-4o-mini\", messages=messages, max_tokens=1024)" in result.stdout
+    assert "Would fix 1 finding in 1 file." in result.stderr
+    assert run("--diff", "--exit-zero", "app.py").exit_code == 0
+
+
+def test_diff_with_nothing_to_fix_prints_nothing_and_exits_0(project):
+    write(project / "app.py", UNBOUNDED_FIXED)
+    result = run("--diff", "--select", "BL001", "app.py")
+    assert (result.exit_code, result.stdout) == (0, "")
+
+
+def test_unified_diff_marks_a_missing_final_newline():
+    diff = unified_diff("app.py", b"x = 1", b"x = 2")
+    assert diff == b"--- a/app.py\n+++ b/app.py\n@@ -1 +1 @@\n-x = 1\n\\ No newline at end of file\n+x = 2\n\\ No newline at end of file\n"
+
+
+def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(cwd), "GIT_CEILING_DIRECTORIES": str(cwd.parent)}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, check=True)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_diff_applies_with_git_apply_and_matches_fix(tmp_path, monkeypatch):
+    trees = {}
+    for name in ("diffed", "fixed"):
+        root = tmp_path / name
+        shutil.copytree(EXAMPLES, root / "examples")
+        write(root / "crlf.py", UNBOUNDED.replace("\n", "\r\n"))
+        write(root / "bom.py", b"\xef\xbb\xbf" + UNBOUNDED.encode())
+        write(root / "no_newline.py", 'import ollama\nollama.Client("http://gpu:11434")')
+        trees[name] = root
+    _git(trees["diffed"], "init", "-q")
+    monkeypatch.chdir(trees["diffed"])
+    result = CliRunner().invoke(main, ["check", "--diff", "--output", "fixes.patch", "."], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    before = snapshot(trees["diffed"])
+    _git(trees["diffed"], "apply", "--check", "fixes.patch")
+    assert snapshot(trees["diffed"]) == before  # --diff wrote nothing but the patch
+    _git(trees["diffed"], "apply", "fixes.patch")
+    (trees["diffed"] / "fixes.patch").unlink()
+    monkeypatch.chdir(trees["fixed"])
+    run("--fix", ".")
+    diffed = {path: data for path, (data, _) in snapshot(trees["diffed"]).items()}
+    assert diffed == {path: data for path, (data, _) in snapshot(trees["fixed"]).items()}
+    assert diffed["crlf.py"] == UNBOUNDED_FIXED.replace("\n", "\r\n").encode()
+
+
+def test_fix_twice_changes_nothing_the_second_time(tmp_path, monkeypatch):
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    first = run("--fix", "--unsafe-fixes", "examples")
+    assert "Fixed 3 findings in 1 file" in first.stdout
+    after_first = snapshot(tmp_path)
+    assert after_first["examples/support_bot/answer.py"][0] != (EXAMPLES / "support_bot" / "answer.py").read_bytes()
+    second = run("--fix", "--unsafe-fixes", "examples")
+    assert snapshot(tmp_path) == after_first
+    assert "Fixed 0 findings in 0 files" in second.stdout
+    assert run("--diff", "--unsafe-fixes", "examples").stdout == ""
+    assert first.exit_code == second.exit_code == 1  # BL002, BL003, BL005 have no fix
+
+
+def test_the_stack_file_names_the_variable(project):
+    write(
+        project / "stack.yaml",
+        "apiVersion: budgetlint/v1\nkind: Stack\nendpoints:\n"
+        "  - {name: local-vllm, engine: vllm, location: local, base_url_env: VLLM_BASE_URL, openai_compatible: true}\n"
+        "  - {name: cloud, engine: openai, location: cloud, base_url_env: OPENAI_BASE_URL}\n",
+    )
+    app = write(project / "app.py", 'from openai import OpenAI\nlocal = OpenAI(base_url="http://10.0.0.12:8000/v1")\n')
+    result = run("--fix", "--select", "BL004", "app.py")
+    assert result.exit_code == 0, result.output
+    assert app.read_text() == (
+        'from openai import OpenAI\nimport os\nlocal = OpenAI(base_url=os.environ.get("VLLM_BASE_URL", "http://10.0.0.12:8000/v1"))\n'
+    )
