@@ -52,9 +52,12 @@ def main() -> None:
 @click.option("--diff", is_flag=True,
               help="Print the fixes as a unified diff instead of a report; write nothing. Exit 1 when there are fixes.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply (and count as fixable) fixes marked unsafe.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text report; auto: on a terminal unless NO_COLOR is set.")
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier: str | None, select: tuple[str, ...],
           ignore: tuple[str, ...], strict: bool, exit_zero: bool, jobs: int | None, statistics: bool, quiet: bool,
-          sarif_file: Path | None, baseline_file: Path | None, fix: bool, diff: bool, unsafe_fixes: bool) -> None:
+          sarif_file: Path | None, baseline_file: Path | None, fix: bool, diff: bool, unsafe_fixes: bool,
+          color: str) -> None:
     """Lint code under PATHS (default: .) and exit by the tier policy."""
     options = CheckOptions(
         paths=tuple(paths) or (Path("."),),
@@ -68,7 +71,7 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier
         jobs=jobs or os.cpu_count() or 1,
         statistics=statistics,
         quiet=quiet,
-        color=output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+        color=_use_color(color, output),
         sarif_file=sarif_file,
         baseline=baseline_file,
         fix=fix,
@@ -123,7 +126,10 @@ def explain(code: str) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
 @click.option("--exit-zero", is_flag=True, help="Report, but always exit 0.")
 @click.option("--quiet", "-q", is_flag=True, help="No source lines or summary.")
-def validate(files: tuple[Path, ...], output_format: str, output: Path | None, exit_zero: bool, quiet: bool) -> None:
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text report; auto: on a terminal unless NO_COLOR is set.")
+def validate(files: tuple[Path, ...], output_format: str, output: Path | None, exit_zero: bool, quiet: bool,
+             color: str) -> None:
     """Validate guardrails and stack YAML FILES (the kind is read from each document)."""
     options = ValidateOptions(
         files=files,
@@ -131,7 +137,7 @@ def validate(files: tuple[Path, ...], output_format: str, output: Path | None, e
         output=output,
         exit_zero=exit_zero,
         quiet=quiet,
-        color=output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+        color=_use_color(color, output),
     )
     sys.exit(execute_validate(options))
 
@@ -149,6 +155,12 @@ def init(directory: Path, force: bool) -> None:
 def schema_command(kind: str) -> None:
     """Print the JSON Schema of a config file kind, for editors and other tools."""
     click.echo(json.dumps(schema(kind), indent=2))
+
+
+def _use_color(choice: str, output: Path | None) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:

@@ -27,6 +27,8 @@ from .starter import GUARDRAILS, STACK
 
 EXIT_OK, EXIT_BLOCKING, EXIT_USAGE = 0, 1, 2
 CONFIG_SUFFIXES = (".yaml", ".yml")
+PROGRESS_MIN_FILES = 200
+"""Scans at least this long show a progress bar (on a terminal's stderr only)."""
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,11 @@ def _lint(options: CheckOptions) -> _Run | int:
     named_configs = [path for path in options.paths if path.is_file() and path.suffix in CONFIG_SUFFIXES]
     code_paths = [path for path in options.paths if path not in named_configs]
     files = discover(code_paths, settings.root, settings.exclude + settings.extend_exclude) if code_paths else []
-    results = lint_paths(files, job, options.jobs, cwd, settings.root)
+    if len(files) >= PROGRESS_MIN_FILES and sys.stderr.isatty():
+        with click.progressbar(length=len(files), label="Linting", file=sys.stderr) as bar:
+            results = lint_paths(files, job, options.jobs, cwd, settings.root, progress=bar.update)
+    else:
+        results = lint_paths(files, job, options.jobs, cwd, settings.root)
     fixed: tuple[int, int] | None = None
     if options.fix and not options.diff:
         results, fixed = _write_fixes(files, results)

@@ -14,7 +14,7 @@ import re
 import sys
 import tokenize
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -75,20 +75,34 @@ def might_matter(source: bytes) -> bool:
     return _PREFILTER.search(source) is not None
 
 
-def lint_paths(files: Sequence[Path], job: Job, jobs: int, cwd: Path, root: Path | None = None) -> list[FileResult]:
+def lint_paths(
+    files: Sequence[Path],
+    job: Job,
+    jobs: int,
+    cwd: Path,
+    root: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[FileResult]:
     """Lint ``files`` (in parallel when there are enough of them); results in input order.
 
     Findings name files relative to ``cwd``; fingerprints hash the path relative to the project
-    ``root``, so they do not change with the directory budgetlint runs from.
+    ``root``, so they do not change with the directory budgetlint runs from. ``progress`` is
+    told how many more files are done.
     """
     pairs = [(str(path), display_path(path, cwd), display_path(path, root or cwd)) for path in files]
+    results: list[FileResult] = []
     if jobs <= 1 or len(pairs) < _SERIAL_BELOW:
-        return [lint_file(path, name, job, key) for path, name, key in pairs]
+        for path, name, key in pairs:
+            results.append(lint_file(path, name, job, key))
+            if progress is not None:
+                progress(1)
+        return results
     chunks = [pairs[i : i + _CHUNK] for i in range(0, len(pairs), _CHUNK)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        results: list[FileResult] = []
         for chunk_results in pool.map(_lint_chunk, chunks, [job] * len(chunks)):
             results.extend(chunk_results)
+            if progress is not None:
+                progress(len(chunk_results))
     return results
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -375,3 +376,46 @@ def test_python_dash_m_version():
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == f"budgetlint, version {__version__}"
+
+
+# --- colour and progress ----------------------------------------------------------------------
+
+
+def test_color_always_styles_the_report_and_never_does_not(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app.py").write_text('import ollama\nollama.chat(model="m", messages=[])\n')
+    runner = CliRunner()
+    colored = runner.invoke(main, ["check", "--color", "always", "app.py"], color=True)
+    plain = runner.invoke(main, ["check", "--color", "never", "app.py"], color=True)
+    assert "\x1b[" in colored.output
+    assert "\x1b[" not in plain.output
+    assert click.unstyle(colored.output) == plain.output
+
+
+def test_color_auto_honours_no_color(tmp_path, monkeypatch):
+    from budgetlint.cli import _use_color
+
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert _use_color("auto", None) is False
+    monkeypatch.delenv("NO_COLOR")
+    assert _use_color("auto", None) is True
+    assert _use_color("auto", tmp_path / "report.txt") is False
+
+
+def test_progress_reports_every_file_serial_and_parallel(tmp_path):
+    from budgetlint.engine import Job, lint_paths
+    from budgetlint.policy import Policy
+    from budgetlint.rules import ALL_RULES
+
+    files = []
+    for index in range(40):
+        path = tmp_path / f"m{index}.py"
+        path.write_text('import ollama\nollama.chat(model="m", messages=[])\n')
+        files.append(path)
+    job = Job(Policy(), ALL_RULES, report_suppressions=False)
+    for jobs in (1, 2):
+        done: list[int] = []
+        lint_paths(files, job, jobs, tmp_path, progress=done.append)
+        assert sum(done) == len(files)
