@@ -13,7 +13,7 @@ Vocabulary:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 
@@ -418,6 +418,22 @@ HTTP_METHODS = ("post",)
 
 ENDPOINT_ENV_HINTS = ("BASE_URL", "API_BASE", "HOST", "ENDPOINT", "SERVER_URL", "API_URL")
 """Environment variable name parts that mark an endpoint variable (``os.environ[...] = url``)."""
+
+ENV_VAR_ENGINES: dict[str, tuple[str, ...]] = {
+    "OPENAI_BASE_URL": ("openai", "azure-openai"),
+    "OLLAMA_HOST": ("ollama",),
+    "TGI_BASE_URL": ("tgi",),
+    "LLAMA_CPP_BASE_URL": ("llama.cpp",),
+    "ANTHROPIC_BASE_URL": ("anthropic",),
+    "GROQ_BASE_URL": ("groq",),
+    "TOGETHER_BASE_URL": ("together",),
+    "MISTRAL_SERVER_URL": ("mistral",),
+    "CO_API_URL": ("cohere",),
+    "HF_INFERENCE_ENDPOINT": ("huggingface", "tgi"),
+}
+"""Conventional endpoint variables -> the stack engines (``stack.yaml`` ``engine``) serving that API."""
+OPENAI_API_ENV_VARS = ("OPENAI_BASE_URL", "LITELLM_API_BASE")
+"""Conventional variables of clients that speak the OpenAI API: any OpenAI-compatible endpoint serves them."""
 
 LEGACY_MODULE_ENDPOINTS = ("openai.base_url", "openai.api_base")
 """Module attributes that set the module-level client's endpoint."""

@@ -21,7 +21,7 @@ from .catalog import Location
 from .flow import EscalationLog
 from .policy import DEFAULT_POLICY, Policy, Tier
 from .tags import TagCarriers
-from .yamldoc import ConfigError, Document, Mark, load
+from .yamldoc import ConfigError, Document, load
 
 if TYPE_CHECKING:
     import jsonschema

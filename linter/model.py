@@ -7,8 +7,7 @@ each call is matched against the catalog (``catalog.py``) through the name table
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
 
@@ -108,6 +107,8 @@ class EndpointLiteral:
     context: str
     env_default: bool = False
     """The literal is the default of an environment lookup: hard-coding only under ``strict``."""
+    sets_env: bool = False
+    """The literal is assigned to ``os.environ[env_var]`` in code."""
 
 
 @dataclass
@@ -185,7 +186,7 @@ class _Builder:
                 if lookup is not None and lookup[0] and is_endpoint_env(lookup[0]):
                     parts = string_parts(value, scope)
                     if parts is not None and looks_like_url(parts.static_prefix):
-                        self._add_literal(parts.literal, lookup[0], f'`os.environ["{lookup[0]}"]`')
+                        self._add_literal(parts.literal, lookup[0], f'`os.environ["{lookup[0]}"]`', sets_env=True)
         return found
 
     def site(self, call: RecordedCall, module_endpoints: dict[str, Endpoint]) -> CallSite | None:
@@ -309,11 +310,13 @@ class _Builder:
         if endpoint.default_literal is not None:
             self._add_literal(endpoint.default_literal, endpoint.env or env_var, context, env_default=True)
 
-    def _add_literal(self, node: cst.CSTNode | None, env_var: str, context: str, env_default: bool = False) -> None:
+    def _add_literal(
+        self, node: cst.CSTNode | None, env_var: str, context: str, env_default: bool = False, sets_env: bool = False
+    ) -> None:
         if node is None or id(node) in self._seen_literals:
             return
         self._seen_literals.add(id(node))
-        self.literals.append(EndpointLiteral(node, env_var, context, env_default))
+        self.literals.append(EndpointLiteral(node, env_var, context, env_default, sets_env))
 
 
 def _source_attrs(expr: cst.BaseExpression) -> tuple[str, ...]:

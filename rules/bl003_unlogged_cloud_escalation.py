@@ -8,7 +8,7 @@ from budgetlint.catalog import Location
 from budgetlint.flow import encloses, enclosing_function, is_escalation_log, precedes, statement_path
 from budgetlint.model import FileModel
 from budgetlint.policy import Policy, Tier
-from budgetlint.rule import Invalid, Report, Rule, Valid
+from budgetlint.rule import Invalid, Report, Rule
 
 
 class UnloggedCloudEscalation(Rule):

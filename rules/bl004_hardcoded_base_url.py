@@ -6,12 +6,13 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from budgetlint import catalog
 from budgetlint.catalog import Location
 from budgetlint.endpoints import host_location
 from budgetlint.fix import Fix, Replace, operand_ids
 from budgetlint.model import EndpointLiteral, FileModel
 from budgetlint.policy import Policy, StackEndpoint, Tier
-from budgetlint.rule import Invalid, Report, Rule, Valid
+from budgetlint.rule import Invalid, Report, Rule
 from budgetlint.scopes import BindingKind, Scope
 
 
@@ -314,23 +315,6 @@ OpenAI(base_url=os.getenv("VLLM_BASE_URL", "http://localhost:8000/v1"))
             )
 
 
-_ENGINES: dict[str, tuple[str, ...]] = {
-    "OPENAI_BASE_URL": ("openai", "azure-openai"),
-    "OLLAMA_HOST": ("ollama",),
-    "TGI_BASE_URL": ("tgi",),
-    "LLAMA_CPP_BASE_URL": ("llama.cpp",),
-    "ANTHROPIC_BASE_URL": ("anthropic",),
-    "GROQ_BASE_URL": ("groq",),
-    "TOGETHER_BASE_URL": ("together",),
-    "MISTRAL_SERVER_URL": ("mistral",),
-    "CO_API_URL": ("cohere",),
-    "HF_INFERENCE_ENDPOINT": ("huggingface", "tgi"),
-}
-"""The catalog's conventional variables -> the stack engines serving that API."""
-_OPENAI_APIS = ("OPENAI_BASE_URL", "LITELLM_API_BASE")
-"""Conventional variables of clients that speak the OpenAI API (any OpenAI-compatible endpoint serves them)."""
-
-
 def _fix(literal: EndpointLiteral, node: cst.SimpleString, model: FileModel, policy: Policy) -> Fix | None:
     sites = [site for site in model.sites if site.endpoint.literal is node]
     if any(_shadows_os(scope) for scope in (model.module_scope, *(site.scope for site in sites))):
@@ -370,7 +354,7 @@ def _split(node: cst.SimpleString, suffix: str) -> tuple[cst.SimpleString, cst.S
 
 def _env(literal: EndpointLiteral, node: cst.SimpleString, policy: Policy) -> str:
     """The stack's variable for this endpoint when exactly one fits, else the conventional one."""
-    if literal.context == f'`os.environ["{literal.env_var}"]`':
+    if literal.sets_env:
         return literal.env_var  # os.environ["X"] = "...": the code already names its variable
     url = node.evaluated_value
     location = host_location(url) if isinstance(url, str) else Location.UNKNOWN
@@ -380,7 +364,8 @@ def _env(literal: EndpointLiteral, node: cst.SimpleString, policy: Policy) -> st
     serving = [
         endpoint
         for endpoint in candidates
-        if endpoint.engine in _ENGINES.get(literal.env_var, ()) or (endpoint.openai_compatible and literal.env_var in _OPENAI_APIS)
+        if endpoint.engine in catalog.ENV_VAR_ENGINES.get(literal.env_var, ())
+        or (endpoint.openai_compatible and literal.env_var in catalog.OPENAI_API_ENV_VARS)
     ]
     return serving[0].env if len({endpoint.env for endpoint in serving}) == 1 else literal.env_var
 
