@@ -443,22 +443,6 @@ LOCAL_HOST_SUFFIXES = (".local", ".localhost", ".internal", ".svc", ".cluster.lo
 
 DEFAULT_LOCAL_ENV_PATTERN = "OLLAMA|VLLM|LLAMA|TGI|LOCALAI|LOCAL"
 
-def prefilter_pattern() -> bytes:
-    """A regex over a file's bytes that matches wherever a rule could find something.
-
-    Every finding needs an import of a catalog module (clients, raw HTTP), a distinctive
-    method reached through an attribute (``.completions``, ``.messages``), or an assignment to
-    ``os.environ[...]``. A file matching none of these is never parsed.
-    """
-    roots = sorted({qualname.split(".")[0] for client in CLIENTS for qualname in client.qualnames})
-    words = sorted(
-        {max(method.path.split("."), key=len) for family in FAMILIES.values() for method in family.methods if method.distinctive}
-    )
-    imports = rb"^[ \t]*(?:import|from)[ \t][^\n]*\b(?:" + b"|".join(r.encode() for r in roots) + rb")\b"
-    methods = rb"\.[ \t]*(?:" + b"|".join(w.encode() for w in words) + rb")\b"
-    return imports + rb"|" + methods + rb"|\benviron[ \t]*\["
-
-
 def client_for(qualname: str) -> Client | None:
     """The catalog client whose qualified name is ``qualname``."""
     return _CLIENT_INDEX.get(qualname)

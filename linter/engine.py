@@ -22,14 +22,14 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from . import catalog, model, notebook, suppress
+from . import model, notebook, suppress
 from .codes import PARSE_ERROR, UNEXPLAINED_SUPPRESSION, EngineCode
 from .finding import Finding
 from .fix import FileFix, FixError, fix_module, may_rewrite
 from .policy import Policy, Tier
+from .prefilter import might_matter
 from .rule import Report, Rule
 
-_PREFILTER = re.compile(catalog.prefilter_pattern(), re.MULTILINE)
 MAX_FILE_BYTES = 5 * 1024 * 1024
 NOTEBOOK_MAX_BYTES = 64 * 1024 * 1024
 """Outputs (plots, tables) make notebooks large; their code cells still get ``MAX_FILE_BYTES``."""
@@ -68,11 +68,6 @@ class FileResult:
     fix: FileFix | None = None
     """With ``Job.fix``, when fixes applied: the bytes before and after; ``findings`` are then the
     fixed code's."""
-
-
-def might_matter(source: bytes) -> bool:
-    """The byte-level prefilter: False proves no rule can report anything in ``source``."""
-    return _PREFILTER.search(source) is not None
 
 
 def lint_paths(

@@ -1,0 +1,146 @@
+"""The byte-level prefilter: a file that cannot hold anything a rule reports is never parsed.
+
+Why it never skips a file that full analysis would report. Every finding comes from the
+call-site model (``model.py``): a call site or an endpoint literal. Each of those needs one of
+
+- a name resolved to a catalog client (``scopes.resolve``): every dotted segment of the
+  qualified name is written in the file, in an import statement or as an attribute, so each
+  is a word of the source. A module acting as a client (``ollama``, ``requests``) reports only
+  through a method of its family (``ollama.chat``, ``requests.post``), whose segments are words
+  too; a legacy module endpoint (``openai.base_url = ...``) is a qualified name as well;
+- a distinctive method on a receiver that cannot be resolved (``x.chat.completions.create``):
+  each segment of its path is an attribute, written after a dot with at most whitespace,
+  comments or line continuations in between;
+- an assignment to ``os.environ[...]``: the word ``environ`` (``from os import environ as e``
+  still names it).
+
+So a file passes when all the words of one *requirement* occur in it. A word found in a string
+or a comment only lets more files through. Bytes are read as ASCII, as every encoding Python
+reads without a BOM is for identifiers; a file declaring another encoding always passes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import catalog
+
+HTTP_FAMILY = "http"
+"""Generic HTTP modules (``requests``, ``httpx``) pass only with one of their methods: most of
+their uses are not LLM calls. An LLM SDK module passes on its name, so that a file importing one
+is always parsed (and a syntax error in it reported)."""
+_GAP = rb"(?:\s|\\|#[^\r\n]*[\r\n])*"
+"""Between a dot and an attribute name: whitespace, a line continuation, a comment (no backtracking)."""
+_COOKIE = re.compile(rb"^[ \t\f]*#[^\n]*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
+_ASCII_COMPATIBLE = re.compile(rb"(?i)^(?:utf[-_]?8(?:[-_]sig)?|ascii|us-ascii|latin[-_]?1|iso[-_]?8859[-_]?\d+|cp125\d|l1)$")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """Words that must all occur for some finding to be possible."""
+
+    anchor: str
+    """The word tested first, in every file: a module name or a method's longest segment."""
+    words: frozenset[str] = frozenset()
+    """Each occurs as a word."""
+    attributes: frozenset[str] = frozenset()
+    """Each occurs as an attribute name: after a dot."""
+
+
+class Prefilter:
+    """``prefilter(source)`` is False only when no rule can report anything in ``source``."""
+
+    def __init__(self, requirements: list[Requirement]) -> None:
+        self.requirements = tuple(requirements)
+        anchors = sorted({requirement.anchor for requirement in self.requirements})
+        # A needle inside another anchor covers it: `llama` is in `ollama` and `llama_cpp`.
+        needles = [anchor for anchor in anchors if not any(other != anchor and other in anchor for other in anchors)]
+        self._needles = tuple((needle.encode(), tuple(a for a in anchors if needle in a)) for needle in needles)
+        self._by_anchor = {
+            anchor: tuple(requirement for requirement in self.requirements if requirement.anchor == anchor) for anchor in anchors
+        }
+        attributes = {word for requirement in self.requirements for word in requirement.attributes}
+        self._attribute = {word: re.compile(rb"\." + _GAP + re.escape(word.encode()) + rb"\b") for word in attributes}
+
+    def __call__(self, source: bytes) -> bool:
+        found: dict[tuple[str, bool], bool] = {}
+
+        def has(word: str, attribute: bool = False) -> bool:
+            key = (word, attribute)
+            if key not in found:
+                found[key] = _occurs(source, word.encode(), self._attribute[word] if attribute else None)
+            return found[key]
+
+        for needle, anchors in self._needles:
+            if needle not in source:
+                continue
+            for anchor in anchors:
+                if not has(anchor):
+                    continue
+                for requirement in self._by_anchor[anchor]:
+                    if all(has(word) for word in requirement.words) and all(has(word, True) for word in requirement.attributes):
+                        return True
+        return _foreign_encoding(source)
+
+
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_GAP_BYTES = frozenset(b" \t\f\r\n\\")
+
+
+def _occurs(source: bytes, word: bytes, attribute: re.Pattern[bytes] | None) -> bool:
+    """``word`` occurs as a word; with ``attribute`` (its pattern), after a dot.
+
+    ``bytes.find`` with the boundaries checked by hand: much faster than a regex starting with
+    ``\\b``. Only when a comment may sit between a dot and the word is the pattern run.
+    """
+    crossed_line = False
+    start = source.find(word)
+    while start >= 0:
+        end = start + len(word)
+        if (end == len(source) or source[end] not in _WORD_BYTES) and (start == 0 or source[start - 1] not in _WORD_BYTES):
+            if attribute is None:
+                return True
+            before = start - 1
+            while before >= 0 and source[before] in _GAP_BYTES:
+                crossed_line = crossed_line or source[before] in (10, 13)
+                before -= 1
+            if before >= 0 and source[before] == 46:  # "."
+                return True
+        start = source.find(word, end)
+    return crossed_line and attribute is not None and attribute.search(source) is not None
+
+
+def _foreign_encoding(source: bytes) -> bool:
+    """A coding cookie (first two lines) naming an encoding whose identifiers may not be ASCII."""
+    end = source.find(b"\n")
+    if end >= 0:
+        end = source.find(b"\n", end + 1)
+    match = _COOKIE.search(source if end < 0 else source[:end])
+    return match is not None and _ASCII_COMPATIBLE.match(match.group(1)) is None
+
+
+def catalog_requirements() -> list[Requirement]:
+    """What the catalog makes reportable, as requirements (see the module docstring)."""
+    found: set[Requirement] = set()
+
+    def qualified(qualname: str, *more: str) -> Requirement:
+        root, *rest = qualname.split(".")
+        return Requirement(root, frozenset(rest).union(*(path.split(".") for path in more)) - {root})
+
+    families = {family.name: family for family in catalog.FAMILIES.values()}
+    for client in catalog.CLIENTS:
+        for qualname in client.qualnames:
+            if client.module and client.family == HTTP_FAMILY:
+                found.update(qualified(qualname, method.path) for method in families[client.family].methods)
+            else:  # an SDK module that is a client (`import openai`) passes on its name, as before
+                found.add(qualified(qualname))
+    found.update(qualified(qualname) for qualname in catalog.LEGACY_MODULE_ENDPOINTS)
+    for path, _family, _method in catalog.DISTINCTIVE:
+        found.add(Requirement(max(path, key=len), attributes=frozenset(path)))
+    found.add(Requirement("environ"))
+    return sorted(found, key=lambda requirement: (requirement.anchor, sorted(requirement.words), sorted(requirement.attributes)))
+
+
+might_matter = Prefilter(catalog_requirements())
+"""The prefilter built from the catalog."""

@@ -1,0 +1,179 @@
+"""The prefilter never loses a finding: every example and fixture, linted with it and without it."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from budgetlint import engine
+from budgetlint.engine import Job, lint_source
+from budgetlint.prefilter import (
+    Prefilter,
+    Requirement,
+    catalog_requirements,
+    might_matter,
+)
+from budgetlint.rule import Invalid, Valid
+from budgetlint.rules import ALL_RULES
+
+from .helpers import make_policy
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+FILES = sorted(
+    path
+    for folder in (REPOSITORY / "examples", REPOSITORY / "tests" / "fixtures")
+    for path in folder.rglob("*")
+    if path.suffix in (".py", ".ipynb")
+)
+
+
+def _both_ways(source: bytes, name: str, job: Job, monkeypatch: pytest.MonkeyPatch) -> tuple[tuple, tuple]:
+    """Findings with the prefilter, then with every file passed to full analysis."""
+    with_prefilter = lint_source(source, name, job).findings
+    with monkeypatch.context() as patch:
+        patch.setattr(engine, "might_matter", lambda source: True)
+        without = lint_source(source, name, job).findings
+    return with_prefilter, without
+
+
+def _examples() -> list:
+    cases = []
+    for rule in ALL_RULES:
+        for kind, wrap in (("VALID", Valid), ("INVALID", Invalid)):
+            for index, example in enumerate(getattr(rule, kind)):
+                example = example if isinstance(example, wrap) else wrap(example)
+                cases.append(pytest.param(example, id=f"{rule.code}-{kind.lower()}-{index}"))
+    return cases
+
+
+@pytest.mark.parametrize("example", _examples())
+def test_every_rule_example_gives_the_same_findings_without_the_prefilter(example, monkeypatch):
+    policy = make_policy(**example.options)
+    job = Job(policy, ALL_RULES, report_suppressions=True)
+    found, expected = _both_ways(textwrap.dedent(example.code).encode(), "example.py", job, monkeypatch)
+    assert found == expected
+    if isinstance(example, Invalid):
+        assert found  # the example reports, so the prefilter let it through
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda path: path.relative_to(REPOSITORY).as_posix())
+def test_every_example_and_fixture_file_gives_the_same_findings_without_the_prefilter(path, monkeypatch):
+    job = Job(make_policy(), ALL_RULES, report_suppressions=True)
+    found, expected = _both_ways(path.read_bytes(), path.name, job, monkeypatch)
+    assert found == expected
+
+
+def test_the_examples_and_fixtures_are_there():
+    assert len(FILES) >= 5
+    assert any(path.suffix == ".ipynb" for path in FILES)
+
+
+# shapes the prefilter must let through (full analysis reports each)
+
+REPORTED = {
+    "import-continued-on-the-next-line": """\
+        import os, \\
+            langchain_openai
+        llm = langchain_openai.ChatOpenAI(model="gpt-4o")
+    """,
+    "import-in-parentheses": """\
+        from langchain_openai import (
+            ChatOpenAI,
+        )
+        llm = ChatOpenAI(model="gpt-4o")
+    """,
+    "import-after-a-semicolon": """\
+        x = 1; from anthropic import Anthropic
+        Anthropic().messages.create(model="claude", messages=[])
+    """,
+    "method-chain-broken-by-a-comment": """\
+        def ask(client):
+            return (client.chat.  # the v1 surface
+                    completions.create(model="m", messages=[]))
+    """,
+    "method-chain-broken-by-a-continuation": """\
+        def ask(client):
+            return client.chat.\\
+                completions.create(model="m", messages=[])
+    """,
+    "environ-under-another-name": """\
+        from os import environ as env
+        env["OPENAI_BASE_URL"] = "http://10.0.0.5:8000/v1"
+    """,
+    "environ-through-a-variable": """\
+        import os
+        settings = os.environ
+        settings["OPENAI_BASE_URL"] = "http://10.0.0.5:8000/v1"
+    """,
+    "requests-post-imported-by-name": """\
+        from requests import post
+        post("http://10.0.0.5:11434/api/generate", json={"model": "m", "prompt": "hi"})
+    """,
+    "client-behind-a-submodule": """\
+        from google import genai
+        client = genai.Client()
+        client.models.generate_content(model="gemini", contents="hi")
+    """,
+}
+
+
+@pytest.mark.parametrize("code", REPORTED.values(), ids=REPORTED.keys())
+def test_shapes_full_analysis_reports_pass_the_prefilter(code, monkeypatch):
+    source = textwrap.dedent(code).encode()
+    job = Job(make_policy(), ALL_RULES, report_suppressions=True)
+    found, expected = _both_ways(source, "shape.py", job, monkeypatch)
+    assert expected, "full analysis reports this shape"
+    assert might_matter(source)
+    assert found == expected
+
+
+# what it keeps out (the point of it: parsing is most of the cost)
+
+SKIPPED = {
+    "plain-code": "def create(x):\n    return x.create(model='m')\n",
+    "langchain-utilities": "from langchain_community.utils.math import cosine_similarity\nprint(cosine_similarity)\n",
+    "requests-get": "import requests\nrequests.get('https://example.com').json()\n",
+    "a-messages-attribute": "def last(chat):\n    return chat.messages[-1]\n",
+    "reading-the-environment": "import os\nHOME = os.getenv('HOME')\n",
+}
+
+
+@pytest.mark.parametrize("code", SKIPPED.values(), ids=SKIPPED.keys())
+def test_files_that_cannot_hold_a_finding_are_not_parsed(code):
+    assert not might_matter(code.encode())
+    result = lint_source(code.encode(), "plain.py", Job(make_policy(), ALL_RULES, report_suppressions=True))
+    assert (result.parsed, result.findings) == (False, ())
+
+
+def test_an_sdk_module_import_alone_is_parsed():
+    """A module that is itself a client passes on its name: its syntax errors are reported."""
+    assert might_matter(b"import openai\n")
+    assert might_matter(b"import ollama\n")
+
+
+def test_words_count_only_whole():
+    assert not might_matter(b"import requestsx\nrequestsx.post(url)\n")
+    assert might_matter(b"import requests\nrequests.post(url)\n")
+
+
+def test_a_file_in_an_encoding_whose_identifiers_may_not_be_ascii_always_passes():
+    assert might_matter(b"# -*- coding: utf-16 -*-\nx = 1\n")
+    assert not might_matter(b"# -*- coding: latin-1 -*-\nx = 1\n")
+
+
+def test_a_requirement_needs_all_its_words():
+    prefilter = Prefilter([Requirement("alpha", frozenset({"Beta"}), frozenset({"gamma"}))])
+    assert prefilter(b"import alpha\nalpha.Beta().gamma()\n")
+    assert not prefilter(b"import alpha\nalpha.Beta()\n")
+    assert not prefilter(b"import alpha\nalpha.Beta(gamma)\n")  # gamma is not an attribute
+    assert prefilter(b"import alpha\nalpha.Beta().  # note\n  gamma\n")
+
+
+def test_every_catalog_client_and_distinctive_method_has_a_requirement():
+    from budgetlint import catalog
+
+    anchors = {requirement.anchor for requirement in catalog_requirements()}
+    roots = {qualname.split(".")[0] for client in catalog.CLIENTS for qualname in client.qualnames}
+    assert roots <= anchors
+    assert "environ" in anchors
