@@ -308,12 +308,45 @@ def load_configs(root: Path, guardrails: str | None, stack: str | None, cwd: Pat
         if not path.is_file():
             loaded.problems.append(ConfigProblem(display, 1, 1, f"the {name} file set in [tool.budgetlint] does not exist"))
             continue
+        if not _inside(path, root):
+            # A committed pyproject.toml or symlink must not make a run read (and quote) any file
+            # on the machine: reported at the setting, and the file is never opened.
+            where, line = _setting_location(root, name if configured is not None else None, cwd)
+            loaded.problems.append(
+                ConfigProblem(where, line, 1, f"the {name} file {configured or DEFAULT_FILES[name]!r} resolves outside the project ({root}): not read")
+            )
+            continue
         document, problems = load_file(path, display, expected=name)
         loaded.problems.extend(problems)
         setattr(loaded, name, document)
     if loaded.guardrails is not None and loaded.stack is not None and not loaded.problems:
         loaded.problems.extend(cross_file(loaded.guardrails, loaded.stack))
     return loaded
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """``path``, symlinks resolved, is within ``root``."""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def _setting_location(root: Path, key: str | None, cwd: Path) -> tuple[str, int]:
+    """Where a refused config path is reported: the ``key`` line of the root's ``pyproject.toml``
+    (the project root itself without one), never the refused file, which the report would quote."""
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return _display(root, cwd), 1
+    line = 1
+    if key is not None:
+        try:
+            lines = pyproject.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            lines = []
+        line = next((number for number, text in enumerate(lines, 1) if re.match(rf"\s*{key}\s*=", text)), 1)
+    return _display(pyproject, cwd), line
 
 
 def _display(path: Path, cwd: Path) -> str:
