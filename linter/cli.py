@@ -54,10 +54,13 @@ def main() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply (and count as fixable) fixes marked unsafe.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the text report; auto: on a terminal unless NO_COLOR is set.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.budgetlint_cache/).")
+@click.option("--shard", metavar="K/N", callback=lambda ctx, param, value: _shard(value),
+              help="Lint only the K-th of N parts of the files found (a CI matrix job each).")
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier: str | None, select: tuple[str, ...],
           ignore: tuple[str, ...], strict: bool, exit_zero: bool, jobs: int | None, statistics: bool, quiet: bool,
           sarif_file: Path | None, baseline_file: Path | None, fix: bool, diff: bool, unsafe_fixes: bool,
-          color: str) -> None:
+          color: str, no_cache: bool, shard: tuple[int, int] | None) -> None:
     """Lint code under PATHS (default: .) and exit by the tier policy."""
     options = CheckOptions(
         paths=tuple(paths) or (Path("."),),
@@ -68,7 +71,7 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier
         ignore=_codes(ignore),
         strict=strict,
         exit_zero=exit_zero,
-        jobs=jobs or os.cpu_count() or 1,
+        jobs=jobs or default_jobs(),
         statistics=statistics,
         quiet=quiet,
         color=_use_color(color, output),
@@ -77,6 +80,8 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier
         fix=fix,
         diff=diff,
         unsafe_fixes=unsafe_fixes,
+        cache=not no_cache,
+        shard=shard,
     )
     sys.exit(execute_check(options))
 
@@ -90,8 +95,9 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier
 @click.option("--ignore", multiple=True, help="Skip these codes or prefixes (repeatable, comma-separated).")
 @click.option("--strict", is_flag=True, help="Also flag limits and endpoints that cannot be resolved statically.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel workers [default: CPU count].")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.budgetlint_cache/).")
 def baseline_command(paths: tuple[Path, ...], output: Path, tier: str | None, select: tuple[str, ...],
-                     ignore: tuple[str, ...], strict: bool, jobs: int | None) -> None:
+                     ignore: tuple[str, ...], strict: bool, jobs: int | None, no_cache: bool) -> None:
     """Record today's findings under PATHS (default: .) so `check --baseline` reports only new ones."""
     options = CheckOptions(
         paths=tuple(paths) or (Path("."),),
@@ -99,7 +105,8 @@ def baseline_command(paths: tuple[Path, ...], output: Path, tier: str | None, se
         select=_codes(select),
         ignore=_codes(ignore),
         strict=strict,
-        jobs=jobs or os.cpu_count() or 1,
+        jobs=jobs or default_jobs(),
+        cache=not no_cache,
     )
     sys.exit(execute_baseline(options, output))
 
@@ -165,3 +172,20 @@ def _use_color(choice: str, output: Path | None) -> bool:
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(code.strip().upper() for value in values for code in value.split(",") if code.strip())
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on (a container's or ``taskset``'s share), else the CPU count."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    index, _, count = value.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise click.BadParameter(f"{value!r} is not K/N with 1 <= K <= N (e.g. 2/4)", param_hint="'--shard'")
+    return int(index), int(count)

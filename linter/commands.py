@@ -12,9 +12,11 @@ import click
 
 from . import __version__, baseline
 from .baseline import BaselineError
+from .cache import ResultCache, configuration_key
+from .cache import location as cache_location
 from .codes import ENGINE_CODES, INVALID_CONFIG, UNEXPLAINED_SUPPRESSION
 from .config import DEFAULT_FILES, KINDS, ConfigProblem, schema, cross_file, kind_of, load_configs, load_file, policy_from
-from .discovery import discover
+from .discovery import discover, shard
 from .engine import FileResult, Job, display_path, engine_finding, lint_paths
 from .finding import Finding
 from .fix import may_rewrite, unified_diff, write_atomic
@@ -54,6 +56,10 @@ class CheckOptions:
     diff: bool = False
     """Print the fixes as a unified diff instead of a report; write nothing."""
     unsafe_fixes: bool = False
+    cache: bool = True
+    """Reuse and record results in the cache (``--no-cache``: neither)."""
+    shard: tuple[int, int] | None = None
+    """``--shard K/N``: lint only the K-th (1-based) of N deterministic parts of the files found."""
 
 
 def all_rules() -> tuple[type[Rule], ...]:
@@ -162,11 +168,19 @@ def _lint(options: CheckOptions) -> _Run | int:
     named_configs = [path for path in options.paths if path.is_file() and path.suffix in CONFIG_SUFFIXES]
     code_paths = [path for path in options.paths if path not in named_configs]
     files = discover(code_paths, settings.root, settings.exclude + settings.extend_exclude) if code_paths else []
+    if options.shard is not None:
+        files = shard(files, settings.root, *options.shard)
+    cache = None
+    if options.cache and not job.fix:  # a fix run needs each file's fixed bytes, which are not cached
+        key = configuration_key(__version__, job.policy, job.rules, job.report_suppressions, job.unsafe_fixes)
+        cache = ResultCache(cache_location(settings.root), key, settings.root)
     if len(files) >= PROGRESS_MIN_FILES and sys.stderr.isatty():
         with click.progressbar(length=len(files), label="Linting", file=sys.stderr) as bar:
-            results = lint_paths(files, job, options.jobs, cwd, settings.root, progress=bar.update)
+            results = lint_paths(files, job, options.jobs, cwd, settings.root, progress=bar.update, cache=cache)
     else:
-        results = lint_paths(files, job, options.jobs, cwd, settings.root)
+        results = lint_paths(files, job, options.jobs, cwd, settings.root, cache=cache)
+    if cache is not None:
+        cache.save()
     fixed: tuple[int, int] | None = None
     if options.fix and not options.diff:
         results, fixed = _write_fixes(files, results)
@@ -179,7 +193,7 @@ def _lint(options: CheckOptions) -> _Run | int:
     if fixed is not None:
         result = replace(result, fixed=fixed[0], fixed_files=fixed[1])
     codes = {rule.code for rule in rules} | ({UNEXPLAINED_SUPPRESSION.code} if job.report_suppressions else set())
-    return _Run(result, _Scope(cwd, frozenset(display_path(path, cwd) for path in files), frozenset(codes)), results)
+    return _Run(result, _Scope(cwd, frozenset(file.path for file in results), frozenset(codes)), results)
 
 
 def _write_fixes(files: list[Path], results: list[FileResult]) -> tuple[list[FileResult], tuple[int, int]]:

@@ -14,16 +14,18 @@ import re
 import sys
 import tokenize
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from . import model, notebook, suppress
+from .cache import ResultCache, Signature, signature
 from .codes import PARSE_ERROR, UNEXPLAINED_SUPPRESSION, EngineCode
+from .discovery import relative_to
 from .finding import Finding
 from .fix import FileFix, FixError, fix_module, may_rewrite
 from .policy import Policy, Tier
@@ -68,6 +70,9 @@ class FileResult:
     fix: FileFix | None = None
     """With ``Job.fix``, when fixes applied: the bytes before and after; ``findings`` are then the
     fixed code's."""
+    signature: Signature | None = field(default=None, compare=False)
+    """What the result was computed from (content hash, stat), for the cache; None: not cacheable
+    (the file could not be read, was too large, or analysing it failed)."""
 
 
 def lint_paths(
@@ -77,28 +82,46 @@ def lint_paths(
     cwd: Path,
     root: Path | None = None,
     progress: Callable[[int], None] | None = None,
+    cache: ResultCache | None = None,
 ) -> list[FileResult]:
     """Lint ``files`` (in parallel when there are enough of them); results in input order.
 
     Findings name files relative to ``cwd``; fingerprints hash the path relative to the project
     ``root``, so they do not change with the directory budgetlint runs from. ``progress`` is
-    told how many more files are done.
+    told how many more files are done. With a ``cache``, a file whose result it holds is not
+    linted, and the others' results are put in it.
     """
-    pairs = [(str(path), display_path(path, cwd), display_path(path, root or cwd)) for path in files]
-    results: list[FileResult] = []
-    if jobs <= 1 or len(pairs) < _SERIAL_BELOW:
-        for path, name, key in pairs:
-            results.append(lint_file(path, name, job, key))
-            if progress is not None:
-                progress(1)
-        return results
-    chunks = [pairs[i : i + _CHUNK] for i in range(0, len(pairs), _CHUNK)]
+    triples = [(str(path), display_path(path, cwd), display_path(path, root or cwd)) for path in files]
+    results: list[FileResult | None] = [None] * len(triples)
+    pending: list[int] = []
+    for index, (path, name, key) in enumerate(triples):
+        hit = cache.get(path, name, key) if cache is not None else None
+        if hit is None:
+            pending.append(index)
+            continue
+        results[index] = FileResult(name, hit.findings, hit.parsed)
+        if progress is not None:
+            progress(1)
+    todo = [triples[index] for index in pending]
+    for index, result in zip(pending, _lint_all(todo, job, jobs)):
+        results[index] = result
+        if cache is not None and result.signature is not None:
+            cache.put(triples[index][2], result.path, result.signature, result.findings, result.parsed)
+        if progress is not None:
+            progress(1)
+    return results  # type: ignore[return-value]  # every slot is filled
+
+
+def _lint_all(triples: list[tuple[str, str, str]], job: Job, jobs: int) -> Iterator[FileResult]:
+    """Results in input order: serially for few files, else in chunks over a process pool."""
+    if jobs <= 1 or len(triples) < _SERIAL_BELOW:
+        for path, name, key in triples:
+            yield lint_file(path, name, job, key)
+        return
+    chunks = [triples[i : i + _CHUNK] for i in range(0, len(triples), _CHUNK)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         for chunk_results in pool.map(_lint_chunk, chunks, [job] * len(chunks)):
-            results.extend(chunk_results)
-            if progress is not None:
-                progress(len(chunk_results))
-    return results
+            yield from chunk_results
 
 
 def _lint_chunk(pairs: list[tuple[str, str, str]], job: Job) -> list[FileResult]:
@@ -107,23 +130,16 @@ def _lint_chunk(pairs: list[tuple[str, str, str]], job: Job) -> list[FileResult]
 
 def display_path(path: Path, cwd: Path) -> str:
     """Relative to the working directory, with forward slashes; a symlink keeps its own name."""
-    absolute = Path(os.path.abspath(path))
-    try:
-        return absolute.relative_to(cwd).as_posix()
-    except ValueError:
-        try:
-            return Path(os.path.relpath(absolute, cwd)).as_posix()
-        except ValueError:  # another drive
-            return absolute.as_posix()
+    return relative_to(path, cwd)
 
 
 def lint_file(path: str, name: str, job: Job, key: str | None = None) -> FileResult:
     """Lint one file; ``key`` is its path in fingerprints (default: ``name``)."""
     try:
-        size = os.stat(path).st_size
+        info = os.stat(path)  # before reading: a change after it shows in the next run's stat
         most = NOTEBOOK_MAX_BYTES if path.endswith(notebook.SUFFIX) else MAX_FILE_BYTES
-        if size > most:
-            return _error(name, f"skipped: file too large ({size} bytes, limit {most})")
+        if info.st_size > most:
+            return _error(name, f"skipped: file too large ({info.st_size} bytes, limit {most})")
         with open(path, "rb") as handle:
             source = handle.read()
     except OSError as error:
@@ -131,7 +147,7 @@ def lint_file(path: str, name: str, job: Job, key: str | None = None) -> FileRes
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))  # long implicit string concatenations nest deeply
     try:
-        return lint_source(source, name, job, key)
+        return replace(lint_source(source, name, job, key), signature=signature(source, info))
     except RecursionError:
         return _error(name, "cannot analyse file: nesting too deep")
     except Exception as error:  # the per-file boundary: never crash the run

@@ -1,0 +1,245 @@
+"""The result cache: a file's findings, reused while its bytes, the configuration and budgetlint stay the same.
+
+Where: ``.budgetlint_cache/`` at the project root (``BUDGETLINT_CACHE_DIR`` overrides it), with a
+``.gitignore`` of ``*`` inside, as ruff does, and a ``CACHEDIR.TAG``. It holds one index per
+configuration, ``<configuration key>.json``: one read per run, not one per file (2,000 entries
+load in ~3 ms; 2,000 small files in ~30 ms).
+
+Keys. The configuration key hashes budgetlint's version and source code, the policy, the rules
+run and the options that change findings (see ``configuration_key``). Each entry, under the
+file's root-relative path, holds the BLAKE2b hash of the bytes it was computed from: a hit needs
+the same hash, so the findings are keyed by content + configuration + version. An entry also
+records the display path its findings name (relative to the working directory): run from
+another directory, the file is linted again.
+
+The stat pre-check. An entry records the file's (mtime_ns, ctime_ns, size, inode); when they are
+unchanged the file is not even read. ctime cannot be set by the tools that restore mtimes (tar,
+rsync, ``actions/cache``, ``git checkout`` of another branch), so such a file is hashed, and a hit
+refreshes its stat. A file changed in the last two seconds keeps no stat (a second change within
+a coarse timestamp's tick would look the same): the next run hashes it.
+
+Writing. At the end of a run that computed something, the index is merged with what is on disk
+at that moment (another run may have written meanwhile), written to a temporary file and
+``os.replace``d: a reader sees the old index or the new one, never half. Anything unreadable
+(truncated, corrupted, another format) is a miss. What is not cached: runs with ``--fix`` or
+``--diff``, files that could not be read or were too large, and internal errors.
+
+Pruning. Writing drops entries of files that no longer exist; index files beyond the
+``KEEP_INDEXES`` most recently used (other configurations, older versions) are deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import time
+from dataclasses import fields, is_dataclass
+from enum import Enum
+from importlib.util import find_spec
+from pathlib import Path
+from typing import NamedTuple
+
+from .finding import Finding
+
+DIRECTORY_NAME = ".budgetlint_cache"
+ENV_VAR = "BUDGETLINT_CACHE_DIR"
+FORMAT = 1
+KEEP_INDEXES = 8
+RECENT_NS = 2_000_000_000
+"""A file changed this recently keeps no stat in its entry."""
+_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# A cache directory of budgetlint (https://bford.info/cachedir/).\n"
+
+_FIELDS = tuple(field.name for field in fields(Finding))[1:]  # every field but the path
+_KINDS: dict[str, tuple[type, ...]] = {
+    "line": (int,), "column": (int,), "code": (str,), "end_line": (int,), "end_column": (int,),
+    "name": (str,), "message": (str,), "tier": (str,), "blocking": (bool,), "fingerprint": (str,),
+    "fixable": (bool,), "source_line": (str,), "cell": (int, type(None)), "raw_region": (list, type(None)),
+}
+"""What each stored field must be: an entry that does not fit is a miss."""
+
+
+class Signature(NamedTuple):
+    """What a result was computed from: the file's content hash and, if old enough, its stat."""
+
+    digest: str
+    stat: tuple[int, int, int, int] | None
+
+
+def signature(source: bytes, info: os.stat_result) -> Signature:
+    return Signature(digest(source), _stat(info))
+
+
+def digest(source: bytes) -> str:
+    return hashlib.blake2b(source, digest_size=16).hexdigest()
+
+
+def _stat(info: os.stat_result) -> tuple[int, int, int, int] | None:
+    if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) < RECENT_NS:
+        return None
+    return (info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino)
+
+
+def location(root: Path) -> Path:
+    """The cache directory: ``BUDGETLINT_CACHE_DIR``, else ``.budgetlint_cache`` at the project root."""
+    override = os.environ.get(ENV_VAR)
+    return Path(override) if override else root / DIRECTORY_NAME
+
+
+def configuration_key(version: str, *parts: object) -> str:
+    """A hash of everything findings depend on besides the file: budgetlint and ``parts``.
+
+    ``parts`` (the policy, the rules, the options) are written as canonical JSON, so the key is
+    the same in every process and run; a value of a type ``canonical`` does not know is an error,
+    never a silently unstable key.
+    """
+    document = [FORMAT, version, _code_digest(), list(_FIELDS), [canonical(part) for part in parts]]
+    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:32]
+
+
+def canonical(value: object) -> object:
+    """``value`` as plain JSON data, the same for equal values in any process."""
+    if value is None or isinstance(value, (bool, int, float, str)) and not isinstance(value, Enum):
+        return value
+    if isinstance(value, Enum):
+        return [type(value).__qualname__, canonical(value.value)]
+    if is_dataclass(value) and not isinstance(value, type):
+        return [type(value).__qualname__, {field.name: canonical(getattr(value, field.name)) for field in fields(value)}]
+    if isinstance(value, (list, tuple)):
+        return [canonical(item) for item in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((canonical(item) for item in value), key=json.dumps)
+    if isinstance(value, dict):
+        return sorted(([canonical(key), canonical(item)] for key, item in value.items()), key=json.dumps)
+    if isinstance(value, re.Pattern):
+        return ["re", value.pattern, value.flags]
+    if isinstance(value, type):
+        return f"{value.__module__}.{value.__qualname__}"
+    raise TypeError(f"cannot key the cache on a {type(value).__name__}")
+
+
+def _code_digest() -> str:
+    """A hash of budgetlint's own modules: a changed engine or rule never reuses old results,
+    even where the version number stays (an editable install)."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for package in ("budgetlint", "budgetlint.rules", "budgetlint.reporters"):
+        spec = find_spec(package)
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            for path in sorted(Path(folder).glob("*.py")):
+                hasher.update(f"{package}/{path.name}\0".encode())
+                hasher.update(path.read_bytes())
+    return hasher.hexdigest()
+
+
+class Cached(NamedTuple):
+    findings: tuple[Finding, ...]
+    parsed: bool
+
+
+class ResultCache:
+    """One configuration's index: ``get`` before linting a file, ``put`` after, ``save`` at the end."""
+
+    def __init__(self, directory: Path, key: str, root: Path) -> None:
+        self.directory = directory
+        self.path = directory / f"{key}.json"
+        self.root = root
+        self._entries, self._loaded = self._read()
+        self._changed: dict[str, list] = {}
+        self._seen: set[str] = set()
+
+    def get(self, path: str, name: str, key: str) -> Cached | None:
+        """The cached result of the file at ``path`` (``key``: root-relative), if still valid."""
+        self._seen.add(key)
+        entry = self._entries.get(key)
+        try:
+            if not isinstance(entry, list) or len(entry) != 5 or entry[2] != name:
+                return None
+            content, stat, _, parsed, stored = entry
+            info = os.stat(path)
+            if stat is None or tuple(stat) != (info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino):
+                with open(path, "rb") as handle:
+                    if digest(handle.read()) != content:
+                        return None
+                fresh = _stat(info)
+                if fresh is not None:
+                    self._changed[key] = [content, list(fresh), name, parsed, stored]
+            return Cached(tuple(_finding(name, values) for values in stored), bool(parsed))
+        except (OSError, TypeError, ValueError):
+            return None
+
+    def put(self, key: str, name: str, signature: Signature, findings: tuple[Finding, ...], parsed: bool) -> None:
+        stored = [[getattr(finding, field) for field in _FIELDS] for finding in findings]
+        stat = list(signature.stat) if signature.stat is not None else None
+        self._changed[key] = [signature.digest, stat, name, parsed, stored]
+
+    def save(self) -> None:
+        """Write what this run learned (merged with what is on disk now) and prune; errors are ignored."""
+        if not self._changed:
+            return
+        try:
+            self._prepare()
+            entries, loaded = self._read()
+            if loaded != self._loaded:  # another run wrote meanwhile: keep its entries too
+                self._entries = {**self._entries, **entries}
+            self._entries.update(self._changed)
+            for key in [key for key in self._entries if key not in self._seen]:
+                if not (self.root / key).exists():
+                    del self._entries[key]
+            document = json.dumps({"budgetlint_cache": FORMAT, "entries": self._entries}, separators=(",", ":"))
+            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".index-", suffix=".tmp")
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                    stream.write(document)
+                os.replace(temporary, self.path)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+            self._prune_indexes()
+        except OSError:
+            pass  # a read-only checkout lints, only slower
+
+    def _read(self) -> tuple[dict[str, list], tuple[int, int] | None]:
+        try:
+            with open(self.path, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                document = json.loads(handle.read())
+            entries = document["entries"] if document.get("budgetlint_cache") == FORMAT else None
+            if isinstance(entries, dict):
+                return entries, (info.st_mtime_ns, info.st_size)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            pass
+        return {}, None
+
+    def _prepare(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for name, text in ((".gitignore", "# Created by budgetlint: its result cache.\n*\n"), ("CACHEDIR.TAG", _TAG)):
+            try:
+                with open(self.directory / name, "x", encoding="utf-8") as handle:
+                    handle.write(text)
+            except FileExistsError:
+                pass
+
+    def _prune_indexes(self) -> None:
+        indexes = []
+        for path in self.directory.glob("*.json"):
+            try:
+                indexes.append((path.stat().st_mtime_ns, path))
+            except OSError:
+                continue
+        for _, path in sorted(indexes, reverse=True)[KEEP_INDEXES:]:
+            if path != self.path:
+                path.unlink(missing_ok=True)
+
+
+def _finding(name: str, values: list) -> Finding:
+    if len(values) != len(_FIELDS):
+        raise ValueError("entry of another shape")
+    for field, value in zip(_FIELDS, values):
+        if not isinstance(value, _KINDS[field]):
+            raise TypeError(f"{field}: {type(value).__name__}")
+    data = dict(zip(_FIELDS, values))
+    if data["raw_region"] is not None:
+        data["raw_region"] = tuple(data["raw_region"])
+    return Finding(path=name, **data)

@@ -1,0 +1,98 @@
+"""`--jobs`: a process pool over chunks of files gives exactly what one process gives."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from budgetlint import commands, engine
+from budgetlint.cli import default_jobs, main
+from budgetlint.engine import Job, lint_paths
+from budgetlint.policy import Policy
+from budgetlint.rules import ALL_RULES
+from click.testing import CliRunner
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+FIXTURES = REPOSITORY / "tests" / "fixtures"
+JOB = Job(Policy(), ALL_RULES, report_suppressions=True)
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> list[Path]:
+    """Enough files of every kind to be split into several chunks: findings, clean, broken, notebooks."""
+    sources = [*sorted(FIXTURES.glob("*.py")), *sorted((REPOSITORY / "examples").rglob("*.py"))]
+    files = []
+    for index in range(90):
+        source = sources[index % len(sources)]
+        target = tmp_path / f"pkg{index % 5}" / f"{index:03d}_{source.name}"
+        target.parent.mkdir(exist_ok=True)
+        shutil.copyfile(source, target)
+        files.append(target)
+    for index in range(3):
+        broken = tmp_path / f"broken_{index}.py"
+        broken.write_text("import openai\ndef f(:\n")
+        files.append(broken)
+    notebook = tmp_path / "book.ipynb"
+    shutil.copyfile(FIXTURES / "notebooks" / "support_bot.ipynb", notebook)
+    files.append(notebook)
+    return files
+
+
+def test_a_parallel_run_equals_a_serial_run(tree, tmp_path):
+    serial = lint_paths(tree, JOB, 1, tmp_path)
+    assert sum(len(result.findings) for result in serial) > 20
+    assert {f.code for result in serial for f in result.findings} >= {"BL000", "BL001", "BL002"}
+    for jobs in (2, 3):
+        assert lint_paths(tree, JOB, jobs, tmp_path) == serial
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 16, 1000])
+def test_any_chunk_size_gives_the_same_results_in_order(tree, tmp_path, monkeypatch, chunk):
+    serial = lint_paths(tree, JOB, 1, tmp_path)
+    monkeypatch.setattr(engine, "_CHUNK", chunk)
+    parallel = lint_paths(tree, JOB, 2, tmp_path)
+    assert [result.path for result in parallel] == [result.path for result in serial]
+    assert parallel == serial
+
+
+def test_few_files_are_linted_in_this_process(tmp_path, monkeypatch):
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a process pool for a handful of files")
+
+    monkeypatch.setattr(engine, "ProcessPoolExecutor", no_pool)
+    files = []
+    for index in range(engine._SERIAL_BELOW - 1):
+        path = tmp_path / f"m{index}.py"
+        shutil.copyfile(FIXTURES / "unbounded.py", path)
+        files.append(path)
+    assert len(lint_paths(files, JOB, 8, tmp_path)) == len(files)
+
+
+def test_the_parallel_results_carry_what_the_cache_needs(tree, tmp_path):
+    parallel = lint_paths(tree, JOB, 2, tmp_path)
+    assert all(result.signature is not None for result in parallel)
+    assert [r.signature for r in parallel] == [r.signature for r in lint_paths(tree, JOB, 1, tmp_path)]
+
+
+def test_the_command_line_gives_the_same_report_serial_and_parallel(tree, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    runner = CliRunner()
+    reports = {jobs: runner.invoke(main, ["check", "--format", "json", "--no-cache", "--jobs", jobs, "."]) for jobs in ("1", "2")}
+    assert reports["1"].exit_code == reports["2"].exit_code == 1
+    assert reports["1"].stdout == reports["2"].stdout
+
+
+def test_jobs_default_to_the_cpus_this_process_may_use(tmp_path, monkeypatch):
+    seen = []
+    monkeypatch.setattr(commands, "execute_check", lambda options: seen.append(options.jobs) or 0)
+    from budgetlint import cli
+
+    monkeypatch.setattr(cli, "execute_check", commands.execute_check)
+    CliRunner().invoke(main, ["check", str(tmp_path)])
+    CliRunner().invoke(main, ["check", "--jobs", "3", str(tmp_path)])
+    assert seen == [default_jobs(), 3]
+    expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert default_jobs() == expected
