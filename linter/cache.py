@@ -149,6 +149,11 @@ class ResultCache:
         self._changed: dict[str, list] = {}
         self._seen: set[str] = set()
 
+    @property
+    def known(self) -> bool:
+        """An index of this configuration was read: a run with it has completed before."""
+        return self._loaded is not None
+
     def get(self, path: str, name: str, key: str) -> Cached | None:
         """The cached result of the file at ``path`` (``key``: root-relative), if still valid."""
         self._seen.add(key)

@@ -6,7 +6,7 @@ import json
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
@@ -16,16 +16,17 @@ from .cache import ResultCache, configuration_key
 from .cache import location as cache_location
 from .codes import ENGINE_CODES, INVALID_CONFIG, UNEXPLAINED_SUPPRESSION
 from .config import DEFAULT_FILES, KINDS, ConfigProblem, schema, cross_file, kind_of, load_configs, load_file, policy_from
-from .discovery import discover, shard
-from .engine import FileResult, Job, display_path, engine_finding, lint_paths
+from .discovery import discover, display_path, shard
 from .finding import Finding
-from .fix import may_rewrite, unified_diff, write_atomic
 from .policy import Policy, Tier, stack_endpoints
 from .reporters import REPORTERS
 from .result import RunResult
-from .rule import Rule
+from .runner import FileResult, Job, lint_paths
 from .settings import SettingsError, load_settings
 from .starter import GUARDRAILS, STACK
+
+if TYPE_CHECKING:
+    from .rule import Rule
 
 EXIT_OK, EXIT_BLOCKING, EXIT_USAGE = 0, 1, 2
 CONFIG_SUFFIXES = (".yaml", ".yml")
@@ -63,7 +64,7 @@ class CheckOptions:
 
 
 def all_rules() -> tuple[type[Rule], ...]:
-    from budgetlint.rules import ALL_RULES
+    from budgetlint.rules import ALL_RULES  # with libcst: only when a file must be linted, or to list them
 
     return ALL_RULES
 
@@ -115,10 +116,14 @@ class _Scope:
 
     cwd: Path
     files: frozenset[str]
-    codes: frozenset[str]
+    codes: frozenset[str] | None
+    """The codes that ran; None when the rules were not loaded (the cache answered every file).
+    A run with ``--baseline`` always loads them."""
 
     def covers(self, entry: baseline.Entry) -> bool:
         """The entry's rule ran, and its file was linted or no longer exists."""
+        if self.codes is None:
+            raise ValueError("the rules of this run were not loaded")
         return entry.code in self.codes and (entry.path in self.files or not (self.cwd / entry.path).exists())
 
 
@@ -140,10 +145,6 @@ def _lint(options: CheckOptions) -> _Run | int:
     except SettingsError as error:
         click.echo(f"budgetlint: error: {error}", err=True)
         return EXIT_USAGE
-    unknown = unknown_selectors((*options.select, *options.ignore, *settings.select, *settings.ignore))
-    if unknown:  # a typo in --select would otherwise turn every rule off and pass CI
-        click.echo(f"budgetlint: error: no rule code starts with {', '.join(unknown)}; `budgetlint rules` lists them", err=True)
-        return EXIT_USAGE
     cwd = Path.cwd().resolve()
     for name, configured in (("guardrails", settings.guardrails), ("stack", settings.stack)):
         if configured is not None and not (settings.root / configured).is_file():
@@ -156,24 +157,36 @@ def _lint(options: CheckOptions) -> _Run | int:
     if configs.stack is not None and not any(problem.path == configs.stack.path for problem in configs.problems):
         # The variables BL004's fix writes (config.policy_from fills only env_locations).
         policy = replace(policy, stack_endpoints=stack_endpoints(configs.stack.data))
-    rules = tuple(rule for rule in all_rules() if settings.enabled(rule.code, options.select, options.ignore))
-    job = Job(
-        policy=policy,
-        rules=rules,
-        report_suppressions=policy.tier is Tier.HARD and settings.enabled("BL900", options.select, options.ignore),
-        fix=options.fix or options.diff,
-        unsafe_fixes=options.unsafe_fixes,
-    )
+    report_suppressions = policy.tier is Tier.HARD and settings.enabled("BL900", options.select, options.ignore)
+    fixing = options.fix or options.diff
     # YAML files named on the command line (pre-commit passes them) are configs, validated by kind.
     named_configs = [path for path in options.paths if path.is_file() and path.suffix in CONFIG_SUFFIXES]
     code_paths = [path for path in options.paths if path not in named_configs]
     files = discover(code_paths, settings.root, settings.exclude + settings.extend_exclude) if code_paths else []
     if options.shard is not None:
         files = shard(files, settings.root, *options.shard)
+    selectors = (options.select, options.ignore, settings.select, settings.ignore)
     cache = None
-    if options.cache and not job.fix:  # a fix run needs each file's fixed bytes, which are not cached
-        key = configuration_key(__version__, job.policy, job.rules, job.report_suppressions, job.unsafe_fixes)
+    if options.cache and not fixing:  # a fix run needs each file's fixed bytes, which are not cached
+        key = configuration_key(__version__, policy, selectors, report_suppressions, options.unsafe_fixes)
         cache = ResultCache(cache_location(settings.root), key, settings.root)
+    built: list[Job] = []
+
+    def job() -> Job:
+        """The job, with the rules loaded (libcst with them): only when a file must be linted."""
+        if not built:
+            rules = tuple(rule for rule in all_rules() if settings.enabled(rule.code, options.select, options.ignore))
+            built.append(Job(policy, rules, report_suppressions, fix=fixing, unsafe_fixes=options.unsafe_fixes))
+        return built[0]
+
+    # A typo in --select would otherwise turn every rule off and pass CI. A configuration the cache
+    # knows was checked by the run that wrote its index (the key holds the selectors and the code).
+    if cache is None or not cache.known or not files or options.baseline is not None:
+        unknown = unknown_selectors(tuple(code for group in selectors for code in group))
+        if unknown:
+            click.echo(f"budgetlint: error: no rule code starts with {', '.join(unknown)}; `budgetlint rules` lists them", err=True)
+            return EXIT_USAGE
+        job()
     if len(files) >= PROGRESS_MIN_FILES and sys.stderr.isatty():
         with click.progressbar(length=len(files), label="Linting", file=sys.stderr) as bar:
             results = lint_paths(files, job, options.jobs, cwd, settings.root, progress=bar.update, cache=cache)
@@ -192,8 +205,10 @@ def _lint(options: CheckOptions) -> _Run | int:
     result = RunResult(tuple(sorted(findings, key=lambda f: f.sort_key())), len(files), policy, __version__)
     if fixed is not None:
         result = replace(result, fixed=fixed[0], fixed_files=fixed[1])
-    codes = {rule.code for rule in rules} | ({UNEXPLAINED_SUPPRESSION.code} if job.report_suppressions else set())
-    return _Run(result, _Scope(cwd, frozenset(file.path for file in results), frozenset(codes)), results)
+    codes = None
+    if built:
+        codes = frozenset({rule.code for rule in built[0].rules} | ({UNEXPLAINED_SUPPRESSION.code} if report_suppressions else set()))
+    return _Run(result, _Scope(cwd, frozenset(file.path for file in results), codes), results)
 
 
 def _write_fixes(files: list[Path], results: list[FileResult]) -> tuple[list[FileResult], tuple[int, int]]:
@@ -201,6 +216,8 @@ def _write_fixes(files: list[Path], results: list[FileResult]) -> tuple[list[Fil
 
     Returns the results and (findings fixed, files rewritten).
     """
+    from .fix import may_rewrite, write_atomic  # with libcst
+
     out: list[FileResult] = []
     fixed = rewritten = 0
     for path, result in zip(files, results):
@@ -220,6 +237,8 @@ def _write_fixes(files: list[Path], results: list[FileResult]) -> tuple[list[Fil
 
 def _emit_diff(results: list[FileResult], options: CheckOptions) -> int:
     """``--diff``: the fixes as one unified diff; exit 1 when there is something to fix (as ruff)."""
+    from .fix import unified_diff  # with libcst
+
     chunks: list[bytes] = []
     fixed = 0
     for result in sorted(results, key=lambda result: result.path):
@@ -288,6 +307,10 @@ def execute_validate(options: ValidateOptions) -> int:
 
 def config_findings(problems: list[ConfigProblem], policy: Policy, cwd: Path) -> list[Finding]:
     """BL100 findings for config problems, with the YAML line for the text report's caret."""
+    if not problems:
+        return []
+    from .engine import engine_finding  # with libcst: only for a broken config
+
     lines_of: dict[str, list[str]] = {}
     findings = []
     for problem in problems:

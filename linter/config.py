@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING
 
 
 from .catalog import Location
-from .flow import EscalationLog
-from .policy import DEFAULT_POLICY, Policy, Tier
-from .tags import TagCarriers
+from .policy import DEFAULT_POLICY, EscalationLog, Policy, TagCarriers, Tier
 from .yamldoc import ConfigError, Document, load
 
 if TYPE_CHECKING:

@@ -125,7 +125,7 @@ def shard(files: list[Path], root: Path, index: int, count: int) -> list[Path]:
     A file's shard is a hash of its path relative to the project ``root``, so every job of a CI
     matrix computes the same split, and adding or removing a file moves no other file.
     """
-    return [path for path in files if shard_of(relative_to(path, root), count) == index - 1]
+    return [path for path in files if shard_of(display_path(path, root), count) == index - 1]
 
 
 def shard_of(key: str, count: int) -> int:
@@ -133,7 +133,7 @@ def shard_of(key: str, count: int) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogateescape"), digest_size=8).digest(), "big") % count
 
 
-def relative_to(path: Path | str, base: Path | str) -> str:
+def display_path(path: Path | str, base: Path | str) -> str:
     """``path`` relative to ``base``, with forward slashes; a symlink keeps its own name."""
     absolute = os.path.abspath(path)
     inside = _inside(absolute, str(base))

@@ -1,7 +1,8 @@
 """The engine: read, prefilter, parse once, build the call-site model, run every rule, locate.
 
 ``lint_file`` is the per-file boundary: whatever goes wrong inside becomes a BL000 finding
-for that file, and the run goes on.
+for that file, and the run goes on. Many files are scheduled by ``runner.lint_paths``
+(re-exported here with ``Job``, ``FileResult`` and ``display_path``).
 """
 
 from __future__ import annotations
@@ -14,23 +15,23 @@ import re
 import sys
 import tokenize
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from collections.abc import Iterable
+from dataclasses import replace
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from . import model, notebook, suppress
-from .cache import ResultCache, Signature, signature
+from .cache import signature
 from .codes import PARSE_ERROR, UNEXPLAINED_SUPPRESSION, EngineCode
-from .discovery import relative_to
+from .discovery import display_path as display_path  # re-exported
 from .finding import Finding
 from .fix import FileFix, FixError, fix_module, may_rewrite
 from .policy import Policy, Tier
 from .prefilter import might_matter
 from .rule import Report, Rule
+from .runner import FileResult, Job
+from .runner import lint_paths as lint_paths  # re-exported
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 NOTEBOOK_MAX_BYTES = 64 * 1024 * 1024
@@ -41,96 +42,7 @@ _BOOL_OPERATORS = re.compile(rb"\b(?:and|or)\b")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _CPYTHON_RECURSION_LIMIT = 1000
 """While CPython pre-parses: nesting it accepts under this limit is nesting libcst survives."""
-_SERIAL_BELOW = 32
 _RECURSION_LIMIT = 20_000
-_CHUNK = 16
-
-
-@dataclass(frozen=True)
-class Job:
-    """What every worker needs: the policy and the rules to run."""
-
-    policy: Policy
-    rules: tuple[type[Rule], ...]
-    report_suppressions: bool
-    fix: bool = False
-    """Apply the fixes (``--fix``, ``--diff``): results carry the fixed bytes and what remains."""
-    unsafe_fixes: bool = False
-    """Unsafe fixes count as fixable and apply too (``--unsafe-fixes``)."""
-
-    def applies(self, report: Report) -> bool:
-        return report.fix is not None and (report.fix.safe or self.unsafe_fixes)
-
-
-@dataclass(frozen=True)
-class FileResult:
-    path: str
-    findings: tuple[Finding, ...]
-    parsed: bool
-    fix: FileFix | None = None
-    """With ``Job.fix``, when fixes applied: the bytes before and after; ``findings`` are then the
-    fixed code's."""
-    signature: Signature | None = field(default=None, compare=False)
-    """What the result was computed from (content hash, stat), for the cache; None: not cacheable
-    (the file could not be read, was too large, or analysing it failed)."""
-
-
-def lint_paths(
-    files: Sequence[Path],
-    job: Job,
-    jobs: int,
-    cwd: Path,
-    root: Path | None = None,
-    progress: Callable[[int], None] | None = None,
-    cache: ResultCache | None = None,
-) -> list[FileResult]:
-    """Lint ``files`` (in parallel when there are enough of them); results in input order.
-
-    Findings name files relative to ``cwd``; fingerprints hash the path relative to the project
-    ``root``, so they do not change with the directory budgetlint runs from. ``progress`` is
-    told how many more files are done. With a ``cache``, a file whose result it holds is not
-    linted, and the others' results are put in it.
-    """
-    triples = [(str(path), display_path(path, cwd), display_path(path, root or cwd)) for path in files]
-    results: list[FileResult | None] = [None] * len(triples)
-    pending: list[int] = []
-    for index, (path, name, key) in enumerate(triples):
-        hit = cache.get(path, name, key) if cache is not None else None
-        if hit is None:
-            pending.append(index)
-            continue
-        results[index] = FileResult(name, hit.findings, hit.parsed)
-        if progress is not None:
-            progress(1)
-    todo = [triples[index] for index in pending]
-    for index, result in zip(pending, _lint_all(todo, job, jobs)):
-        results[index] = result
-        if cache is not None and result.signature is not None:
-            cache.put(triples[index][2], result.path, result.signature, result.findings, result.parsed)
-        if progress is not None:
-            progress(1)
-    return results  # type: ignore[return-value]  # every slot is filled
-
-
-def _lint_all(triples: list[tuple[str, str, str]], job: Job, jobs: int) -> Iterator[FileResult]:
-    """Results in input order: serially for few files, else in chunks over a process pool."""
-    if jobs <= 1 or len(triples) < _SERIAL_BELOW:
-        for path, name, key in triples:
-            yield lint_file(path, name, job, key)
-        return
-    chunks = [triples[i : i + _CHUNK] for i in range(0, len(triples), _CHUNK)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for chunk_results in pool.map(_lint_chunk, chunks, [job] * len(chunks)):
-            yield from chunk_results
-
-
-def _lint_chunk(pairs: list[tuple[str, str, str]], job: Job) -> list[FileResult]:
-    return [lint_file(path, name, job, key) for path, name, key in pairs]
-
-
-def display_path(path: Path, cwd: Path) -> str:
-    """Relative to the working directory, with forward slashes; a symlink keeps its own name."""
-    return relative_to(path, cwd)
 
 
 def lint_file(path: str, name: str, job: Job, key: str | None = None) -> FileResult:

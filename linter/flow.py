@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from .model import FileModel, LoopFacts, RecordedCall
+from .policy import EscalationLog  # it lives with the policy; imported from here too
 from .scopes import RefKind, Scope, resolve
 
 _FUNCTIONS = (cst.FunctionDef, cst.Module, cst.Lambda)
@@ -81,17 +82,6 @@ def encloses(outer: tuple[Step, ...], inner: tuple[Step, ...]) -> bool:
 # --- escalation logging --------------------------------------------------------------------
 
 _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "msg", "fatal"})
-
-
-@dataclass(frozen=True)
-class EscalationLog:
-    """What counts as an escalation log record (guardrails ``routing.escalation_log``)."""
-
-    functions: tuple[str, ...] = ("log_escalation",)
-    message_pattern: str = "escalat"
-
-    def pattern(self) -> re.Pattern[str]:
-        return re.compile(self.message_pattern, re.IGNORECASE)
 
 
 def is_escalation_log(call: RecordedCall, log: EscalationLog, pattern: re.Pattern[str]) -> bool:

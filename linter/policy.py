@@ -1,7 +1,8 @@
 """The policy a run applies: tier, ceilings and the knobs each rule reads.
 
 One object, filled from the built-in defaults, the guardrails and stack files, and the command
-line, and handed to every rule.
+line, and handed to every rule. Plain data, importable without libcst: a run that the result
+cache answers entirely never loads the analysis.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ import re
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
+from typing import TYPE_CHECKING
+
 from .catalog import DEFAULT_LOCAL_ENV_PATTERN, Location
-from .endpoints import EndpointPolicy
-from .flow import EscalationLog
-from .tags import TagCarriers
+
+if TYPE_CHECKING:
+    from .endpoints import EndpointPolicy
 
 
 class Tier(IntEnum):
@@ -38,6 +41,26 @@ class Tier(IntEnum):
 
 
 TIER_NAMES = ("soft", "medium", "hard")
+
+
+@dataclass(frozen=True)
+class TagCarriers:
+    """Where a feature tag may live (guardrails ``metering.feature_tag``)."""
+
+    metadata_keys: tuple[str, ...] = ("feature",)
+    headers: tuple[str, ...] = ("X-Feature-Tag",)
+    wrappers: tuple[str, ...] = ("feature_tag",)
+
+
+@dataclass(frozen=True)
+class EscalationLog:
+    """What counts as an escalation log record (guardrails ``routing.escalation_log``)."""
+
+    functions: tuple[str, ...] = ("log_escalation",)
+    message_pattern: str = "escalat"
+
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(self.message_pattern, re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -84,6 +107,8 @@ class Policy:
         return rule_tier is Tier.ALWAYS or rule_tier <= self.tier
 
     def endpoints(self) -> EndpointPolicy:
+        from .endpoints import EndpointPolicy  # with libcst: not imported by a run the cache answers
+
         return EndpointPolicy(dict(self.env_locations), re.compile(self.local_env_pattern, re.IGNORECASE))
 
     def with_overrides(self, *, tier: Tier | None = None, strict: bool | None = None) -> Policy:

@@ -8,17 +8,9 @@ from enum import Enum
 import libcst as cst
 
 from .model import CallSite
+from .policy import TagCarriers  # it lives with the policy; imported from here too
 from .scopes import Scope
 from .values import UNKNOWN, Mapping, evaluate, keyword_mapping
-
-
-@dataclass(frozen=True)
-class TagCarriers:
-    """Where a feature tag may live (guardrails ``metering.feature_tag``)."""
-
-    metadata_keys: tuple[str, ...] = ("feature",)
-    headers: tuple[str, ...] = ("X-Feature-Tag",)
-    wrappers: tuple[str, ...] = ("feature_tag",)
 
 
 class Tagged(Enum):

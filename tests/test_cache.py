@@ -383,3 +383,37 @@ def test_parallel_runs_of_the_command_agree(project):
     cached = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False).stdout
     assert cached == fresh
     json.loads(index_files(project / cache.DIRECTORY_NAME)[0].read_text())  # a whole index, never half of one
+
+
+# a run the cache answers entirely
+
+
+def test_a_run_the_cache_answers_never_loads_libcst(project):
+    script = (
+        "import sys\nfrom budgetlint.cli import main\n"
+        "try:\n    main(['check', '--quiet', '--exit-zero', '.'])\nexcept SystemExit:\n    pass\n"
+        "print('libcst' in sys.modules, file=sys.stderr)\n"
+    )
+    runs = [subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True, text=True, check=True) for _ in range(2)]
+    assert [run.stderr.strip() for run in runs] == ["True", "False"]
+    assert runs[0].stdout == runs[1].stdout
+
+
+def test_a_typo_in_select_is_a_usage_error_even_when_the_cache_is_warm(project):
+    check(".")
+    result = CliRunner().invoke(main, ["check", "--select", "BL0X", "."])
+    assert result.exit_code == 2 and "no rule code starts with BL0X" in result.output
+    (project / "empty").mkdir()
+    assert CliRunner().invoke(main, ["check", "--select", "BL0X", "empty"]).exit_code == 2
+
+
+def test_a_baseline_applies_the_same_from_the_cache(project):
+    runner = CliRunner()
+    assert runner.invoke(main, ["baseline", "--output", "baseline.json", "."]).exit_code == 0
+    (project / "app" / "late.py").write_text(UNBOUNDED)
+    fresh = runner.invoke(main, ["check", "--format", "json", "--no-cache", "--baseline", "baseline.json", "."])
+    check(".")
+    cached = runner.invoke(main, ["check", "--format", "json", "--baseline", "baseline.json", "."])
+    assert (cached.exit_code, cached.stdout) == (fresh.exit_code, fresh.stdout)
+    summary = json.loads(cached.stdout)["summary"]["baseline"]
+    assert (summary["hidden"], summary["stale"]) == (1, 0)

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from budgetlint import commands, engine
+from budgetlint import commands, runner
 from budgetlint.cli import default_jobs, main
 from budgetlint.engine import Job, lint_paths
 from budgetlint.policy import Policy
@@ -51,7 +51,7 @@ def test_a_parallel_run_equals_a_serial_run(tree, tmp_path):
 @pytest.mark.parametrize("chunk", [1, 7, 16, 1000])
 def test_any_chunk_size_gives_the_same_results_in_order(tree, tmp_path, monkeypatch, chunk):
     serial = lint_paths(tree, JOB, 1, tmp_path)
-    monkeypatch.setattr(engine, "_CHUNK", chunk)
+    monkeypatch.setattr(runner, "CHUNK", chunk)
     parallel = lint_paths(tree, JOB, 2, tmp_path)
     assert [result.path for result in parallel] == [result.path for result in serial]
     assert parallel == serial
@@ -61,9 +61,9 @@ def test_few_files_are_linted_in_this_process(tmp_path, monkeypatch):
     def no_pool(*args, **kwargs):
         raise AssertionError("a process pool for a handful of files")
 
-    monkeypatch.setattr(engine, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(runner, "ProcessPoolExecutor", no_pool)
     files = []
-    for index in range(engine._SERIAL_BELOW - 1):
+    for index in range(runner.SERIAL_BELOW - 1):
         path = tmp_path / f"m{index}.py"
         shutil.copyfile(FIXTURES / "unbounded.py", path)
         files.append(path)
