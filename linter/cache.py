@@ -5,12 +5,12 @@ Where: ``.budgetlint_cache/`` at the project root (``BUDGETLINT_CACHE_DIR`` over
 configuration, ``<configuration key>.json``: one read per run, not one per file (2,000 entries
 load in ~3 ms; 2,000 small files in ~30 ms).
 
-Keys. The configuration key hashes budgetlint's version and source code, the policy, the rules
-run and the options that change findings (see ``configuration_key``). Each entry, under the
-file's root-relative path, holds the BLAKE2b hash of the bytes it was computed from: a hit needs
-the same hash, so the findings are keyed by content + configuration + version. An entry also
-records the display path its findings name (relative to the working directory): run from
-another directory, the file is linted again.
+Keys. The configuration key hashes budgetlint's version and source code, the Python and libcst
+versions (what parses), the policy, the rule selectors and the options that change findings
+(see ``configuration_key``). Each entry, under the file's root-relative path, holds the BLAKE2b
+hash of the bytes it was computed from: a hit needs the same hash, so findings are keyed by
+content + configuration + version. An entry also records the display path its findings name
+(relative to the working directory): run from another directory, the file is linted again.
 
 The stat pre-check. An entry records the file's (mtime_ns, ctime_ns, size, inode); when they are
 unchanged the file is not even read. ctime cannot be set by the tools that restore mtimes (tar,
@@ -25,7 +25,8 @@ at that moment (another run may have written meanwhile), written to a temporary 
 ``--diff``, files that could not be read or were too large, and internal errors.
 
 Pruning. Writing drops entries of files that no longer exist; index files beyond the
-``KEEP_INDEXES`` most recently used (other configurations, older versions) are deleted.
+``KEEP_INDEXES`` most recently used (other configurations, older versions) are deleted. A run
+that only reads its index touches it, so "used" counts reading.
 """
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ import hashlib
 import json
 import os
 import re
+import sys
 import tempfile
 import time
 from dataclasses import fields, is_dataclass
 from enum import Enum
+from importlib import metadata
 from importlib.util import find_spec
 from pathlib import Path
 from typing import NamedTuple
@@ -95,7 +98,8 @@ def configuration_key(version: str, *parts: object) -> str:
     the same in every process and run; a value of a type ``canonical`` does not know is an error,
     never a silently unstable key.
     """
-    document = [FORMAT, version, _code_digest(), list(_FIELDS), [canonical(part) for part in parts]]
+    parser = [sys.implementation.name, list(sys.version_info[:2]), _version_of("libcst")]  # syntax accepted, trees built
+    document = [FORMAT, version, _code_digest(), parser, list(_FIELDS), [canonical(part) for part in parts]]
     return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:32]
 
 
@@ -118,6 +122,13 @@ def canonical(value: object) -> object:
     if isinstance(value, type):
         return f"{value.__module__}.{value.__qualname__}"
     raise TypeError(f"cannot key the cache on a {type(value).__name__}")
+
+
+def _version_of(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return ""
 
 
 def _code_digest() -> str:
@@ -182,6 +193,11 @@ class ResultCache:
     def save(self) -> None:
         """Write what this run learned (merged with what is on disk now) and prune; errors are ignored."""
         if not self._changed:
+            if self._loaded is not None:
+                try:
+                    os.utime(self.path)  # used: kept by the pruning of old indexes
+                except OSError:
+                    pass
             return
         try:
             self._prepare()

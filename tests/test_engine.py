@@ -308,3 +308,23 @@ def test_job_is_sent_to_worker_processes():
     """``--jobs`` pickles the job: a policy that does not pickle would only fail in parallel runs."""
     job = Job(policy=Policy(tier=Tier.SOFT, strict=True), rules=ALL_RULES, report_suppressions=False)
     assert pickle.loads(pickle.dumps(job)) == job
+
+
+# speed shortcuts that must not change libcst's behaviour
+
+
+def test_nodes_built_outside_parsing_are_still_validated():
+    import libcst as cst
+
+    lint_source(CALL.encode(), "app.py", JOB)
+    lint_source(b"import openai\ndef f(:\n", "broken.py", JOB)  # a parse that raises restores it too
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not an identifier")
+
+
+def test_positions_are_libcsts():
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    module = cst.parse_module(CALL)
+    assert dict(engine._positions(module)) == dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
