@@ -36,8 +36,8 @@ def ignores_file(source: bytes) -> bool:
         for token in tokenize.tokenize(io.BytesIO(head).readline):
             if token.type == tokenize.COMMENT and _IGNORE_FILE.search(token.string.encode("utf-8")):
                 return True
-    except (tokenize.TokenError, SyntaxError):  # the head cut a multi-line string, a bad cookie
-        pass
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError, LookupError):
+        pass  # the head cut a multi-line string; a bad cookie, or bytes its encoding cannot decode
     return False
 
 

@@ -285,6 +285,16 @@ def test_valid_code_libcst_cannot_parse_is_bl000_located_inside_the_file():
     assert not finding.message.startswith("syntax error"), finding.message
 
 
+@pytest.mark.parametrize(
+    "source",
+    [b"# coding: utf-16\n# budgetlint: ignore-file\n", b"# coding: utf-16\r\n# budgetlint: ignore-file\nimport openai\n"],
+)
+def test_an_ignore_file_comment_under_a_cookie_that_cannot_decode_the_file_is_bl000(source):
+    """Found by tests/test_fuzz.py: reading the ignore-file comment raised UnicodeDecodeError."""
+    [finding] = lint_source(source, "utf16.py", JOB).findings
+    assert finding.code == "BL000" and finding.message.startswith(("cannot decode file: ", "syntax error: "))
+
+
 # --- the size limit at its real value -----------------------------------------------------------
 
 @bounded(30)
