@@ -106,3 +106,24 @@ def test_a_malformed_shard_is_a_usage_error(project, value):
     result = CliRunner().invoke(main, ["check", "--shard", value, "."])
     assert result.exit_code == 2
     assert "--shard" in result.output
+
+
+def test_the_readme_matrix_example_is_a_valid_workflow_with_a_category_per_shard(tmp_path):
+    import yaml
+
+    from .test_action import action, check_jsonschema
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n### Sharding and caching in CI\n", 1)[1]
+    snippet = yaml.safe_load(section.split("```yaml\n", 1)[1].split("```", 1)[0])
+    workflow = tmp_path / "workflow.yml"
+    workflow.write_text(yaml.safe_dump({"name": "budgetlint", "on": ["push"], **snippet}))
+    completed = check_jsonschema("vendor.github-workflows", workflow)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    job = snippet["jobs"]["budgetlint"]
+    shards = job["strategy"]["matrix"]["shard"]
+    steps = {step.get("uses", "").split("@")[0]: step for step in job["steps"]}
+    assert steps["budgetlint/budgetlint"]["with"]["extra-args"] == f"--shard ${{{{ matrix.shard }}}}/{len(shards)}"
+    assert set(steps["budgetlint/budgetlint"]["with"]) <= set(action()["inputs"])
+    assert "${{ matrix.shard }}" in steps["github/codeql-action/upload-sarif"]["with"]["category"]
+    assert steps["actions/cache"]["with"]["path"] == ".budgetlint_cache"
