@@ -349,17 +349,30 @@ def llm_programs(draw) -> str:
 
 # --- properties: generated programs ---------------------------------------------------------------
 
+def _libcst_parses(text: str) -> bool:
+    try:
+        cst.parse_module(text)
+    except Exception:
+        return False
+    return True
+
+
 def _lint_text(text: str, job: Job = JOB):
     result = lint_source(text.encode("utf-8", "surrogatepass"), "fuzz.py", job)
-    assert result.parsed, result.findings  # valid Python with an SDK import is always parsed and modelled
     assert_no_internal_error(result.findings)
-    assert not [f for f in result.findings if f.code == "BL000"], result.findings
     assert_inside(result.findings, text)
+    if any(f.code == "BL000" for f in result.findings) and not _libcst_parses(text):
+        # Valid for CPython, not for libcst (a last line of "\\\r\n"; thousands of implicit string
+        # concatenations): a BL000 is the honest answer, and it must lie inside the file.
+        return result
+    assert result.parsed, result.findings  # valid Python with an SDK import is always parsed and modelled
+    assert not [f for f in result.findings if f.code == "BL000"], result.findings
     return result
 
 
 @FUZZ
 @given(hypothesmith.from_grammar())
+@example("x = 1\n\\\r\n")  # CPython accepts it, libcst does not: BL000 at 1:1
 def test_any_grammatical_program_is_linted_without_an_exception(program):
     source = PREFIX + program
     assume(parses(source))

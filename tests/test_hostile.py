@@ -295,6 +295,14 @@ def test_an_ignore_file_comment_under_a_cookie_that_cannot_decode_the_file_is_bl
     assert finding.code == "BL000" and finding.message.startswith(("cannot decode file: ", "syntax error: "))
 
 
+def test_a_line_continuation_before_a_final_crlf_is_one_bl000_inside_the_file():
+    """Found by tests/test_fuzz.py: CPython accepts a last line of ``\\`` + CRLF, libcst's tokenizer
+    does not. Nothing can be analysed, and the BL000 says so at a position of the file."""
+    source = f"import openai\r\n{CALL}\r\n\\\r\n"
+    [finding] = lint_source(source.encode(), "continued.py", JOB).findings
+    assert (finding.code, finding.line, finding.column) == ("BL000", 1, 1)
+
+
 # --- the size limit at its real value -----------------------------------------------------------
 
 @bounded(30)
