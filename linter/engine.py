@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import re
+import stat
 import sys
 import tokenize
 import warnings
@@ -51,6 +52,8 @@ def lint_file(path: str, name: str, job: Job, key: str | None = None) -> FileRes
     """Lint one file; ``key`` is its path in fingerprints (default: ``name``)."""
     try:
         info = os.stat(path)  # before reading: a change after it shows in the next run's stat
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device named *.py would block the read
+            return _error(name, "cannot read file: not a regular file (a FIFO, device or directory)")
         most = NOTEBOOK_MAX_BYTES if path.endswith(notebook.SUFFIX) else MAX_FILE_BYTES
         if info.st_size > most:
             return _error(name, f"skipped: file too large ({info.st_size} bytes, limit {most})")

@@ -326,11 +326,6 @@ needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on t
 
 
 @needs_fifo
-@pytest.mark.xfail(strict=True, reason=(
-    "discovery.py/engine.py: a FIFO named x.py in a linted directory is yielded by the walk and "
-    "lint_file open()s it, which blocks until a writer comes: the run hangs. Expected: skipped, or "
-    "BL000 'not a regular file' (check stat.S_ISREG before opening, or open with O_NONBLOCK)"
-))
 def test_a_fifo_named_like_a_python_file_in_a_linted_directory_does_not_block(tmp_path):
     os.mkfifo(tmp_path / "x.py")
     (tmp_path / "good.py").write_text(SOURCE)
@@ -341,10 +336,6 @@ def test_a_fifo_named_like_a_python_file_in_a_linted_directory_does_not_block(tm
 
 
 @needs_fifo
-@pytest.mark.xfail(strict=True, reason=(
-    "engine.py: a FIFO passed explicitly (`budgetlint check x.py`) is open()ed by lint_file, which "
-    "blocks forever. Expected: BL000 'not a regular file'"
-))
 def test_a_fifo_named_on_the_command_line_does_not_block(tmp_path):
     os.mkfifo(tmp_path / "x.py")
     completed = budgetlint("check", "--format", "json", "--jobs", "1", "x.py", cwd=tmp_path, timeout=4)
