@@ -8,8 +8,9 @@ on the first file that must be linted.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +27,15 @@ if TYPE_CHECKING:
 SERIAL_BELOW = 32
 """Fewer files to lint than this: no process pool (starting one costs more than it saves)."""
 CHUNK = 16
-"""Files per task sent to a worker: small files do not pay a round trip each."""
+"""Files per task sent to a worker: small files do not pay a round trip each (one file per task
+cost 8% more on 2,132 files; 4 to 256 were alike)."""
+CHUNK_BYTES = 128 * 1024
+"""...and at most this many bytes, so that large files are tasks of their own."""
+LARGE = 64 * 1024
+PARSE_BUDGET = 384 * 1024
+"""Files of ``LARGE`` bytes or more are linted at the same time only while they add up to this
+(one alone always may): libcst's tree takes ~0.6 KiB of memory per source byte, so two 250 KiB
+files at once would hold ~300 MiB."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +97,8 @@ def lint_paths(
             progress(1)
     if pending:
         todo = [triples[index] for index in pending]
-        for index, result in zip(pending, _lint_all(todo, job if isinstance(job, Job) else job(), jobs)):
+        for position, result in _lint_all(todo, job if isinstance(job, Job) else job(), jobs):
+            index = pending[position]
             results[index] = result
             if cache is not None and result.signature is not None:
                 cache.put(triples[index][2], result.path, result.signature, result.findings, result.parsed)
@@ -97,18 +107,70 @@ def lint_paths(
     return results  # type: ignore[return-value]  # every slot is filled
 
 
-def _lint_all(triples: list[tuple[str, str, str]], job: Job, jobs: int) -> Iterator[FileResult]:
-    """Results in input order: serially for few files, else in chunks over a process pool."""
+def _lint_all(triples: list[tuple[str, str, str]], job: Job, jobs: int) -> Iterator[tuple[int, FileResult]]:
+    """(position in ``triples``, result) for each file: in order in this process for few files,
+    else from a process pool as tasks finish.
+
+    Tasks go heaviest first, so that the last to finish is a light one (on the standard library
+    with two workers, 7.5 s instead of 8.0 s in path order), but large files are linted at the
+    same time only while they add up to ``PARSE_BUDGET`` bytes.
+    """
     from . import engine  # before the pool forks: workers inherit it
 
     if jobs <= 1 or len(triples) < SERIAL_BELOW:
-        for path, name, key in triples:
-            yield engine.lint_file(path, name, job, key)
+        for position, (path, name, key) in enumerate(triples):
+            yield position, engine.lint_file(path, name, job, key)
         return
-    chunks = [triples[i : i + CHUNK] for i in range(0, len(triples), CHUNK)]
+    sizes = [_size(path) for path, _, _ in triples]
+    waiting = _tasks(sizes)
+    load = [sum(size for position in task if (size := sizes[position]) >= LARGE) for task in waiting]
+    running: dict[Future, tuple[list[int], int]] = {}
+
+    def submit(pool: ProcessPoolExecutor) -> bool:
+        """Start the heaviest waiting task whose large files fit; False when none may start."""
+        busy = sum(bytes_ for _, bytes_ in running.values())
+        for index, task in enumerate(waiting):
+            if not load[index] or not busy or busy + load[index] <= PARSE_BUDGET:
+                bytes_ = load.pop(index)
+                del waiting[index]
+                running[pool.submit(_lint_chunk, [triples[position] for position in task], job)] = (task, bytes_)
+                return True
+        return False
+
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for chunk_results in pool.map(_lint_chunk, chunks, [job] * len(chunks)):
-            yield from chunk_results
+        while len(running) < 2 * jobs and submit(pool):
+            pass
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                task, _ = running.pop(future)
+                yield from zip(task, future.result())
+            while len(running) < 2 * jobs and submit(pool):
+                pass
+
+
+def _tasks(sizes: list[int]) -> list[list[int]]:
+    """Positions grouped in tasks of consecutive files (up to ``CHUNK`` files and ``CHUNK_BYTES``
+    bytes), the heaviest first."""
+    tasks: list[list[int]] = []
+    current: list[int] = []
+    weight = 0
+    for position, size in enumerate(sizes):
+        if current and (len(current) >= CHUNK or weight + size > CHUNK_BYTES):
+            tasks.append(current)
+            current, weight = [], 0
+        current.append(position)
+        weight += size
+    if current:
+        tasks.append(current)
+    return sorted(tasks, key=lambda task: -sum(sizes[position] for position in task))
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # lint_file reports it
 
 
 def _lint_chunk(triples: list[tuple[str, str, str]], job: Job) -> list[FileResult]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
-from budgetlint import commands, runner
+from budgetlint import commands, engine, runner
 from budgetlint.cli import default_jobs, main
 from budgetlint.engine import Job, lint_paths
 from budgetlint.policy import Policy
@@ -96,3 +98,41 @@ def test_jobs_default_to_the_cpus_this_process_may_use(tmp_path, monkeypatch):
     assert seen == [default_jobs(), 3]
     expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     assert default_jobs() == expected
+
+
+# scheduling: heaviest tasks first, large files within a memory budget
+
+
+def test_tasks_cover_every_file_once_heaviest_first():
+    sizes = [10, 500_000, 20, 30, 200_000, *([1_000] * 40)]
+    tasks = runner._tasks(sizes)
+    assert sorted(position for task in tasks for position in task) == list(range(len(sizes)))
+    weights = [sum(sizes[position] for position in task) for task in tasks]
+    assert weights == sorted(weights, reverse=True)
+    assert [1] in tasks and [4] in tasks  # a large file is a task of its own
+    assert all(len(task) <= runner.CHUNK for task in tasks)
+
+
+def test_large_files_beyond_the_budget_are_never_linted_at_once(tree, tmp_path, monkeypatch):
+    """Each large file's linting records when it ran (in the forked workers); no two overlap."""
+    log = tmp_path / "intervals"
+    log.mkdir()
+    original = engine.lint_file
+    sizes = sorted(path.stat().st_size for path in tree)
+    large = sizes[len(sizes) // 2]  # half the files count as large
+
+    def timed(path, name, job, key=None):
+        start = time.monotonic()
+        result = original(path, name, job, key)
+        if os.stat(path).st_size >= large:
+            (log / f"{os.getpid()}-{start}").write_text(f"{start} {time.monotonic()}")
+        return result
+
+    monkeypatch.setattr(runner, "LARGE", large)
+    monkeypatch.setattr(runner, "PARSE_BUDGET", 2 * large - 1)  # room for one at a time
+    monkeypatch.setattr(runner, "CHUNK_BYTES", 1)  # one file per task
+    monkeypatch.setattr(engine, "lint_file", timed)  # the workers fork with it
+    assert lint_paths(tree, JOB, 2, tmp_path) == lint_paths(tree, JOB, 1, tmp_path)
+    intervals = sorted(tuple(map(float, entry.read_text().split())) for entry in log.iterdir())
+    assert len(intervals) >= len(tree) // 2
+    assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(intervals))
