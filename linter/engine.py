@@ -8,8 +8,6 @@ for that file, and the run goes on. Many files are scheduled by ``runner.lint_pa
 from __future__ import annotations
 
 import ast
-import ctypes
-import ctypes.util
 import functools
 import hashlib
 import io
@@ -84,9 +82,11 @@ RELEASE_ABOVE = 64 * 1024
 
 @functools.cache
 def _malloc_trim() -> Callable[[int], int] | None:
+    import ctypes
+
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc
+        return ctypes.CDLL(None).malloc_trim  # the C library Python runs on
+    except (OSError, AttributeError, TypeError):  # not glibc (macOS, musl, Windows)
         return None
 
 
