@@ -24,12 +24,15 @@ def discover(paths: list[Path], root: Path, exclude: tuple[str, ...]) -> list[Pa
     excluded = pathspec.GitIgnoreSpec.from_lines(exclude)
     found: dict[str, Path] = {}  # by absolute path: `. ./a.py $PWD/a.py` lints a.py once
     for path in paths:
-        for file in _walk(path, str(root), excluded) if path.is_dir() else (path,):  # a named file: always linted
-            found.setdefault(os.path.abspath(file), file)
+        if path.is_dir():
+            for absolute, file in _walk(path, str(root), excluded):
+                found.setdefault(absolute, file)
+        else:  # a named file: always linted
+            found.setdefault(os.path.abspath(path), path)
     return sorted(found.values())
 
 
-def _walk(top: Path, root: str, excluded: pathspec.PathSpec) -> Iterator[Path]:
+def _walk(top: Path, root: str, excluded: pathspec.PathSpec) -> Iterator[tuple[str, Path]]:
     """The source files under ``top``, pruning as we go.
 
     Paths are compared as strings, each directory resolved once (not each file): ``pathlib`` and
@@ -48,6 +51,7 @@ def _walk(top: Path, root: str, excluded: pathspec.PathSpec) -> Iterator[Path]:
     pending = [(str(top), resolved_top)]
     while pending:
         directory, resolved = pending.pop()
+        unresolved = os.path.abspath(directory)
         try:
             with os.scandir(directory) as scan:
                 entries = sorted(scan, key=lambda entry: entry.name)
@@ -75,7 +79,7 @@ def _walk(top: Path, root: str, excluded: pathspec.PathSpec) -> Iterator[Path]:
             elif name.endswith(SOURCE_SUFFIXES):
                 absolute = os.path.abspath(entry.path) if entry.is_symlink() else os.path.join(resolved, name)
                 if not _ignored(absolute, False, root, excluded, bases):
-                    yield Path(entry.path)
+                    yield os.path.join(unresolved, name), Path(entry.path)
         pending.extend(reversed(subdirectories))
 
 
@@ -135,8 +139,12 @@ def shard_of(key: str, count: int) -> int:
 
 def display_path(path: Path | str, base: Path | str) -> str:
     """``path`` relative to ``base``, with forward slashes; a symlink keeps its own name."""
-    absolute = os.path.abspath(path)
-    inside = _inside(absolute, str(base))
+    return relative(os.path.abspath(path), str(base))
+
+
+def relative(absolute: str, base: str) -> str:
+    """``display_path`` of a path already absolute and normalised."""
+    inside = _inside(absolute, base)
     if inside is not None:
         return inside
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cache import ResultCache, Signature
-from .discovery import display_path
+from .discovery import relative
 from .finding import Finding
 from .policy import Policy
 
@@ -84,7 +84,8 @@ def lint_paths(
     linted, and the others' results are put in it. ``job`` may be a function making the job: it
     is called only when some file must be linted.
     """
-    triples = [(str(path), display_path(path, cwd), display_path(path, root or cwd)) for path in files]
+    here, top = str(cwd), str(root or cwd)
+    triples = [(str(path), relative(absolute, here), relative(absolute, top)) for path in files for absolute in (os.path.abspath(path),)]
     results: list[FileResult | None] = [None] * len(triples)
     pending: list[int] = []
     for index, (path, name, key) in enumerate(triples):
