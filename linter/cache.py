@@ -36,7 +36,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import time
 from dataclasses import fields, is_dataclass
 from enum import Enum
@@ -209,6 +208,8 @@ class ResultCache:
                 if not (self.root / key).exists():
                     del self._entries[key]
             document = json.dumps({"budgetlint_cache": FORMAT, "entries": self._entries}, separators=(",", ":"))
+            import tempfile  # only when writing
+
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".index-", suffix=".tmp")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +20,8 @@ from .finding import Finding
 from .policy import Policy
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     from .fix import FileFix
     from .rule import Report, Rule
 
@@ -122,6 +123,9 @@ def _lint_all(triples: list[tuple[str, str, str]], job: Job, jobs: int) -> Itera
         for position, (path, name, key) in enumerate(triples):
             yield position, engine.lint_file(path, name, job, key)
         return
+    # Imported here: a run the cache answers needs no pool.
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
     sizes = [_size(path) for path, _, _ in triples]
     waiting = _tasks(sizes)
     load = [sum(size for position in task if (size := sizes[position]) >= LARGE) for task in waiting]
