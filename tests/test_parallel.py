@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import itertools
 import os
 import shutil
@@ -63,7 +64,7 @@ def test_few_files_are_linted_in_this_process(tmp_path, monkeypatch):
     def no_pool(*args, **kwargs):
         raise AssertionError("a process pool for a handful of files")
 
-    monkeypatch.setattr(runner, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_pool)
     files = []
     for index in range(runner.SERIAL_BELOW - 1):
         path = tmp_path / f"m{index}.py"
