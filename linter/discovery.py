@@ -29,7 +29,8 @@ def discover(paths: list[Path], root: Path, exclude: tuple[str, ...]) -> list[Pa
                 found.setdefault(absolute, file)
         else:  # a named file: always linted
             found.setdefault(os.path.abspath(path), path)
-    return sorted(found.values())
+    # Sorted as paths are (component by component), without building ``Path`` objects to compare.
+    return [found[key] for key in sorted(found, key=lambda absolute: absolute.split(os.sep))]
 
 
 def _walk(top: Path, root: str, excluded: pathspec.PathSpec) -> Iterator[tuple[str, Path]]:
