@@ -420,12 +420,6 @@ def test_an_unreadable_directory_in_a_linted_directory_does_not_crash_the_run(lo
 
 # --- file symlinks pointing outside the project --------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "discovery.py: a *file* symlink pointing outside the project is followed when walking (only "
-    "directory symlinks are skipped): a committed `app.py -> /some/file` makes the run read that "
-    "file and quote its lines in a BL000. SPEC §7: symlinks pointing outside the project are not "
-    "followed by default"
-))
 @bounded(20)
 def test_a_file_symlink_pointing_outside_the_project_is_not_followed_when_walking(tmp_path, monkeypatch):
     project, outside = tmp_path / "project", tmp_path / "outside"
@@ -438,6 +432,31 @@ def test_a_file_symlink_pointing_outside_the_project_is_not_followed_when_walkin
     _, data = check_json(".")
     assert "hunter2" not in json.dumps(data)
     assert data["summary"]["files"] == 0
+
+
+@bounded(20)
+def test_a_file_symlink_inside_the_project_is_linted_under_its_own_name(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "impl.py").write_text(SOURCE)
+    (tmp_path / "alias.py").symlink_to(tmp_path / "real" / "impl.py")
+    monkeypatch.chdir(tmp_path)
+    _, data = check_json(".")
+    by_path = found(data)
+    assert located(by_path["alias.py"]) == located(by_path["real/impl.py"]) == [("BL001", 2, 1), ("BL002", 2, 1)]
+
+
+@bounded(20)
+def test_a_file_symlink_pointing_outside_named_on_the_command_line_is_linted(tmp_path, monkeypatch):
+    project, outside = tmp_path / "project", tmp_path / "outside"
+    project.mkdir()
+    outside.mkdir()
+    (project / ".git").mkdir()
+    (outside / "shared.py").write_text(SOURCE)
+    (project / "app.py").symlink_to(outside / "shared.py")
+    monkeypatch.chdir(project)
+    _, data = check_json("app.py")  # named explicitly: the user asked for it
+    assert located(found(data)["app.py"]) == [("BL001", 2, 1), ("BL002", 2, 1)]
 
 
 # --- hostile project settings ----------------------------------------------------------------------
