@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,16 @@ def find_project_root(paths: list[Path]) -> Path:
     return Path.cwd().resolve()
 
 
+def _names_inside(root: Path, value: str) -> bool:
+    """Whether the path ``value`` (relative to ``root``, or absolute) is, as written, inside ``root``.
+
+    Symlinks are not resolved here: a path inside that resolves outside is refused when the
+    file would be read (``config.py``), as a BL100 at this key.
+    """
+    named = os.path.normpath(os.path.join(root, value))
+    return named == str(root) or named.startswith(str(root).rstrip(os.sep) + os.sep)
+
+
 def load_settings(paths: list[Path]) -> Settings:
     root = find_project_root(paths)
     pyproject = root / "pyproject.toml"
@@ -77,6 +88,11 @@ def load_settings(paths: list[Path]) -> Settings:
         value = table.get(key)
         if value is not None and not isinstance(value, str):
             raise SettingsError(f"{pyproject}: [tool.budgetlint] {key} must be a string path")
+        if value is not None and not _names_inside(root, value):
+            raise SettingsError(
+                f"{pyproject}: [tool.budgetlint] {key} = {value!r} is outside the project ({root}): "
+                "a project's settings may only name files inside it (not read)"
+            )
         return value
 
     return Settings(

@@ -185,8 +185,17 @@ def test_a_config_path_outside_the_project_is_never_read_or_quoted(project, open
     result = CliRunner().invoke(main, ["check", "--format", "json", "--jobs", "1", "."], catch_exceptions=False)
     assert "TOPSECRET" not in result.output
     assert opened == []
-    if result.exit_code == 2:  # refused by the settings (see the xfail below)
-        return
+    assert result.exit_code == 2
+    assert f"{key} = {value!r} is outside the project" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["guardrails", "stack"])
+def test_a_configured_path_inside_that_resolves_outside_is_never_read_or_quoted(project, opened, key):
+    (project / "innocent.yaml").symlink_to(project.parent / "secret.yaml")
+    (project / "pyproject.toml").write_text(f'[tool.budgetlint]\nexclude = []\n{key} = "innocent.yaml"\n')
+    result = CliRunner().invoke(main, ["check", "--format", "json", "--jobs", "1", "."], catch_exceptions=False)
+    assert "TOPSECRET" not in result.output
+    assert opened == []
     [finding] = json.loads(result.stdout)["findings"]
     assert (finding["path"], finding["line"], finding["code"]) == ("pyproject.toml", 3, "BL100")
     assert "outside the project" in finding["message"] and "not read" in finding["message"]
@@ -202,11 +211,6 @@ def test_a_default_config_file_symlinked_outside_the_project_is_never_read_or_qu
     assert "'guardrails.yaml' resolves outside the project" in finding["message"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "settings.py: a [tool.budgetlint] guardrails/stack path outside the project root (`../x`, an "
-    "absolute path) is accepted; config.py now refuses to read it (BL100, exit 1), but SPEC/issue 8 "
-    "want the setting itself refused as a usage error: exit 2 with a message naming the key"
-))
 @pytest.mark.parametrize("value", ["../secret.yaml", "/etc/passwd"])
 def test_a_config_path_outside_the_project_is_a_usage_error(project, value):
     (project / "pyproject.toml").write_text(f'[tool.budgetlint]\nguardrails = "{value}"\n')
