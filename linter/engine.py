@@ -46,6 +46,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _CPYTHON_RECURSION_LIMIT = 1000
 """While CPython pre-parses: nesting it accepts under this limit is nesting libcst survives."""
 _RECURSION_LIMIT = 20_000
+_UNPARSED = "cannot analyse {what}: valid Python that libcst's parser cannot read ({why}); nothing in it was checked"
 
 
 def lint_file(path: str, name: str, job: Job, key: str | None = None) -> FileResult:
@@ -124,6 +125,8 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> 
             # CPython locates syntax errors where they are; libcst's native parser often a line later.
             line, column = cpython_error.lineno, max(cpython_error.offset or 1, 1)
             return _error(name, f"syntax error: {cpython_error.msg}", line, column, text)
+        if cpython_error is None:  # valid Python that libcst's parser gives up on: the whole file
+            return _error(name, _UNPARSED.format(what="file", why=error.message), 1, 1, text)
         return _error(name, f"syntax error: {error.message}", error.raw_line, error.raw_column + 1, text)
     reports = _run_rules(module, job)
     if not reports:
@@ -356,7 +359,11 @@ def source_lines(text: str) -> list[str]:
 
 
 def _error(name: str, message: str, line: int = 1, column: int = 1, text: str = "") -> FileResult:
+    """One BL000 for the file, at ``line``:``column`` moved inside the text if a parser put it past
+    an end (libcst's raw positions can be)."""
     lines = source_lines(text)
+    line = min(max(line, 1), max(len(lines), 1))
+    column = min(max(column, 1), len(lines[line - 1]) + 1 if lines else 1)
     finding = engine_finding(PARSE_ERROR, name, line, column, message, Policy(), lines)
     return FileResult(name, (finding,), parsed=False)
 
