@@ -18,6 +18,7 @@ from .codes import ENGINE_CODES, INVALID_CONFIG, UNEXPLAINED_SUPPRESSION
 from .config import DEFAULT_FILES, KINDS, ConfigProblem, schema, cross_file, kind_of, load_configs, load_file, policy_from
 from .discovery import discover, display_path, shard
 from .finding import Finding
+from .intake import engine_finding
 from .policy import Policy, Tier, stack_endpoints
 from .reporters import REPORTERS
 from .result import RunResult
@@ -309,8 +310,6 @@ def config_findings(problems: list[ConfigProblem], policy: Policy, cwd: Path) ->
     """BL100 findings for config problems, with the YAML line for the text report's caret."""
     if not problems:
         return []
-    from .engine import engine_finding  # with libcst: only for a broken config
-
     lines_of: dict[str, list[str]] = {}
     findings = []
     for problem in problems:

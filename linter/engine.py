@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import ast
 import functools
-import hashlib
 import io
 import os
 import re
-import stat
 import sys
 import tokenize
 import warnings
@@ -25,24 +23,21 @@ import libcst as cst
 from libcst import CSTNode
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from . import model, notebook, suppress
+from . import intake, model, notebook, suppress
 from .cache import signature
-from .codes import PARSE_ERROR, UNEXPLAINED_SUPPRESSION, EngineCode
+from .codes import PARSE_ERROR, UNEXPLAINED_SUPPRESSION
 from .discovery import display_path  # noqa: F401  (re-exported)
 from .finding import Finding
 from .fix import FileFix, FixError, fix_module, may_rewrite
-from .policy import Policy, Tier
+from .intake import engine_finding, fingerprint, source_lines
+from .policy import Policy
 from .prefilter import might_matter
 from .rule import Report, Rule
 from .runner import FileResult, Job, lint_paths  # noqa: F401  (lint_paths re-exported)
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
-NOTEBOOK_MAX_BYTES = 64 * 1024 * 1024
-"""Outputs (plots, tables) make notebooks large; their code cells still get ``MAX_FILE_BYTES``."""
 MAX_BOOL_CHAIN = 1000
 """Operands of one ``and``/``or`` chain: CPython keeps them flat, libcst nests one level each."""
 _BOOL_OPERATORS = re.compile(rb"\b(?:and|or)\b")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _CPYTHON_RECURSION_LIMIT = 1000
 """While CPython pre-parses: nesting it accepts under this limit is nesting libcst survives."""
 _RECURSION_LIMIT = 20_000
@@ -51,17 +46,15 @@ _UNPARSED = "cannot analyse {what}: valid Python that libcst's parser cannot rea
 
 def lint_file(path: str, name: str, job: Job, key: str | None = None) -> FileResult:
     """Lint one file; ``key`` is its path in fingerprints (default: ``name``)."""
-    try:
-        info = os.stat(path)  # before reading: a change after it shows in the next run's stat
-        if not stat.S_ISREG(info.st_mode):  # a FIFO or device named *.py would block the read
-            return _error(name, "cannot read file: not a regular file (a FIFO, device or directory)")
-        most = NOTEBOOK_MAX_BYTES if path.endswith(notebook.SUFFIX) else MAX_FILE_BYTES
-        if info.st_size > most:
-            return _error(name, f"skipped: file too large ({info.st_size} bytes, limit {most})")
-        with open(path, "rb") as handle:
-            source = handle.read()
-    except OSError as error:
-        return _error(name, f"cannot read file: {error.strerror or error}")
+    outcome = intake.read(path, name)
+    if isinstance(outcome, Finding):
+        return FileResult(name, (outcome,), parsed=False)
+    return lint_read(*outcome, name, job, key)
+
+
+def lint_read(source: bytes, info: os.stat_result, name: str, job: Job, key: str | None = None) -> FileResult:
+    """Lint a file already read (``intake.read``): the per-file boundary, whatever goes wrong
+    inside is a BL000 for the file."""
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))  # long implicit string concatenations nest deeply
     try:
@@ -105,10 +98,9 @@ def lint_source(source: bytes, name: str, job: Job, key: str | None = None) -> F
 
 
 def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> FileResult:
-    if b"\0" in source:
-        return _error(name, "cannot parse file: binary content (NUL bytes)")
-    if not might_matter(source) or suppress.ignores_file(source):
-        return FileResult(name, (), parsed=False)
+    decided = intake.screen(source, name)
+    if decided is not None:
+        return FileResult(name, decided, parsed=False)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
         text = source.decode(encoding)
@@ -181,8 +173,8 @@ def _lint_notebook(source: bytes, name: str, job: Job, key: str | None) -> FileR
     code = whole.text.encode("utf-8", "surrogatepass")
     if not book.is_python or not might_matter(code) or suppress.ignores_file(code):
         return FileResult(name, (), parsed=False)
-    if len(code) > MAX_FILE_BYTES:
-        return _error(name, f"skipped: code cells too large ({len(code)} bytes, limit {MAX_FILE_BYTES})")
+    if len(code) > intake.MAX_FILE_BYTES:
+        return _error(name, f"skipped: code cells too large ({len(code)} bytes, limit {intake.MAX_FILE_BYTES})")
     findings: list[Finding] = []
     broken: set[int] = set()
     for cell in book.cells:
@@ -347,50 +339,5 @@ def _locate(
             )
 
 
-def fingerprint(code: str, path: str, snippet: str, occurrence: int) -> str:
-    """Stable across moved lines: rule, path, the flagged node's text and its occurrence index."""
-    digest = hashlib.sha256(f"{code}\0{path}\0{snippet}\0{occurrence}".encode()).hexdigest()
-    return digest[:20]
-
-
-def source_lines(text: str) -> list[str]:
-    """Lines as Python numbers them: ``str.splitlines`` also breaks at form feeds and U+2028."""
-    return _LINE_BREAK.split(text)
-
-
 def _error(name: str, message: str, line: int = 1, column: int = 1, text: str = "") -> FileResult:
-    """One BL000 for the file, at ``line``:``column`` moved inside the text if a parser put it past
-    an end (libcst's raw positions can be)."""
-    lines = source_lines(text)
-    line = min(max(line, 1), max(len(lines), 1))
-    column = min(max(column, 1), len(lines[line - 1]) + 1 if lines else 1)
-    finding = engine_finding(PARSE_ERROR, name, line, column, message, Policy(), lines)
-    return FileResult(name, (finding,), parsed=False)
-
-
-def engine_finding(
-    code: EngineCode,
-    name: str,
-    line: int,
-    column: int,
-    message: str,
-    policy: Policy,
-    lines: list[str],
-    *,
-    key: str | None = None,
-    occurrence: int = 0,
-) -> Finding:
-    return Finding(
-        path=name,
-        line=line,
-        column=column,
-        code=code.code,
-        end_line=line,
-        end_column=column,
-        name=code.name,
-        message=message,
-        tier="always" if code.tier is Tier.ALWAYS else code.tier.label,
-        blocking=policy.blocks(code.tier),
-        fingerprint=fingerprint(code.code, key or name, message, occurrence),
-        source_line=lines[line - 1] if 0 < line <= len(lines) else "",
-    )
+    return FileResult(name, (intake.error(name, message, line, column, text),), parsed=False)

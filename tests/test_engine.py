@@ -12,7 +12,7 @@ import warnings
 import pytest
 from click.testing import CliRunner
 
-from budgetlint import engine
+from budgetlint import engine, intake
 from budgetlint.cli import main
 from budgetlint.engine import Job, lint_file, lint_paths, lint_source, might_matter
 from budgetlint.policy import Policy, Tier
@@ -152,7 +152,7 @@ def test_a_dangling_symlink_in_the_tree_is_bl000_and_the_run_goes_on(tmp_path, m
 def test_a_file_above_the_size_limit_is_bl000(tmp_path, monkeypatch):
     path = tmp_path / "big.py"
     path.write_text(CALL)
-    monkeypatch.setattr(engine, "MAX_FILE_BYTES", 10)
+    monkeypatch.setattr(intake, "MAX_FILE_BYTES", 10)
     result = lint_file(str(path), "big.py", JOB)
     assert [f.code for f in result.findings] == ["BL000"]
     assert "too large" in result.findings[0].message

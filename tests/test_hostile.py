@@ -23,9 +23,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from budgetlint import engine
+from budgetlint import intake
 from budgetlint.cli import main
-from budgetlint.engine import Job, lint_source, source_lines
+from budgetlint.engine import Job, lint_source
+from budgetlint.intake import source_lines
 from budgetlint.policy import Policy
 from budgetlint.rules import ALL_RULES
 
@@ -305,13 +306,13 @@ def test_a_file_above_the_real_size_limit_is_skipped_without_reading_it(tmp_path
     monkeypatch.chdir(tmp_path)
     with open(tmp_path / "huge.py", "wb") as handle:
         handle.write(SOURCE.encode())
-        handle.truncate(engine.MAX_FILE_BYTES + 1)  # sparse: cheap to make, NUL bytes if read
+        handle.truncate(intake.MAX_FILE_BYTES + 1)  # sparse: cheap to make, NUL bytes if read
     (tmp_path / "good.py").write_text(SOURCE)
     _, data = check_json(".")
     by_path = found(data)
     [(code, line, column, message)] = by_path["huge.py"]
     assert (code, line, column) == ("BL000", 1, 1)
-    assert message == f"skipped: file too large ({engine.MAX_FILE_BYTES + 1} bytes, limit {engine.MAX_FILE_BYTES})"
+    assert message == f"skipped: file too large ({intake.MAX_FILE_BYTES + 1} bytes, limit {intake.MAX_FILE_BYTES})"
     assert located(by_path["good.py"]) == [("BL001", 2, 1), ("BL002", 2, 1)]
 
 

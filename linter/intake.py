@@ -1,0 +1,102 @@
+"""A file before analysis: read it safely, and decide what needs no parser.
+
+Importable without libcst: a run whose changed files hold nothing a rule looks at (the
+prefilter) never loads the parser, which costs ~0.25 s at start. ``engine`` and ``runner`` both
+start here, so the checks are made once, the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+
+from . import notebook, suppress
+from .codes import PARSE_ERROR, EngineCode
+from .finding import Finding
+from .policy import Policy, Tier
+from .prefilter import might_matter
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+NOTEBOOK_MAX_BYTES = 64 * 1024 * 1024
+"""Outputs (plots, tables) make notebooks large; their code cells still get ``MAX_FILE_BYTES``."""
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def read(path: str, name: str) -> tuple[bytes, os.stat_result] | Finding:
+    """The file's bytes and its stat (taken before reading: a change after it shows in the next
+    run's stat), or the BL000 saying why it cannot be read. Never blocks on a FIFO or device."""
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            return error(name, "cannot read file: not a regular file (a FIFO, device or directory)")
+        most = NOTEBOOK_MAX_BYTES if path.endswith(notebook.SUFFIX) else MAX_FILE_BYTES
+        if info.st_size > most:
+            return error(name, f"skipped: file too large ({info.st_size} bytes, limit {most})")
+        with open(path, "rb") as handle:
+            return handle.read(), info
+    except OSError as problem:
+        return error(name, f"cannot read file: {problem.strerror or problem}")
+
+
+def screen(source: bytes, name: str) -> tuple[Finding, ...] | None:
+    """The findings of a Python file decided without parsing it: none when nothing in it can
+    matter to a rule (or it is ignored whole), one BL000 for binary content; None when it must
+    be analysed. Notebooks are always analysed (their code is inside JSON)."""
+    if name.endswith(notebook.SUFFIX):
+        return None
+    if b"\0" in source:
+        return (error(name, "cannot parse file: binary content (NUL bytes)"),)
+    if not might_matter(source) or suppress.ignores_file(source):
+        return ()
+    return None
+
+
+def error(name: str, message: str, line: int = 1, column: int = 1, text: str = "") -> Finding:
+    """A BL000 for the file, at ``line``:``column`` moved inside ``text`` if a parser put it past
+    an end (libcst's raw positions can be)."""
+    lines = source_lines(text)
+    line = min(max(line, 1), max(len(lines), 1))
+    column = min(max(column, 1), len(lines[line - 1]) + 1 if lines else 1)
+    return engine_finding(PARSE_ERROR, name, line, column, message, Policy(), lines)
+
+
+def engine_finding(
+    code: EngineCode,
+    name: str,
+    line: int,
+    column: int,
+    message: str,
+    policy: Policy,
+    lines: list[str],
+    *,
+    key: str | None = None,
+    occurrence: int = 0,
+) -> Finding:
+    """A finding of the engine's own (BL000, BL100, BL900) at one position."""
+    return Finding(
+        path=name,
+        line=line,
+        column=column,
+        code=code.code,
+        end_line=line,
+        end_column=column,
+        name=code.name,
+        message=message,
+        tier="always" if code.tier is Tier.ALWAYS else code.tier.label,
+        blocking=policy.blocks(code.tier),
+        fingerprint=fingerprint(code.code, key or name, message, occurrence),
+        source_line=lines[line - 1] if 0 < line <= len(lines) else "",
+    )
+
+
+def fingerprint(code: str, path: str, snippet: str, occurrence: int) -> str:
+    """Stable across moved lines: rule, path, the flagged node's text and its occurrence index."""
+    digest = hashlib.sha256(f"{code}\0{path}\0{snippet}\0{occurrence}".encode()).hexdigest()
+    return digest[:20]
+
+
+def source_lines(text: str) -> list[str]:
+    """Lines as Python numbers them: ``str.splitlines`` also breaks at form feeds and U+2028."""
+    return _LINE_BREAK.split(text)
