@@ -1,0 +1,83 @@
+"""Ctrl-C stops a run cleanly: nothing is left half written, and worker processes stay quiet.
+
+A terminal sends SIGINT to the whole process group. The main process turns it into a
+``KeyboardInterrupt`` (the command line reports it in one line and exits 130); workers ignore it
+and are shut down by the main process. Writes that must not be cut in half (reports, the cache
+index, fixed files) hold the signal back until they are done, so an interrupted run leaves the
+previous file or the new one, and no temporary file.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT, the code shells and other command-line tools give an interrupted run."""
+
+
+@contextmanager
+def held_interrupts() -> Iterator[None]:
+    """Hold SIGINT back until the block is done, then deliver it (a decorator too).
+
+    Processes started in the block inherit the holding handler, so a SIGINT that reaches a
+    worker before it ignores them (``ignore_interrupts``) is dropped, not a traceback. Outside
+    the main thread, where handlers cannot be set, the block runs unprotected.
+    """
+    received: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            signal.raise_signal(signal.SIGINT)  # as the restored handler would have taken it
+
+
+def ignore_interrupts() -> None:
+    """In a worker process: SIGINT is the main process's to handle (it shuts the workers down)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@held_interrupts()
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: through a temporary file in the same directory,
+    renamed over it. Raises ``OSError``, and then leaves no temporary file.
+
+    The file keeps its permission bits (a new one gets the umask's); a symlink keeps pointing at
+    it. What is not a regular file (``/dev/stdout``, a FIFO) is written to directly.
+    """
+    import tempfile  # only when writing
+
+    target = os.path.realpath(path)
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    else:
+        if not stat.S_ISREG(info.st_mode):
+            with open(target, "wb") as stream:
+                stream.write(data)
+            return
+        mode = stat.S_IMODE(info.st_mode)
+    directory, name = os.path.split(target)
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise
