@@ -20,7 +20,8 @@ a coarse timestamp's tick would look the same): the next run hashes it.
 
 Writing. At the end of a run that computed something, the index is merged with what is on disk
 at that moment (another run may have written meanwhile), written to a temporary file and
-``os.replace``d: a reader sees the old index or the new one, never half. Anything unreadable
+``os.replace``d: a reader sees the old index or the new one, never half. An interrupted run
+(Ctrl-C) writes nothing, as ruff: what it linted is linted again next time. Anything unreadable
 (truncated, corrupted, another format) is a miss. What is not cached: runs with ``--fix`` or
 ``--diff``, files that could not be read or were too large, and internal errors.
 
@@ -44,6 +45,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .finding import Finding
+from .interrupts import held_interrupts
 
 DIRECTORY_NAME = ".budgetlint_cache"
 ENV_VAR = "BUDGETLINT_CACHE_DIR"
@@ -198,8 +200,12 @@ class ResultCache:
         stat = list(signature.stat) if signature.stat is not None else None
         self._changed[key] = [signature.digest, stat, name, parsed, stored]
 
+    @held_interrupts()
     def save(self) -> None:
-        """Write what this run learned (merged with what is on disk now) and prune; errors are ignored."""
+        """Write what this run learned (merged with what is on disk now) and prune; errors are ignored.
+
+        Ctrl-C waits until it is done (no half index, no temporary file); a run interrupted
+        before it saves nothing: the index stays as the last complete run left it."""
         if not self._changed:
             if self._loaded is not None:
                 try:

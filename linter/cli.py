@@ -21,11 +21,24 @@ from .commands import (
     rules_table,
 )
 from .config import KINDS, schema
+from .interrupts import EXIT_INTERRUPTED
 from .policy import TIER_NAMES
 from .reporters import REPORTERS
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Ctrl-C ends a command with one line on stderr and exit code 130, not a traceback (nor
+    click's "Aborted!" and exit code 1)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("budgetlint: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="budgetlint")
 def main() -> None:
     """Lint Python code that calls LLMs: bounded outputs, metered features,

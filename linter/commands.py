@@ -19,6 +19,7 @@ from .config import DEFAULT_FILES, KINDS, ConfigProblem, schema, cross_file, kin
 from .discovery import discover, display_path, shard
 from .finding import Finding
 from .intake import engine_finding
+from .interrupts import held_interrupts, replace_file
 from .policy import Policy, Tier, stack_endpoints
 from .reporters import REPORTERS
 from .result import RunResult
@@ -65,7 +66,10 @@ class CheckOptions:
 
 
 def all_rules() -> tuple[type[Rule], ...]:
-    from budgetlint.rules import ALL_RULES  # with libcst: only when a file must be linted, or to list them
+    # Ctrl-C waits for the import: in Python 3.11 one that cuts a class definition short surfaces
+    # as a RuntimeError, or makes the process end by SIGINT after all (exec of dataclass methods).
+    with held_interrupts():
+        from budgetlint.rules import ALL_RULES  # with libcst: only when a file must be linted, or to list them
 
     return ALL_RULES
 
@@ -253,10 +257,7 @@ def _emit_diff(results: list[FileResult], options: CheckOptions) -> int:
             fixed += outcome.applied
     data = b"".join(chunks)
     if options.output is not None:
-        try:
-            options.output.write_bytes(data)
-        except OSError as error:
-            click.echo(f"budgetlint: error: cannot write {options.output}: {error.strerror}", err=True)
+        if not _write(options.output, data):
             return EXIT_USAGE
     elif data:
         click.echo(data, nl=False)
@@ -340,9 +341,11 @@ def _emit(result: RunResult, options: CheckOptions | ValidateOptions) -> int:
     return result.exit_code()
 
 
-def _write(path: Path, text: str) -> bool:
+def _write(path: Path, text: str | bytes) -> bool:
+    """Write a report atomically (an interrupted run leaves the previous file or none); False
+    after telling why it could not."""
     try:
-        path.write_text(text, encoding="utf-8")
+        replace_file(path, text.encode("utf-8") if isinstance(text, str) else text)
     except OSError as error:
         click.echo(f"budgetlint: error: cannot write {path}: {error.strerror}", err=True)
         return False

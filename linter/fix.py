@@ -20,6 +20,7 @@ from pathlib import Path
 import libcst as cst
 
 from .finding import Finding
+from .interrupts import held_interrupts
 
 NOTEBOOK_SUFFIX = ".ipynb"
 
@@ -322,6 +323,7 @@ def unified_diff(path: str, original: bytes, fixed: bytes) -> bytes:
     return bytes(out)
 
 
+@held_interrupts()  # Ctrl-C waits until the file is replaced, and leaves no temporary file
 def write_atomic(path: Path, original: bytes, fixed: bytes) -> str:
     """Replace ``path``'s content with ``fixed``; an error message, or "" when written.
 

@@ -57,19 +57,19 @@ def replace_file(path: Path, data: bytes) -> None:
     """
     import tempfile  # only when writing
 
-    target = os.path.realpath(path)
     try:
-        info = os.stat(target)
+        info = os.stat(path)
     except FileNotFoundError:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
     else:
         if not stat.S_ISREG(info.st_mode):
-            with open(target, "wb") as stream:
+            with open(path, "wb") as stream:
                 stream.write(data)
             return
         mode = stat.S_IMODE(info.st_mode)
+    target = os.path.realpath(path)
     directory, name = os.path.split(target)
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
     try:
