@@ -62,7 +62,8 @@ def lint_read(source: bytes, info: os.stat_result, name: str, job: Job, key: str
     except RecursionError:
         return _error(name, "cannot analyse file: nesting too deep")
     except Exception as error:  # the per-file boundary: never crash the run
-        return _error(name, f"internal error while analysing file ({type(error).__name__}: {error})")
+        detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        return _error(name, f"internal error while analysing file ({detail})")
     finally:
         sys.setrecursionlimit(limit)
         if len(source) >= RELEASE_ABOVE:
