@@ -1,7 +1,8 @@
 """The engine: read, prefilter, parse once, build the call-site model, run every rule, locate.
 
-``lint_file`` is the per-file boundary: whatever goes wrong inside becomes a BL000 finding
-for that file, and the run goes on. Many files are scheduled by ``runner.lint_paths``
+``lint_read`` is the per-file boundary: whatever goes wrong inside becomes a BL000 finding
+for that file, and the run goes on; ``runner.lint_file`` reads the file and comes here only
+for what needs the parser. Many files are scheduled by ``runner.lint_paths``
 (re-exported here with ``Job``, ``FileResult`` and ``display_path``).
 """
 
@@ -33,7 +34,7 @@ from .intake import engine_finding, fingerprint, source_lines
 from .policy import Policy
 from .prefilter import might_matter
 from .rule import Report, Rule
-from .runner import FileResult, Job, lint_paths  # noqa: F401  (lint_paths re-exported)
+from .runner import FileResult, Job, lint_file, lint_paths  # noqa: F401  (lint_file, lint_paths re-exported)
 
 MAX_BOOL_CHAIN = 1000
 """Operands of one ``and``/``or`` chain: CPython keeps them flat, libcst nests one level each."""
@@ -42,14 +43,6 @@ _CPYTHON_RECURSION_LIMIT = 1000
 """While CPython pre-parses: nesting it accepts under this limit is nesting libcst survives."""
 _RECURSION_LIMIT = 20_000
 _UNPARSED = "cannot analyse {what}: valid Python that libcst's parser cannot read ({why}); nothing in it was checked"
-
-
-def lint_file(path: str, name: str, job: Job, key: str | None = None) -> FileResult:
-    """Lint one file; ``key`` is its path in fingerprints (default: ``name``)."""
-    outcome = intake.read(path, name)
-    if isinstance(outcome, Finding):
-        return FileResult(name, (outcome,), parsed=False)
-    return lint_read(*outcome, name, job, key)
 
 
 def lint_read(source: bytes, info: os.stat_result, name: str, job: Job, key: str | None = None) -> FileResult:

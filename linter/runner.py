@@ -3,7 +3,7 @@
 Importable without libcst (as the policy, settings, discovery and reporters are): a run the
 cache answers entirely never loads the analysis, which is most of a warm run's cost (importing
 libcst and the engine took ~0.2 s of a 0.45 s warm run over 2,000 files). ``engine`` is imported
-on the first file that must be linted.
+on the first file that must be parsed (``lint_file``), or before a process pool starts.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import ResultCache, Signature
+from . import intake
+from .cache import ResultCache, Signature, signature
 from .discovery import relative
 from .finding import Finding
 from .interrupts import held_interrupts, ignore_interrupts
@@ -105,7 +106,7 @@ def lint_paths(
     if pending:
         todo = [triples[index] for index in pending]
         # closing: an interrupt here shuts the pool down now, not when the traceback is freed
-        with closing(_lint_all(todo, job if isinstance(job, Job) else job(), jobs)) as outcomes:
+        with closing(_lint_all(todo, job, jobs)) as outcomes:
             for position, result in outcomes:
                 index = pending[position]
                 results[index] = result
@@ -116,7 +117,30 @@ def lint_paths(
     return results  # type: ignore[return-value]  # every slot is filled
 
 
-def _lint_all(triples: list[tuple[str, str, str]], job: Job, jobs: int) -> Iterator[tuple[int, FileResult]]:
+def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | None = None) -> FileResult:
+    """Lint one file; ``key`` is its path in fingerprints (default: ``name``).
+
+    What needs no parser (unreadable, too large, binary, nothing a rule looks at) is decided
+    here, without loading libcst and the rules (``job`` may be a function making the job): a
+    run whose changed files hold no LLM code costs what a warm run costs. The rest is the
+    engine's, whose ``lint_read`` is the per-file boundary: whatever goes wrong is a BL000.
+    """
+    outcome = intake.read(path, name)
+    if isinstance(outcome, Finding):
+        return FileResult(name, (outcome,), parsed=False)
+    source, info = outcome
+    try:
+        decided = intake.screen(source, name)
+    except Exception:  # noqa: BLE001  the engine's boundary reports it
+        decided = None
+    if decided is not None:
+        return FileResult(name, decided, parsed=False, signature=signature(source, info))
+    with held_interrupts():  # see commands.all_rules
+        from . import engine
+    return engine.lint_read(source, info, name, job if isinstance(job, Job) else job(), key)
+
+
+def _lint_all(triples: list[tuple[str, str, str]], job: Job | Callable[[], Job], jobs: int) -> Iterator[tuple[int, FileResult]]:
     """(position in ``triples``, result) for each file: in order in this process for few files,
     else from a process pool as tasks finish.
 
@@ -128,13 +152,13 @@ def _lint_all(triples: list[tuple[str, str, str]], job: Job, jobs: int) -> Itera
     go on in a new pool, and the files of the tasks that did not come back are linted again each
     in a process of its own, so that a file that kills its worker again is the one reported.
     """
-    with held_interrupts():  # see commands.all_rules
-        from . import engine  # before the pool forks: workers inherit it
-
     if jobs <= 1 or len(triples) < SERIAL_BELOW:
         for position, (path, name, key) in enumerate(triples):
-            yield position, engine.lint_file(path, name, job, key)
+            yield position, lint_file(path, name, job, key)
         return
+    with held_interrupts():  # see commands.all_rules
+        from . import engine  # noqa: F401  before the pool forks: workers inherit it
+    job = job if isinstance(job, Job) else job()
     sizes = [_size(path) for path, _, _ in triples]
     waiting = _tasks(sizes)
     lost: list[int] = []
@@ -305,6 +329,4 @@ def _size(path: str) -> int:
 
 
 def _lint_chunk(triples: list[tuple[str, str, str]], job: Job) -> list[FileResult]:
-    from . import engine
-
-    return [engine.lint_file(path, name, job, key) for path, name, key in triples]
+    return [lint_file(path, name, job, key) for path, name, key in triples]

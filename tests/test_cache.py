@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from budgetlint import __version__, cache, engine
+from budgetlint import __version__, cache, engine, runner
 from budgetlint.cache import KEEP_INDEXES, ResultCache, canonical, configuration_key
 from budgetlint.catalog import Location
 from budgetlint.cli import main
@@ -49,13 +49,13 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def linted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The display paths of the files actually linted (not answered from the cache)."""
     seen: list[str] = []
-    original = engine.lint_file
+    original = runner.lint_file
 
     def counting(path, name, job, key=None):
         seen.append(name)
         return original(path, name, job, key)
 
-    monkeypatch.setattr(engine, "lint_file", counting)
+    monkeypatch.setattr(runner, "lint_file", counting)
     return seen
 
 
@@ -397,6 +397,27 @@ def test_a_run_the_cache_answers_never_loads_libcst(project):
     runs = [subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True, text=True, check=True) for _ in range(2)]
     assert [run.stderr.strip() for run in runs] == ["True", "False"]
     assert runs[0].stdout == runs[1].stdout
+
+
+def test_a_changed_file_without_llm_code_does_not_load_libcst_either(project):
+    """Most commits touch no LLM code: the prefilter answers them without the parser."""
+    script = (
+        "import sys\nfrom budgetlint.cli import main\n"
+        "try:\n    main(['check', '--format', 'json', '--exit-zero', '.'])\nexcept SystemExit:\n    pass\n"
+        "print('libcst' in sys.modules, file=sys.stderr)\n"
+    )
+
+    def run() -> tuple[str, dict]:
+        completed = subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True, text=True, check=True)
+        return completed.stderr.strip(), json.loads(completed.stdout)["findings"]
+
+    loaded, before = run()
+    assert loaded == "True"
+    (project / "plain.py").write_text("print('still no LLM here')\n")
+    assert run() == ("False", before)
+    with open(project / "app" / "bounded.py", "a") as handle:
+        handle.write("# touched\n")
+    assert run() == ("True", before)
 
 
 def test_a_typo_in_select_is_a_usage_error_even_when_the_cache_is_warm(project):

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from budgetlint import commands, engine, runner
+from budgetlint import commands, runner
 from budgetlint.cli import default_jobs, main
 from budgetlint.engine import Job, lint_paths
 from budgetlint.policy import Policy
@@ -118,7 +118,7 @@ def test_large_files_beyond_the_budget_are_never_linted_at_once(tree, tmp_path, 
     """Each large file's linting records when it ran (in the forked workers); no two overlap."""
     log = tmp_path / "intervals"
     log.mkdir()
-    original = engine.lint_file
+    original = runner.lint_file
     sizes = sorted(path.stat().st_size for path in tree)
     large = sizes[len(sizes) // 2]  # half the files count as large
 
@@ -132,7 +132,7 @@ def test_large_files_beyond_the_budget_are_never_linted_at_once(tree, tmp_path, 
     monkeypatch.setattr(runner, "LARGE", large)
     monkeypatch.setattr(runner, "PARSE_BUDGET", 2 * large - 1)  # room for one at a time
     monkeypatch.setattr(runner, "CHUNK_BYTES", 1)  # one file per task
-    monkeypatch.setattr(engine, "lint_file", timed)  # the workers fork with it
+    monkeypatch.setattr(runner, "lint_file", timed)  # the workers fork with it
     assert lint_paths(tree, JOB, 2, tmp_path) == lint_paths(tree, JOB, 1, tmp_path)
     intervals = sorted(tuple(map(float, entry.read_text().split())) for entry in log.iterdir())
     assert len(intervals) >= len(tree) // 2
