@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from budgetlint import commands, runner
+from budgetlint import commands, pool, runner
 from budgetlint.cli import default_jobs, main
 from budgetlint.engine import Job, lint_paths
 from budgetlint.policy import Policy
@@ -54,7 +54,7 @@ def test_a_parallel_run_equals_a_serial_run(tree, tmp_path):
 @pytest.mark.parametrize("chunk", [1, 7, 16, 1000])
 def test_any_chunk_size_gives_the_same_results_in_order(tree, tmp_path, monkeypatch, chunk):
     serial = lint_paths(tree, JOB, 1, tmp_path)
-    monkeypatch.setattr(runner, "CHUNK", chunk)
+    monkeypatch.setattr(pool, "CHUNK", chunk)
     parallel = lint_paths(tree, JOB, 2, tmp_path)
     assert [result.path for result in parallel] == [result.path for result in serial]
     assert parallel == serial
@@ -106,12 +106,12 @@ def test_jobs_default_to_the_cpus_this_process_may_use(tmp_path, monkeypatch):
 
 def test_tasks_cover_every_file_once_heaviest_first():
     sizes = [10, 500_000, 20, 30, 200_000, *([1_000] * 40)]
-    tasks = runner._tasks(sizes)
+    tasks = pool._tasks(sizes)
     assert sorted(position for task in tasks for position in task) == list(range(len(sizes)))
     weights = [sum(sizes[position] for position in task) for task in tasks]
     assert weights == sorted(weights, reverse=True)
     assert [1] in tasks and [4] in tasks  # a large file is a task of its own
-    assert all(len(task) <= runner.CHUNK for task in tasks)
+    assert all(len(task) <= pool.CHUNK for task in tasks)
 
 
 def test_large_files_beyond_the_budget_are_never_linted_at_once(tree, tmp_path, monkeypatch):
@@ -129,9 +129,9 @@ def test_large_files_beyond_the_budget_are_never_linted_at_once(tree, tmp_path, 
             (log / f"{os.getpid()}-{start}").write_text(f"{start} {time.monotonic()}")
         return result
 
-    monkeypatch.setattr(runner, "LARGE", large)
-    monkeypatch.setattr(runner, "PARSE_BUDGET", 2 * large - 1)  # room for one at a time
-    monkeypatch.setattr(runner, "CHUNK_BYTES", 1)  # one file per task
+    monkeypatch.setattr(pool, "LARGE", large)
+    monkeypatch.setattr(pool, "PARSE_BUDGET", 2 * large - 1)  # room for one at a time
+    monkeypatch.setattr(pool, "CHUNK_BYTES", 1)  # one file per task
     monkeypatch.setattr(runner, "lint_file", timed)  # the workers fork with it
     assert lint_paths(tree, JOB, 2, tmp_path) == lint_paths(tree, JOB, 1, tmp_path)
     intervals = sorted(tuple(map(float, entry.read_text().split())) for entry in log.iterdir())

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from budgetlint import commands, runner
+from budgetlint import commands, pool, runner
 from budgetlint.cli import main
 from budgetlint.engine import Job, lint_paths
 from budgetlint.model import FileModel
@@ -61,7 +61,7 @@ def files(tmp_path: Path) -> list[Path]:
 
 @pytest.mark.parametrize("killer", [_Killer, _Exiter])
 def test_a_file_that_kills_its_worker_is_reported_and_the_others_are_linted(files, tmp_path, killer, monkeypatch):
-    monkeypatch.setattr(runner, "CHUNK", 4)  # the pool breaks with several tasks in flight and more waiting
+    monkeypatch.setattr(pool, "CHUNK", 4)  # the pool breaks with several tasks in flight and more waiting
     job = Job(Policy(), (*ALL_RULES, killer), report_suppressions=True)
     results = lint_paths(files, job, 2, tmp_path)
     by_path = {result.path: result for result in results}
