@@ -159,6 +159,9 @@ def main() -> int:
         lines = sum(path.read_bytes().count(b"\n") for path in files)
         cache_dir = Path(scratch) / "cache"
         env = dict(os.environ, BUDGETLINT_CACHE_DIR=str(cache_dir))
+        # As installed programs run: with .pyc files. Some sandboxes and CI images set this, and
+        # every run then compiles budgetlint's modules again (~30 ms of a 0.2 s warm run).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         base = [sys.executable, "-m", "budgetlint", "check", ".", "--exit-zero", "--quiet"]
         jobs = ["--jobs", str(args.jobs)]
         cached = supports("--no-cache")

@@ -40,7 +40,6 @@ PARSE_BUDGET = 384 * 1024
 files at once would hold ~300 MiB."""
 
 
-
 def lint_in_pool(triples: list[tuple[str, str, str]], job: Job, jobs: int) -> Iterator[tuple[int, FileResult]]:
     """(position in ``triples``, result) for each file, as tasks finish in ``jobs`` workers."""
     sizes = [_size(path) for path, _, _ in triples]
