@@ -3,7 +3,8 @@
     python bench/bench.py PATH [--runs 3] [--jobs N] [--exclude GLOB ...] [--markdown]
 
 Copies PATH to a temporary directory (the original is never touched; ``--exclude`` leaves out
-matching names, e.g. ``site-packages``), then times, in one run, each command ``--runs`` times:
+matching names, e.g. ``site-packages``), then times, in one run, each command ``--runs`` times
+(in rounds: each command once per round, so that a machine whose speed drifts affects all alike):
 
 - budgetlint cold (``--no-cache``), with the default jobs and with ``--jobs 1`` (the parallel
   speed-up), and its first run filling an empty cache;
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,15 +112,26 @@ def run(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int,
     return elapsed, usage.ru_maxrss, max(tree, usage.ru_maxrss)
 
 
-def measure(name: str, command: list[str], cwd: Path, env: dict[str, str], runs: int, before=None) -> Measure:
-    result = Measure(name)
+@dataclass
+class Command:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    before: Callable[[], None] | None = None
+
+
+def measure(commands: list[Command], cwd: Path, runs: int) -> list[Measure]:
+    """Each command once per round, ``runs`` rounds: a machine that slows down or speeds up
+    (a shared host) affects every command alike, not the ones measured at that moment."""
+    results = [Measure(command.name) for command in commands]
     for _ in range(runs):
-        if before is not None:
-            before()
-        elapsed, peak, tree = run(command, cwd, env)
-        result.seconds.append(elapsed)
-        result.peak_kib, result.tree_kib = max(result.peak_kib, peak), max(result.tree_kib, tree)
-    return result
+        for command, result in zip(commands, results):
+            if command.before is not None:
+                command.before()
+            elapsed, peak, tree = run(command.argv, cwd, command.env)
+            result.seconds.append(elapsed)
+            result.peak_kib, result.tree_kib = max(result.peak_kib, peak), max(result.tree_kib, tree)
+    return results
 
 
 def supports(option: str) -> bool:
@@ -155,6 +168,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="budgetlint-bench-") as scratch:
         tree = Path(scratch) / "tree"
         shutil.copytree(args.path, tree, symlinks=True, ignore=shutil.ignore_patterns(*SKIP_DIRS, *args.exclude))
+        if hasattr(os, "sync"):
+            os.sync()  # the copy's writeback would otherwise compete with the first runs measured
         files = python_files(tree)
         lines = sum(path.read_bytes().count(b"\n") for path in files)
         cache_dir = Path(scratch) / "cache"
@@ -177,24 +192,25 @@ def main() -> int:
             shutil.rmtree(cache_dir, ignore_errors=True)
 
         run(base + jobs + cold_flag, tree, env)  # warm the page cache and the interpreter's .pyc files
-        results = [measure("budgetlint cold", base + jobs + cold_flag, tree, env, args.runs)]
+        commands = [Command("budgetlint cold", base + jobs + cold_flag, env)]
         if args.jobs > 1:
-            results.append(measure("budgetlint cold, --jobs 1", base + ["--jobs", "1"] + cold_flag, tree, env, args.runs))
-        if cached:
-            results.append(measure("budgetlint first run (fills cache)", base + jobs, tree, env, args.runs, before=empty_cache))
-            results.append(measure("budgetlint warm", base + jobs, tree, env, args.runs))
-            results.append(measure("budgetlint warm, 1 file changed", base + jobs, tree, env, args.runs, before=touch))
+            commands.append(Command("budgetlint cold, --jobs 1", base + ["--jobs", "1"] + cold_flag, env))
+        if cached:  # in this order: the cache filled, then read, then read after a change
+            commands.append(Command("budgetlint first run (fills cache)", base + jobs, env, before=empty_cache))
+            commands.append(Command("budgetlint warm", base + jobs, env))
+            commands.append(Command("budgetlint warm, 1 file changed", base + jobs, env, before=touch))
         ruff = find_tool("ruff")
         if ruff:
             quiet = ["--exit-zero", "-q", "."]
-            results.append(measure(COLD_REFERENCE, [ruff, "check", "--no-cache", "--select", "ALL", *quiet], tree, env, args.runs))
-            results.append(measure(WARM_REFERENCE, [ruff, "check", "--no-cache", *quiet], tree, env, args.runs))
+            commands.append(Command(COLD_REFERENCE, [ruff, "check", "--no-cache", "--select", "ALL", *quiet], env))
+            commands.append(Command(WARM_REFERENCE, [ruff, "check", "--no-cache", *quiet], env))
         semgrep = find_tool("semgrep")
         if semgrep:
             rules = Path(__file__).with_name("semgrep-rules.yml")
             # Offline: no version check (without network it waits for a timeout on every run).
-            command = [semgrep, "scan", "--config", str(rules), "--metrics=off", "--disable-version-check", "-q", "."]
-            results.append(measure("semgrep", command, tree, dict(env, SEMGREP_ENABLE_VERSION_CHECK="0"), args.runs))
+            argv = [semgrep, "scan", "--config", str(rules), "--metrics=off", "--disable-version-check", "-q", "."]
+            commands.append(Command("semgrep", argv, dict(env, SEMGREP_ENABLE_VERSION_CHECK="0")))
+        results = measure(commands, tree, args.runs)
 
     print(f"{args.path}: {len(files)} Python files, {lines} lines; {args.runs} runs each, jobs={args.jobs}")
     if victim is not None:
