@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import ast
 import difflib
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +18,7 @@ from pathlib import Path
 import libcst as cst
 
 from .finding import Finding
-from .interrupts import held_interrupts
+from .interrupts import held_interrupts, replace_file
 
 NOTEBOOK_SUFFIX = ".ipynb"
 
@@ -327,39 +325,18 @@ def unified_diff(path: str, original: bytes, fixed: bytes) -> bytes:
 def write_atomic(path: Path, original: bytes, fixed: bytes) -> str:
     """Replace ``path``'s content with ``fixed``; an error message, or "" when written.
 
-    The new content goes to a temporary file in the same directory, takes the file's
-    permission bits, and is renamed over it, so readers see the old file or the new one,
-    never half of one. A symlink stays a symlink (its target is rewritten). A file that changed
-    since it was linted is left alone.
+    Written with ``interrupts.replace_file``: readers see the old file or the new one, never half
+    of one; permissions, owner and a symlink are kept. A file that changed since it was linted
+    is left alone.
     """
-    target = Path(os.path.realpath(path))
     try:
-        with open(target, "rb") as handle:
+        with open(path, "rb") as handle:
             current = handle.read()
         if current == fixed:
             return ""
         if current != original:
             return "changed while it was being fixed; left alone"
-        status = os.stat(target)
-        handle_fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".budgetlint", dir=target.parent)
+        replace_file(path, fixed)
     except OSError as error:
-        return f"cannot rewrite: {error.strerror or error}"
-    try:
-        with os.fdopen(handle_fd, "wb") as handle:
-            handle.write(fixed)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, status.st_mode & 0o7777)
-        if hasattr(os, "chown"):
-            try:
-                os.chown(temporary, status.st_uid, status.st_gid)
-            except OSError:
-                pass  # only the owner's own files, or root, can keep another owner
-        os.replace(temporary, target)
-    except OSError as error:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
         return f"cannot rewrite: {error.strerror or error}"
     return ""

@@ -52,14 +52,16 @@ def replace_file(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: through a temporary file in the same directory,
     renamed over it. Raises ``OSError``, and then leaves no temporary file.
 
-    The file keeps its permission bits (a new one gets the umask's); a symlink keeps pointing at
-    it. What is not a regular file (``/dev/stdout``, a FIFO) is written to directly.
+    The file keeps its permission bits and, where allowed, its owner (a new one gets the umask's
+    bits); a symlink keeps pointing at it. The data reaches the disk before the rename. What is
+    not a regular file (``/dev/stdout``, a FIFO) is written to directly.
     """
     import tempfile  # only when writing
 
     try:
-        info = os.stat(path)
+        info: os.stat_result | None = os.stat(path)
     except FileNotFoundError:
+        info = None
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
@@ -75,7 +77,12 @@ def replace_file(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
         os.chmod(temporary, mode)
+        if info is not None and hasattr(os, "chown"):
+            with suppress(OSError):  # only root, or the owner keeping its own group, may
+                os.chown(temporary, info.st_uid, info.st_gid)
         os.replace(temporary, target)
     except BaseException:
         with suppress(OSError):

@@ -14,7 +14,7 @@ import libcst as cst
 import pytest
 from click.testing import CliRunner
 
-from budgetlint import commands, fix
+from budgetlint import commands, interrupts
 from budgetlint.cli import main
 from budgetlint.engine import Job, lint_source
 from budgetlint.fix import AddEntry, Fix, FixError, Replace, fix_module, unified_diff, write_atomic
@@ -134,7 +134,7 @@ def test_a_failed_rename_leaves_the_file_whole_and_reports_it(project, monkeypat
     def refuse(source, destination):
         raise OSError(13, "Permission denied")
 
-    monkeypatch.setattr(fix.os, "replace", refuse)
+    monkeypatch.setattr(interrupts.os, "replace", refuse)
     result = run("--fix", "--select", "BL001", "app.py")
     assert app.read_text() == UNBOUNDED
     assert "not fixing app.py: cannot rewrite: Permission denied" in result.stderr
