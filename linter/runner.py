@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 SERIAL_BELOW = 32
 """Fewer files to lint than this: no process pool (starting one costs more than it saves)."""
+
+
 @dataclass(frozen=True)
 class Job:
     """What every worker needs: the policy and the rules to run."""
