@@ -53,10 +53,10 @@ def lint_read(source: bytes, info: os.stat_result, name: str, job: Job, key: str
     try:
         return replace(lint_source(source, name, job, key), signature=signature(source, info))
     except RecursionError:
-        return _error(name, "cannot analyse file: nesting too deep")
+        return _error(name, "cannot analyse file: nesting too deep", key=key)
     except Exception as error:  # the per-file boundary: never crash the run
         detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        return _error(name, f"internal error while analysing file ({detail})")
+        return _error(name, f"internal error while analysing file ({detail})", key=key)
     finally:
         sys.setrecursionlimit(limit)
         if len(source) >= RELEASE_ABOVE:
@@ -92,17 +92,17 @@ def lint_source(source: bytes, name: str, job: Job, key: str | None = None) -> F
 
 
 def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> FileResult:
-    decided = intake.screen(source, name)
+    decided = intake.screen(source, name, key)
     if decided is not None:
         return FileResult(name, decided, parsed=False)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
         text = source.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError) as error:
-        return _error(name, f"cannot decode file: {error}")
+        return _error(name, f"cannot decode file: {error}", key=key)
     refusal, cpython_error = _cpython_verdict(source, text)
     if refusal is not None:
-        return _error(name, f"cannot analyse file: {refusal.msg}", refusal.lineno or 1, refusal.offset or 1, text)
+        return _error(name, f"cannot analyse file: {refusal.msg}", refusal.lineno or 1, refusal.offset or 1, text, key=key)
     try:
         with _unvalidated():
             module = cst.parse_module(source)
@@ -110,10 +110,10 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> 
         if cpython_error is not None and cpython_error.lineno:
             # CPython locates syntax errors where they are; libcst's native parser often a line later.
             line, column = cpython_error.lineno, max(cpython_error.offset or 1, 1)
-            return _error(name, f"syntax error: {cpython_error.msg}", line, column, text)
+            return _error(name, f"syntax error: {cpython_error.msg}", line, column, text, key=key)
         if cpython_error is None:  # valid Python that libcst's parser gives up on: the whole file
-            return _error(name, _UNPARSED.format(what="file", why=error.message), 1, 1, text)
-        return _error(name, f"syntax error: {error.message}", error.raw_line, error.raw_column + 1, text)
+            return _error(name, _UNPARSED.format(what="file", why=error.message), 1, 1, text, key=key)
+        return _error(name, f"syntax error: {error.message}", error.raw_line, error.raw_column + 1, text, key=key)
     reports = _run_rules(module, job)
     if not reports:
         return FileResult(name, (), parsed=True)
@@ -162,13 +162,13 @@ def _lint_notebook(source: bytes, name: str, job: Job, key: str | None) -> FileR
         book = notebook.read(source)
     except notebook.NotebookError as error:
         text = source.decode("utf-8", "replace")
-        return _error(name, f"cannot read notebook: {error}", error.line, error.column, text)
+        return _error(name, f"cannot read notebook: {error}", error.line, error.column, text, key=key)
     whole = book.module()
     code = whole.text.encode("utf-8", "surrogatepass")
     if not book.is_python or not might_matter(code) or suppress.ignores_file(code):
         return FileResult(name, (), parsed=False)
     if len(code) > intake.MAX_FILE_BYTES:
-        return _error(name, f"skipped: code cells too large ({len(code)} bytes, limit {intake.MAX_FILE_BYTES})")
+        return _error(name, f"skipped: code cells too large ({len(code)} bytes, limit {intake.MAX_FILE_BYTES})", key=key)
     findings: list[Finding] = []
     broken: set[int] = set()
     for cell in book.cells:
@@ -333,5 +333,5 @@ def _locate(
             )
 
 
-def _error(name: str, message: str, line: int = 1, column: int = 1, text: str = "") -> FileResult:
-    return FileResult(name, (intake.error(name, message, line, column, text),), parsed=False)
+def _error(name: str, message: str, line: int = 1, column: int = 1, text: str = "", *, key: str | None) -> FileResult:
+    return FileResult(name, (intake.error(name, message, line, column, text, key=key),), parsed=False)

@@ -24,42 +24,42 @@ NOTEBOOK_MAX_BYTES = 64 * 1024 * 1024
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def read(path: str, name: str) -> tuple[bytes, os.stat_result] | Finding:
+def read(path: str, name: str, key: str | None = None) -> tuple[bytes, os.stat_result] | Finding:
     """The file's bytes and its stat (taken before reading: a change after it shows in the next
     run's stat), or the BL000 saying why it cannot be read. Never blocks on a FIFO or device."""
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
-            return error(name, "cannot read file: not a regular file (a FIFO, device or directory)")
+            return error(name, "cannot read file: not a regular file (a FIFO, device or directory)", key=key)
         most = NOTEBOOK_MAX_BYTES if path.endswith(notebook.SUFFIX) else MAX_FILE_BYTES
         if info.st_size > most:
-            return error(name, f"skipped: file too large ({info.st_size} bytes, limit {most})")
+            return error(name, f"skipped: file too large ({info.st_size} bytes, limit {most})", key=key)
         with open(path, "rb") as handle:
             return handle.read(), info
     except OSError as problem:
-        return error(name, f"cannot read file: {problem.strerror or problem}")
+        return error(name, f"cannot read file: {problem.strerror or problem}", key=key)
 
 
-def screen(source: bytes, name: str) -> tuple[Finding, ...] | None:
+def screen(source: bytes, name: str, key: str | None = None) -> tuple[Finding, ...] | None:
     """The findings of a Python file decided without parsing it: none when nothing in it can
     matter to a rule (or it is ignored whole), one BL000 for binary content; None when it must
     be analysed. Notebooks are always analysed (their code is inside JSON)."""
     if name.endswith(notebook.SUFFIX):
         return None
     if b"\0" in source:
-        return (error(name, "cannot parse file: binary content (NUL bytes)"),)
+        return (error(name, "cannot parse file: binary content (NUL bytes)", key=key),)
     if not might_matter(source) or suppress.ignores_file(source):
         return ()
     return None
 
 
-def error(name: str, message: str, line: int = 1, column: int = 1, text: str = "") -> Finding:
+def error(name: str, message: str, line: int = 1, column: int = 1, text: str = "", *, key: str | None = None) -> Finding:
     """A BL000 for the file, at ``line``:``column`` moved inside ``text`` if a parser put it past
-    an end (libcst's raw positions can be)."""
+    an end (libcst's raw positions can be); ``key``: the root-relative path fingerprints hash."""
     lines = source_lines(text)
     line = min(max(line, 1), max(len(lines), 1))
     column = min(max(column, 1), len(lines[line - 1]) + 1 if lines else 1)
-    return engine_finding(PARSE_ERROR, name, line, column, message, Policy(), lines)
+    return engine_finding(PARSE_ERROR, name, line, column, message, Policy(), lines, key=key)
 
 
 def engine_finding(

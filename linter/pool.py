@@ -143,7 +143,8 @@ def _alone(
                     result = None
                 receiver.close()
                 process.join()
-                yield position, result if result is not None else _died(triples[position][1], process.exitcode)
+                _, name, key = triples[position]
+                yield position, result if result is not None else _died(name, key, process.exitcode)
     finally:
         for _, process, _ in running.values():
             process.kill()
@@ -156,7 +157,7 @@ def _lint_alone(sender: Connection, triple: tuple[str, str, str], job: Job) -> N
         sender.send(_lint_chunk([triple], job)[0])
 
 
-def _died(name: str, exitcode: int | None) -> FileResult:
+def _died(name: str, key: str, exitcode: int | None) -> FileResult:
     """The BL000 of a file whose analysis process died (``exitcode``: negative for a signal)."""
     if exitcode is not None and exitcode < 0:
         try:
@@ -168,7 +169,7 @@ def _died(name: str, exitcode: int | None) -> FileResult:
     else:
         cause = f"exit code {exitcode}"
     message = f"the analysis process died ({cause}) while linting this file; the file was not checked"
-    return FileResult(name, (error(name, message),), parsed=False)
+    return FileResult(name, (error(name, message, key=key),), parsed=False)
 
 
 def _startable(load: list[int], busy: int) -> int | None:

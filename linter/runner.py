@@ -110,12 +110,12 @@ def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | Non
     run whose changed files hold no LLM code costs what a warm run costs. The rest is the
     engine's, whose ``lint_read`` is the per-file boundary: whatever goes wrong is a BL000.
     """
-    outcome = intake.read(path, name)
+    outcome = intake.read(path, name, key)
     if isinstance(outcome, Finding):
         return FileResult(name, (outcome,), parsed=False)
     source, info = outcome
     try:
-        decided = intake.screen(source, name)
+        decided = intake.screen(source, name, key)
     except Exception:  # noqa: BLE001  the engine's boundary reports it
         decided = None
     if decided is not None:

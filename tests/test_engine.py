@@ -304,6 +304,24 @@ def test_fingerprints_survive_moved_lines_and_differ_between_findings():
     assert first.fingerprint != second.fingerprint
 
 
+def test_every_fingerprint_hashes_the_root_relative_path_wherever_budgetlint_runs(tmp_path, monkeypatch):
+    """Rule findings and BL000s alike: a baseline written at the root matches from a subdirectory."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "calls.py").write_text(CALL.replace(', metadata={"feature": "x"}', ""))
+    (tmp_path / "app" / "broken.py").write_text("import openai\ndef ask(:\n")
+    (tmp_path / "app" / "blob.py").write_bytes(b"import openai\n\0")
+
+    def fingerprints(where) -> list[tuple[str, str]]:
+        monkeypatch.chdir(where)
+        _, data = check_json("--no-cache", ".")
+        return sorted((finding["code"], finding["fingerprint"]) for finding in data["findings"])
+
+    at_root = fingerprints(tmp_path)
+    assert [code for code, _ in at_root].count("BL000") == 2 and len(at_root) == 4
+    assert fingerprints(tmp_path / "app") == at_root
+
+
 def test_job_is_sent_to_worker_processes():
     """``--jobs`` pickles the job: a policy that does not pickle would only fail in parallel runs."""
     job = Job(policy=Policy(tier=Tier.SOFT, strict=True), rules=ALL_RULES, report_suppressions=False)
