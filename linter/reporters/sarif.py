@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from ..codes import ENGINE_CODES
 from ..finding import Finding
+from ..interrupts import held_interrupts
 from ..policy import Policy, Tier
 from ..result import RunResult
 from .base import Reporter
@@ -64,7 +65,8 @@ class RuleInfo:
 
 def rule_infos() -> list[RuleInfo]:
     """Every rule and engine code, by code."""
-    from budgetlint.rules import ALL_RULES
+    with held_interrupts():  # see commands.all_rules
+        from budgetlint.rules import ALL_RULES
 
     infos = [RuleInfo(r.code, r.name, r.tier, r.summary, r.documentation(), "high") for r in ALL_RULES]
     infos += [
