@@ -416,15 +416,19 @@ def test_an_unreadable_directory_in_a_linted_directory_does_not_crash_the_run(lo
 
 # --- file symlinks pointing outside the project --------------------------------------------------
 
+def project_linking_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    """A project (the working directory) whose ``app.py`` is a symlink to a file outside it."""
+    project, outside = tmp_path / "project", tmp_path / "outside"
+    (project / ".git").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "elsewhere.py").write_text(text)
+    (project / "app.py").symlink_to(outside / "elsewhere.py")
+    monkeypatch.chdir(project)
+
+
 @bounded(20)
 def test_a_file_symlink_pointing_outside_the_project_is_not_followed_when_walking(tmp_path, monkeypatch):
-    project, outside = tmp_path / "project", tmp_path / "outside"
-    project.mkdir()
-    outside.mkdir()
-    (project / ".git").mkdir()
-    (outside / "private.py").write_text("import openai\nTOKEN = 'hunter2' +\n")
-    (project / "app.py").symlink_to(outside / "private.py")
-    monkeypatch.chdir(project)
+    project_linking_out(tmp_path, monkeypatch, "import openai\nTOKEN = 'hunter2' +\n")
     _, data = check_json(".")
     assert "hunter2" not in json.dumps(data)
     assert data["summary"]["files"] == 0
@@ -444,13 +448,7 @@ def test_a_file_symlink_inside_the_project_is_linted_under_its_own_name(tmp_path
 
 @bounded(20)
 def test_a_file_symlink_pointing_outside_named_on_the_command_line_is_linted(tmp_path, monkeypatch):
-    project, outside = tmp_path / "project", tmp_path / "outside"
-    project.mkdir()
-    outside.mkdir()
-    (project / ".git").mkdir()
-    (outside / "shared.py").write_text(SOURCE)
-    (project / "app.py").symlink_to(outside / "shared.py")
-    monkeypatch.chdir(project)
+    project_linking_out(tmp_path, monkeypatch, SOURCE)
     _, data = check_json("app.py")  # named explicitly: the user asked for it
     assert located(found(data)["app.py"]) == [("BL001", 2, 1), ("BL002", 2, 1)]
 
