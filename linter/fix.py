@@ -19,9 +19,8 @@ import libcst as cst
 
 from .finding import Finding
 from .interrupts import held_interrupts, replace_file
-
-NOTEBOOK_SUFFIX = ".ipynb"
-
+from .notebook import SUFFIX as NOTEBOOK_SUFFIX
+from .walk import ReadOnlyWalker
 
 @dataclass(frozen=True)
 class Replace:
@@ -290,16 +289,20 @@ def _imports(small: cst.BaseSmallStatement, name: str) -> bool:
 def operand_ids(module: cst.Module) -> frozenset[int]:
     """The ids of every operand of a binary operation (``"http://host" + path``).
 
-    One walk of the module: rules call it only for files where a fix depends on it.
+    One read-only walk of the module (``walk.ReadOnlyWalker``, not libcst's ``visit``, which
+    rebuilds every node): rules call it only for files where a fix depends on it.
     """
-    found: set[int] = set()
+    walker = _Operands()
+    walker.walk(module)
+    return frozenset(walker.found)
 
-    class _Operands(cst.CSTVisitor):
-        def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
-            found.update((id(node.left), id(node.right)))
 
-    module.visit(_Operands())
-    return frozenset(found)
+class _Operands(ReadOnlyWalker):
+    def __init__(self) -> None:
+        self.found: set[int] = set()
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        self.found.update((id(node.left), id(node.right)))
 
 
 # --- files -----------------------------------------------------------------------------------

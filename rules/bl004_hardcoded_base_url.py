@@ -244,6 +244,14 @@ httpx.post(f"http://localhost:{PORT}/v1/chat/completions", json={"model": "m", "
 """,
             line=4,
         ),
+        # A literal host joined with `+`: flagged, but no fix (the literal is an operand).
+        Invalid(
+            """
+from openai import OpenAI
+client = OpenAI(base_url="http://10.0.0.5:8000" + "/v1")
+""",
+            line=3,
+        ),
         # The stack file names the variable of the local OpenAI-compatible endpoint; `os` is imported.
         Invalid(
             """
