@@ -32,7 +32,6 @@ from .finding import Finding
 from .fix import FileFix, FixError, fix_module, may_rewrite
 from .intake import engine_finding, fingerprint, source_lines
 from .policy import Policy
-from .prefilter import might_matter
 from .rule import Report, Rule
 from .runner import FileResult, Job, lint_file, lint_paths  # noqa: F401  (lint_file, lint_paths re-exported)
 
@@ -165,7 +164,7 @@ def _lint_notebook(source: bytes, name: str, job: Job, key: str | None) -> FileR
         return _error(name, f"cannot read notebook: {error}", error.line, error.column, text, key=key)
     whole = book.module()
     code = whole.text.encode("utf-8", "surrogatepass")
-    if not book.is_python or not might_matter(code) or suppress.ignores_file(code):
+    if not book.is_python or not intake.worth_parsing(code):
         return FileResult(name, (), parsed=False)
     if len(code) > intake.MAX_FILE_BYTES:
         return _error(name, f"skipped: code cells too large ({len(code)} bytes, limit {intake.MAX_FILE_BYTES})", key=key)

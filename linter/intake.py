@@ -48,9 +48,15 @@ def screen(source: bytes, name: str, key: str | None = None) -> tuple[Finding, .
         return None
     if b"\0" in source:
         return (error(name, "cannot parse file: binary content (NUL bytes)", key=key),)
-    if not might_matter(source) or suppress.ignores_file(source):
-        return ()
-    return None
+    return None if worth_parsing(source) else ()
+
+
+def worth_parsing(code: bytes) -> bool:
+    """Whether a rule could report anything in ``code`` (the prefilter) and it is not ignored whole.
+
+    The one place the prefilter is applied, to files and to notebooks' code cells alike.
+    """
+    return might_matter(code) and not suppress.ignores_file(code)
 
 
 def error(name: str, message: str, line: int = 1, column: int = 1, text: str = "", *, key: str | None = None) -> Finding:

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 
 from budgetlint import engine, intake
 from budgetlint.cli import main
-from budgetlint.engine import Job, lint_file, lint_paths, lint_source, might_matter
+from budgetlint.engine import Job, lint_file, lint_paths, lint_source
+from budgetlint.prefilter import might_matter
 from budgetlint.policy import Policy, Tier
 from budgetlint.rules import ALL_RULES
 

@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from budgetlint import engine
+from budgetlint import intake
 from budgetlint.engine import Job, lint_source
 from budgetlint.prefilter import (
     Prefilter,
@@ -32,7 +32,7 @@ def _both_ways(source: bytes, name: str, job: Job, monkeypatch: pytest.MonkeyPat
     """Findings with the prefilter, then with every file passed to full analysis."""
     with_prefilter = lint_source(source, name, job).findings
     with monkeypatch.context() as patch:
-        patch.setattr(engine, "might_matter", lambda source: True)
+        patch.setattr(intake, "might_matter", lambda source: True)  # the one place it is applied
         without = lint_source(source, name, job).findings
     return with_prefilter, without
 
