@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,7 +14,7 @@ from .baseline import BaselineError
 from .cache import ResultCache, configuration_key
 from .cache import location as cache_location
 from .codes import ENGINE_CODES, INVALID_CONFIG, UNEXPLAINED_SUPPRESSION
-from .config import DEFAULT_FILES, KINDS, ConfigProblem, schema, cross_file, kind_of, load_configs, load_file, policy_from
+from .config import ConfigProblem, cross_file, kind_of, load_configs, load_file, policy_from
 from .discovery import discover, display_path, shard
 from .finding import Finding
 from .intake import engine_finding
@@ -25,7 +24,7 @@ from .reporters import REPORTERS
 from .result import RunResult
 from .runner import FileResult, Job, lint_paths
 from .settings import SettingsError, load_settings
-from .starter import GUARDRAILS, STACK
+from .starter import SCHEMA_DIR, starter_files, symlink_on_the_way
 
 if TYPE_CHECKING:
     from .rule import Rule
@@ -352,24 +351,30 @@ def _write(path: Path, text: str | bytes) -> bool:
     return True
 
 
-SCHEMA_DIR = ".budgetlint/schemas"
-
-
 def execute_init(directory: Path, force: bool) -> int:
-    """Write the starter files; refuse to overwrite without ``force``."""
-    targets = {directory / DEFAULT_FILES[name]: text for name, text in (("guardrails", GUARDRAILS), ("stack", STACK))}
-    existing = [str(path) for path in targets if path.exists()]
+    """Write the starter files; refuse to overwrite without ``force``, and to write through a
+    symbolic link (a committed link would make init write outside the project), as ``check``
+    refuses to read a config file that resolves outside it."""
+    schemas, starters = starter_files(directory)
+    linked = symlink_on_the_way(directory, [*schemas, *starters])
+    if linked is not None:
+        click.echo(f"budgetlint: error: {linked} is a symbolic link; init writes no file through one", err=True)
+        return EXIT_USAGE
+    existing = [str(path) for path in starters if path.exists()]
     if existing and not force:
         click.echo(f"budgetlint: error: {', '.join(existing)} already exist(s); use --force to overwrite", err=True)
         return EXIT_USAGE
-    schema_dir = directory / SCHEMA_DIR
-    schema_dir.mkdir(parents=True, exist_ok=True)
-    for name in KINDS.values():
-        (schema_dir / f"{name}.schema.json").write_text(json.dumps(schema(name), indent=2) + "\n", encoding="utf-8")
-    for path, text in targets.items():
-        path.write_text(text.format(schema_dir=SCHEMA_DIR), encoding="utf-8")
-        click.echo(f"wrote {path}")
-    click.echo(f"wrote {schema_dir}/ (the schemas your editor validates against)")
+    try:
+        (directory / SCHEMA_DIR).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        click.echo(f"budgetlint: error: cannot create {directory / SCHEMA_DIR}: {error.strerror}", err=True)
+        return EXIT_USAGE
+    for path, text in {**schemas, **starters}.items():
+        if not _write(path, text):
+            return EXIT_USAGE
+        if path in starters:
+            click.echo(f"wrote {path}")
+    click.echo(f"wrote {directory / SCHEMA_DIR}/ (the schemas your editor validates against)")
     return EXIT_OK
 
 

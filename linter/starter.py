@@ -1,6 +1,13 @@
-"""Starter guardrails and stack files for ``budgetlint init``."""
+"""Starter guardrails and stack files for ``budgetlint init``, and the paths it writes them to."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .config import DEFAULT_FILES, KINDS, schema
+
+SCHEMA_DIR = ".budgetlint/schemas"
 
 GUARDRAILS = """\
 # yaml-language-server: $schema={schema_dir}/guardrails.schema.json
@@ -53,3 +60,21 @@ endpoints:
     location: cloud
     base_url_env: OPENAI_BASE_URL
 """
+
+
+def starter_files(directory: Path) -> tuple[dict[Path, str], dict[Path, str]]:
+    """What ``init`` writes under ``directory``, path to content: (the schemas, the starter files)."""
+    schemas = {directory / SCHEMA_DIR / f"{name}.schema.json": json.dumps(schema(name), indent=2) + "\n" for name in KINDS.values()}
+    starters = {directory / DEFAULT_FILES[name]: text.format(schema_dir=SCHEMA_DIR) for name, text in (("guardrails", GUARDRAILS), ("stack", STACK))}
+    return schemas, starters
+
+
+def symlink_on_the_way(directory: Path, paths: list[Path]) -> Path | None:
+    """The first of ``paths``, or of the directories between ``directory`` and them, that is a
+    symbolic link (a dangling one too): ``init`` writes through none."""
+    for path in paths:
+        relative = path.relative_to(directory)
+        for step in [*reversed(relative.parents[:-1]), relative]:
+            if (directory / step).is_symlink():
+                return directory / step
+    return None

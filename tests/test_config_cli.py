@@ -554,6 +554,47 @@ def test_init_refuses_to_overwrite_without_force(project):
     assert (project / "guardrails.yaml").read_text().startswith("# yaml-language-server: $schema=")
 
 
+def _tree(root: Path) -> dict[str, bytes | str]:
+    """Every path under ``root``: a file's bytes, a symlink's target."""
+    return {
+        path.relative_to(root).as_posix(): str(path.readlink()) if path.is_symlink() else path.read_bytes() if path.is_file() else ""
+        for path in sorted(root.rglob("*"))
+    }
+
+
+@pytest.mark.parametrize(
+    "link", ["guardrails.yaml", "stack.yaml", ".budgetlint", ".budgetlint/schemas", ".budgetlint/schemas/stack.schema.json"]
+)
+@pytest.mark.parametrize("force", [False, True])
+@pytest.mark.parametrize("dangling", [False, True])
+def test_init_writes_nothing_through_a_symlink(project, tmp_path_factory, link, force, dangling):
+    outside = tmp_path_factory.mktemp("outside")
+    target = outside / "target"
+    if not dangling and link.endswith((".yaml", ".json")):
+        target.write_text("# theirs\n")
+    elif not dangling:
+        target.mkdir()
+    (project / link).parent.mkdir(parents=True, exist_ok=True)
+    (project / link).symlink_to(target)
+    before, outside_before = _tree(project), _tree(outside)
+    result = run("init", *(["--force"] if force else []))
+    assert result.exit_code == 2, result.output
+    assert f"{link} is a symbolic link" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert _tree(project) == before and _tree(outside) == outside_before
+
+
+@pytest.mark.parametrize("blocker", ["guardrails.yaml", ".budgetlint"])
+def test_init_where_a_directory_or_file_is_in_the_way_is_one_line(project, blocker):
+    if blocker.endswith(".yaml"):
+        (project / blocker).mkdir()
+    else:
+        (project / blocker).write_text("")
+    result = run("init", "--force")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("budgetlint: error: cannot ") and len(result.stderr.splitlines()) == 1
+
+
 @pytest.mark.parametrize("kind", ["guardrails", "stack"])
 def test_schema_prints_the_package_schema(kind):
     result = run("schema", kind)
