@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import libcst as cst
 
 from .finding import Finding
-from .interrupts import held_interrupts, replace_file
+from .interrupts import held_interrupts, replace_file, write_in_place
 from .notebook import SUFFIX as NOTEBOOK_SUFFIX
 from .walk import ReadOnlyWalker
 
@@ -92,6 +93,8 @@ def fix_module(module: cst.Module, fixes: list[Fix], original: bytes) -> tuple[b
         for name in imports:
             fixed = _ensure_import(fixed, name)
         data = fixed.bytes
+        if original.endswith(b"\r") and not module.has_trailing_newline:
+            data += b"\r"  # libcst takes a CR-only file's last line break for none, and drops it
         cst.parse_module(data)
     except (cst.CSTValidationError, cst.ParserSyntaxError, ValueError, TypeError, AttributeError) as error:
         # libcst validates a node when its parent is rebuilt; an ill-typed edit fails there.
@@ -324,22 +327,30 @@ def unified_diff(path: str, original: bytes, fixed: bytes) -> bytes:
     return bytes(out)
 
 
-@held_interrupts()  # Ctrl-C waits until the file is replaced, and leaves no temporary file
+@held_interrupts()  # Ctrl-C waits until the file is written, and leaves no temporary file
 def write_atomic(path: Path, original: bytes, fixed: bytes) -> str:
     """Replace ``path``'s content with ``fixed``; an error message, or "" when written.
 
     Written with ``interrupts.replace_file``: readers see the old file or the new one, never half
-    of one; permissions, owner and a symlink are kept. A file that changed since it was linted
-    is left alone.
+    of one; permissions, owner and a symlink are kept. A file with other hard links is written in
+    place instead (``interrupts.write_in_place``: an interrupt still leaves old or new content), so
+    every name shows the fix. A file that changed since it was linted, or that is read-only (no
+    write permission bit, or not writable by this user), is left alone.
     """
     try:
         with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
             current = handle.read()
         if current == fixed:
             return ""
         if current != original:
             return "changed while it was being fixed; left alone"
-        replace_file(path, fixed)
+        if not info.st_mode & 0o222 or not os.access(path, os.W_OK):  # root may write a 0444 file
+            return "cannot rewrite: read-only"
+        if info.st_nlink > 1:
+            write_in_place(path, fixed)
+        else:
+            replace_file(path, fixed)
     except OSError as error:
         return f"cannot rewrite: {error.strerror or error}"
     return ""

@@ -88,3 +88,24 @@ def replace_file(path: Path, data: bytes) -> None:
         with suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+@held_interrupts()
+def write_in_place(path: Path, data: bytes) -> None:
+    """Overwrite ``path``'s content with ``data``, keeping its inode: for a file with other hard
+    links, which ``replace_file``'s rename would split (the other names keeping the old content).
+    Raises ``OSError``.
+
+    The trade-off: this is not atomic as a rename is. Ctrl-C waits until the whole content is
+    written, cut to length and on disk, so an interrupted run leaves the old content or the new;
+    the space a longer content needs is reserved first (where ``posix_fallocate`` exists), so a
+    full disk fails before a byte changes. A crash or power loss during the write, or a reader at
+    that moment, can still see a mix of both.
+    """
+    with open(path, "r+b") as stream:
+        if hasattr(os, "posix_fallocate") and len(data) > os.fstat(stream.fileno()).st_size:
+            os.posix_fallocate(stream.fileno(), 0, len(data))
+        stream.write(data)
+        stream.truncate()
+        stream.flush()
+        os.fsync(stream.fileno())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import textwrap
 from collections.abc import Iterator
@@ -142,6 +143,46 @@ def test_a_failed_rename_leaves_the_file_whole_and_reports_it(project, monkeypat
     assert sorted(path.name for path in project.iterdir()) == [".git", "app.py"]
 
 
+def test_a_read_only_file_is_left_alone_and_reported(project):
+    app = write(project / "app.py", UNBOUNDED)
+    app.chmod(0o444)
+    inode = app.stat().st_ino
+    result = run("--fix", "--select", "BL001", "app.py")
+    assert app.read_text() == UNBOUNDED
+    assert (app.stat().st_ino, app.stat().st_mode & 0o7777) == (inode, 0o444)
+    assert "not fixing app.py: cannot rewrite: read-only" in result.stderr
+    assert result.exit_code == 1 and "BL001" in result.stdout  # the finding is still there
+    assert sorted(path.name for path in project.iterdir()) == [".git", "app.py"]
+
+
+def test_a_hard_linked_file_is_fixed_in_place_for_every_name(project):
+    app = write(project / "app.py", UNBOUNDED)
+    other = project / "elsewhere" / "app.txt"
+    other.parent.mkdir()
+    os.link(app, other)
+    inode = app.stat().st_ino
+    result = run("--fix", "--select", "BL001", "app.py")
+    assert result.exit_code == 0, result.output
+    assert other.read_text() == UNBOUNDED_FIXED
+    assert (app.stat().st_ino, app.stat().st_nlink) == (inode, 2)
+    assert sorted(path.name for path in project.iterdir()) == [".git", "app.py", "elsewhere"]
+
+
+def test_ctrl_c_during_an_in_place_write_waits_for_the_whole_content(tmp_path, monkeypatch):
+    app = write(tmp_path / "app.py", "x = 1\n" * 100)
+    os.link(app, tmp_path / "other.py")
+    original = os.fsync
+
+    def interrupted(descriptor):
+        signal.raise_signal(signal.SIGINT)  # held: delivered once the write is complete
+        original(descriptor)
+
+    monkeypatch.setattr(interrupts.os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(app, ("x = 1\n" * 100).encode(), b"x = 2\n")
+    assert (tmp_path / "other.py").read_bytes() == b"x = 2\n"
+
+
 def test_write_atomic_leaves_a_file_changed_since_it_was_linted(tmp_path):
     app = write(tmp_path / "app.py", "x = 2\n")
     assert write_atomic(app, b"x = 1\n", b"x = 3\n") == "changed while it was being fixed; left alone"
@@ -191,6 +232,15 @@ def test_crlf_line_endings_are_kept(project):
     assert (project / "net.py").read_bytes() == (
         b'import ollama\r\nimport os\r\nclient = ollama.Client(os.environ.get("OLLAMA_HOST", "http://gpu:11434"))\r\n'
     )
+
+
+def test_cr_line_endings_are_kept_to_the_last_one(project):
+    app = write(project / "app.py", UNBOUNDED.replace("\n", "\r"))
+    run("--fix", "--select", "BL001", "app.py")
+    assert app.read_bytes() == UNBOUNDED_FIXED.replace("\n", "\r").encode()
+    before = snapshot(project)
+    assert "Fixed 0 findings in 0 files" in run("--fix", "app.py").stdout
+    assert snapshot(project) == before
 
 
 def test_a_bom_and_an_encoding_cookie_are_kept(project):
