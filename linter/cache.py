@@ -5,6 +5,12 @@ Where: ``.budgetlint_cache/`` at the project root (``BUDGETLINT_CACHE_DIR`` over
 configuration, ``<configuration key>.json``: one read per run, not one per file (2,000 entries
 load in ~3 ms; 2,000 small files in ~30 ms).
 
+Ownership. budgetlint writes, tags and prunes only a directory it created itself (its
+``CACHEDIR.TAG`` says so). Where the directory named is one it did not create
+(``BUDGETLINT_CACHE_DIR=.``, a shared folder of other JSON files), the cache lives in a
+``budgetlint-cache/`` it creates there. A project's ``.budgetlint_cache`` that leads outside the
+project (a committed symlink) is not used: that run caches nothing, with one warning line.
+
 Keys. The configuration key hashes budgetlint's version and source code, the Python and libcst
 versions (what parses), the policy, the rule selectors and the options that change findings
 (see ``configuration_key``). Each entry, under the file's root-relative path, holds the BLAKE2b
@@ -26,8 +32,8 @@ at that moment (another run may have written meanwhile), written to a temporary 
 ``--diff``, files that could not be read or were too large, and internal errors.
 
 Pruning. Writing drops entries of files that no longer exist; index files beyond the
-``KEEP_INDEXES`` most recently used (other configurations, older versions) are deleted. A run
-that only reads its index touches it, so "used" counts reading.
+``KEEP_INDEXES`` most recently used (other configurations, older versions) are deleted; nothing
+else is (``_INDEX_NAME``). A run that only reads its index touches it, so "used" counts reading.
 """
 
 from __future__ import annotations
@@ -53,6 +59,11 @@ FORMAT = 1
 KEEP_INDEXES = 8
 RECENT_NS = 2_000_000_000
 """A file changed this recently keeps no stat in its entry."""
+SUBDIRECTORY = "budgetlint-cache"
+"""The cache's own directory inside a ``BUDGETLINT_CACHE_DIR`` (or ``.budgetlint_cache``) that
+budgetlint did not create."""
+_INDEX_NAME = re.compile(r"[0-9a-f]{32}\.json")
+"""An index's name: its configuration key (see ``configuration_key``)."""
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# A cache directory of budgetlint (https://bford.info/cachedir/).\n"
 
 _FIELDS = tuple(field.name for field in fields(Finding))[1:]  # every field but the path
@@ -85,10 +96,38 @@ def _stat(info: os.stat_result) -> tuple[int, int, int, int] | None:
     return (info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino)
 
 
+class CacheRefused(Exception):
+    """No directory is budgetlint's to cache in: this run caches nothing."""
+
+
 def location(root: Path) -> Path:
-    """The cache directory: ``BUDGETLINT_CACHE_DIR``, else ``.budgetlint_cache`` at the project root."""
+    """The cache directory: ``BUDGETLINT_CACHE_DIR``, else ``.budgetlint_cache`` at the project root;
+    where that is a directory budgetlint did not create, its ``SUBDIRECTORY`` there.
+
+    budgetlint writes and deletes files only in a directory it created. Raises ``CacheRefused``
+    when the project's ``.budgetlint_cache`` (a committed symlink) leads outside the project, or
+    when the subdirectory exists and is not budgetlint's.
+    """
     override = os.environ.get(ENV_VAR)
-    return Path(override) if override else root / DIRECTORY_NAME
+    base = Path(override) if override else root / DIRECTORY_NAME
+    directory = base if not os.path.lexists(base) or _owned(base) else base / SUBDIRECTORY
+    if not override:
+        try:
+            directory.resolve().relative_to(root.resolve())
+        except (ValueError, OSError, RuntimeError):
+            raise CacheRefused(f"{DIRECTORY_NAME} links outside the project ({os.path.realpath(base)}): results are not cached") from None
+    if directory != base and os.path.lexists(directory) and not _owned(directory):
+        raise CacheRefused(f"{directory} is not a cache directory budgetlint created: results are not cached")
+    return directory
+
+
+def _owned(directory: Path) -> bool:
+    """``directory`` is one budgetlint created: its ``CACHEDIR.TAG`` is budgetlint's."""
+    try:
+        with open(directory / "CACHEDIR.TAG", encoding="utf-8") as handle:
+            return handle.read(len(_TAG) + 1) == _TAG
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def configuration_key(version: str, *parts: object) -> str:
@@ -209,12 +248,13 @@ class ResultCache:
         if not self._changed:
             if self._loaded is not None:
                 try:
-                    os.utime(self.path)  # used: kept by the pruning of old indexes
+                    os.utime(self.path, follow_symlinks=False)  # used: kept by the pruning of old indexes
                 except OSError:
                     pass
             return
         try:
-            self._prepare()
+            if not self._prepare():
+                return
             entries, loaded = self._read()
             if loaded != self._loaded:  # another run wrote meanwhile: keep its entries too
                 self._entries = {**self._entries, **entries}
@@ -249,20 +289,27 @@ class ResultCache:
             pass
         return {}, None
 
-    def _prepare(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        for name, text in ((".gitignore", "# Created by budgetlint: its result cache.\n*\n"), ("CACHEDIR.TAG", _TAG)):
-            try:
-                with open(self.directory / name, "x", encoding="utf-8") as handle:
-                    handle.write(text)
-            except FileExistsError:
-                pass
+    def _prepare(self) -> bool:
+        """Whether budgetlint may write in its directory: one it creates now, tagged as its own
+        (``CACHEDIR.TAG``, then a ``.gitignore`` of ``*``), or one it created before."""
+        try:
+            self.directory.mkdir(parents=True)
+        except FileExistsError:
+            return _owned(self.directory)
+        for name, text in (("CACHEDIR.TAG", _TAG), (".gitignore", "# Created by budgetlint: its result cache.\n*\n")):
+            with open(self.directory / name, "x", encoding="utf-8") as handle:
+                handle.write(text)
+        return True
 
     def _prune_indexes(self) -> None:
+        """Delete the indexes beyond the ``KEEP_INDEXES`` most recently used: only files named as
+        budgetlint names its indexes, never another file."""
         indexes = []
         for path in self.directory.glob("*.json"):
+            if not _INDEX_NAME.fullmatch(path.name):
+                continue
             try:
-                indexes.append((path.stat().st_mtime_ns, path))
+                indexes.append((path.lstat().st_mtime_ns, path))
             except OSError:
                 continue
         for _, path in sorted(indexes, reverse=True)[KEEP_INDEXES:]:

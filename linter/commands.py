@@ -11,7 +11,7 @@ import click
 
 from . import __version__, baseline
 from .baseline import BaselineError
-from .cache import ResultCache, configuration_key
+from .cache import CacheRefused, ResultCache, configuration_key
 from .cache import location as cache_location
 from .codes import ENGINE_CODES, INVALID_CONFIG, UNEXPLAINED_SUPPRESSION
 from .config import ConfigProblem, cross_file, kind_of, load_configs, load_file, policy_from
@@ -173,7 +173,10 @@ def _lint(options: CheckOptions) -> _Run | int:
     cache = None
     if options.cache and not fixing:  # a fix run needs each file's fixed bytes, which are not cached
         key = configuration_key(__version__, policy, selectors, report_suppressions, options.unsafe_fixes)
-        cache = ResultCache(cache_location(settings.root), key, settings.root)
+        try:
+            cache = ResultCache(cache_location(settings.root), key, settings.root)
+        except CacheRefused as refusal:
+            click.echo(f"budgetlint: warning: {refusal}", err=True)
     built: list[Job] = []
 
     def job() -> Job:

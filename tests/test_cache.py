@@ -268,6 +268,63 @@ def test_budgetlint_cache_dir_is_honoured(project, tmp_path_factory, monkeypatch
     assert (elsewhere / ".gitignore").is_file() and len(index_files(elsewhere)) == 1
 
 
+def _files(directory: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in directory.iterdir() if path.is_file()}
+
+
+def test_a_directory_budgetlint_did_not_create_keeps_its_files(project, tmp_path_factory, monkeypatch, linted):
+    shared = tmp_path_factory.mktemp("shared")
+    for number in range(KEEP_INDEXES + 4):  # other tools' JSON, some named as budgetlint's indexes are
+        (shared / f"{number:032x}.json").write_text("{}")
+        (shared / f"data{number}.json").write_text("[]")
+    before = _files(shared)
+    monkeypatch.setenv(cache.ENV_VAR, str(shared))
+    fresh = check("--no-cache", ".")
+    for ceiling in (100, 200, 300):  # three configurations: three indexes written, pruning run
+        (project / "guardrails.yaml").write_text(guardrails(ceiling=ceiling))
+        check(".")
+    assert _files(shared) == before  # neither deleted, nor a .gitignore or CACHEDIR.TAG added
+    (project / "guardrails.yaml").unlink()
+    check(".")
+    linted.clear()
+    assert check(".") == fresh and linted == []  # the cache works, in a directory of its own there
+    assert len(index_files(shared / cache.SUBDIRECTORY)) == 4
+
+
+def test_a_cache_subdirectory_budgetlint_did_not_create_is_not_used(project, tmp_path_factory, monkeypatch):
+    shared = tmp_path_factory.mktemp("shared")
+    (shared / cache.SUBDIRECTORY).mkdir()
+    (shared / cache.SUBDIRECTORY / "data.json").write_text("[]")
+    monkeypatch.setenv(cache.ENV_VAR, str(shared))
+    fresh = check("--no-cache", ".")
+    result = CliRunner().invoke(main, ["check", "--format", "json", "--jobs", "1", "."], catch_exceptions=False)
+    assert (result.exit_code, result.stdout) == fresh
+    assert "is not a cache directory budgetlint created: results are not cached" in result.stderr
+    assert [path.name for path in shared.rglob("*")] == [cache.SUBDIRECTORY, "data.json"]
+
+
+def test_the_project_as_cache_directory_neither_ignores_nor_tags_the_project(project, monkeypatch):
+    monkeypatch.setenv(cache.ENV_VAR, ".")
+    fresh = check("--no-cache", ".")
+    assert check(".") == fresh
+    assert not (project / ".gitignore").exists() and not (project / "CACHEDIR.TAG").exists()
+    code, report = check(".")
+    assert (code, report) == fresh and json.loads(report)["summary"]["files"] == 4
+
+
+@pytest.mark.parametrize("dangling", [False, True])
+def test_a_cache_directory_linking_outside_the_project_is_not_used(project, tmp_path_factory, dangling):
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "keep.json").write_text("{}")
+    target = outside / "missing" if dangling else outside
+    (project / cache.DIRECTORY_NAME).symlink_to(target)
+    fresh = check("--no-cache", ".")
+    result = CliRunner().invoke(main, ["check", "--format", "json", "--jobs", "1", "."], catch_exceptions=False)
+    assert (result.exit_code, result.stdout) == fresh
+    assert "warning: .budgetlint_cache links outside the project" in result.stderr
+    assert sorted(path.name for path in outside.iterdir()) == ["keep.json"]
+
+
 def test_an_unwritable_cache_directory_only_costs_speed(project, monkeypatch):
     blocker = project / "not-a-directory"
     blocker.write_text("")
@@ -346,17 +403,20 @@ def test_entries_of_files_outside_a_partial_run_are_kept(project):
     assert len(json.loads(index.read_text())["entries"]) == 4
 
 
-def test_only_the_most_recently_used_indexes_are_kept(project):
+def test_only_the_most_recently_used_indexes_are_kept_and_nothing_else_is_deleted(project):
+    check(".")  # budgetlint creates its directory: it prunes only there
     directory = project / cache.DIRECTORY_NAME
-    directory.mkdir()
-    for number in range(KEEP_INDEXES + 3):
+    (directory / "notes.json").write_text("{}")
+    os.utime(directory / "notes.json", ns=(0, 0))
+    for number in range(1, KEEP_INDEXES + 3):
         stale = directory / f"{number:032x}.json"
         stale.write_text("{}")
         os.utime(stale, ns=(number * 10**9, number * 10**9))
+    (project / "plain.py").write_text("print(1)\n")  # something to write
     check(".")
     kept = index_files(directory)
-    assert len(kept) == KEEP_INDEXES
-    assert directory / f"{0:032x}.json" not in kept
+    assert len(kept) == KEEP_INDEXES + 1  # notes.json too
+    assert directory / "notes.json" in kept and directory / f"{1:032x}.json" not in kept
 
 
 def test_two_runs_writing_at_once_keep_each_others_entries(project):
