@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,9 +94,24 @@ def _walk(top: Path, root: str, excluded: pathspec.PathSpec) -> Iterator[tuple[s
 def _gitignore(directory: str) -> pathspec.PathSpec | None:
     try:
         with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as handle:
-            return pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines())
+            lines = handle.read().splitlines()
     except OSError:
         return None
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except (ValueError, re.error):  # git skips a line it cannot use (`!`, a trailing `\`); so do we
+        return pathspec.GitIgnoreSpec.from_lines([line for line in lines if pattern_error(line) is None])
+
+
+def pattern_error(pattern: str) -> str | None:
+    """Why pathspec cannot compile the gitignore-style ``pattern`` (``!``, ``[z-a]``); None if it can."""
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except re.error as error:
+        return error.msg  # without the position, which is in the regex built from the pattern
+    except ValueError as error:
+        return str(error)
+    return None
 
 
 def _bases(ignores: dict[str, pathspec.PathSpec], directory: str) -> list[tuple[str, pathspec.PathSpec]]:

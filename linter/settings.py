@@ -7,6 +7,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .discovery import pattern_error
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -95,10 +97,18 @@ def load_settings(paths: list[Path]) -> Settings:
             )
         return value
 
+    def patterns(key: str) -> tuple[str, ...]:
+        values = strings(key)
+        for pattern in values:
+            error = pattern_error(pattern)
+            if error is not None:
+                raise SettingsError(f"{pyproject}: [tool.budgetlint] {key}: {pattern!r} is not a valid gitignore-style pattern ({error})")
+        return values
+
     return Settings(
         root=root,
-        exclude=strings("exclude"),
-        extend_exclude=strings("extend-exclude"),
+        exclude=patterns("exclude"),
+        extend_exclude=patterns("extend-exclude"),
         select=tuple(code.strip().upper() for code in strings("select")),  # as on the command line
         ignore=tuple(code.strip().upper() for code in strings("ignore")),
         guardrails=path("guardrails"),
