@@ -149,10 +149,12 @@ def _ignored(absolute: str, is_dir: bool, root: str, excluded: pathspec.PathSpec
 def shard(files: list[Path], root: Path, index: int, count: int) -> list[Path]:
     """The files of shard ``index`` (1-based) of ``count``, in their order.
 
-    A file's shard is a hash of its path relative to the project ``root``, so every job of a CI
-    matrix computes the same split, and adding or removing a file moves no other file.
+    A file's shard is a hash of its path relative to the project ``root`` (``root_keys``), so
+    every job of a CI matrix computes the same split, and adding or removing a file moves no
+    other file.
     """
-    return [path for path in files if shard_of(display_path(path, root), count) == index - 1]
+    keys = root_keys([os.path.abspath(path) for path in files], os.path.realpath(root))
+    return [path for path, key in zip(files, keys) if shard_of(key, count) == index - 1]
 
 
 def shard_of(key: str, count: int) -> int:
@@ -174,3 +176,40 @@ def relative(absolute: str, base: str) -> str:
         return Path(os.path.relpath(absolute, base)).as_posix()
     except ValueError:  # another drive
         return Path(absolute).as_posix()
+
+
+def root_keys(absolutes: list[str], root: str) -> list[str]:
+    """Each path's key: relative to the project ``root`` (a real path), its directories resolved,
+    so the key is the same however the project is named (``$PWD`` through a symlink, ``.``);
+    a symlinked file keeps its own name. Fingerprints, shards and the cache use it."""
+    real: dict[str, str] = {}  # each directory resolved once, not each file
+    keys = []
+    for absolute in absolutes:
+        directory, name = os.path.split(absolute)
+        if directory not in real:
+            real[directory] = os.path.realpath(directory)
+        keys.append(relative(os.path.join(real[directory], name), root))
+    return keys
+
+
+def shown_directory(cwd: str) -> str | None:
+    """``$PWD`` when it names the working directory ``cwd`` by another path (a shell that changed
+    into it through a symlink): paths under it are shown relative to it, as the user sees them."""
+    logical = os.environ.get("PWD")
+    if not logical or not os.path.isabs(logical):
+        return None
+    logical = os.path.normpath(logical)
+    try:
+        return logical if logical != cwd and os.path.samefile(logical, cwd) else None
+    except OSError:
+        return None
+
+
+def display_name(path: str, cwd: str, shown: str | None) -> str:
+    """``path`` as reports name it: relative to the working directory as the user sees it
+    (``shown``, see ``shown_directory``) when under it, else relative to ``cwd``."""
+    if shown is not None:
+        inside = _inside(os.path.normpath(os.path.join(shown, path)), shown)
+        if inside is not None:
+            return inside
+    return relative(os.path.abspath(path), cwd)
