@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -11,19 +13,20 @@ import click
 
 from . import __version__, baseline
 from .baseline import BaselineError
+from .cache import DIRECTORY_NAME as CACHE_DIRECTORY
 from .cache import CacheRefused, ResultCache, configuration_key
 from .cache import location as cache_location
 from .codes import ENGINE_CODES, INVALID_CONFIG, UNEXPLAINED_SUPPRESSION
-from .config import ConfigProblem, cross_file, kind_of, load_configs, load_file, policy_from
-from .discovery import discover, display_path, shard
+from .config import ConfigProblem, LoadedConfig, cross_file, kind_of, load_configs, load_file, policy_from
+from .discovery import discover_projects, display_name, display_path, shard, shown_directory
 from .finding import Finding
 from .intake import engine_finding
 from .interrupts import held_interrupts, replace_file
-from .policy import Policy, Tier, stack_endpoints
+from .policy import Policy, Tier, run_policy, stack_endpoints
 from .reporters import REPORTERS
 from .result import RunResult
 from .runner import FileResult, Job, lint_paths
-from .settings import SettingsError, load_settings
+from .settings import Projects, Settings, SettingsError
 from .starter import SCHEMA_DIR, starter_files, symlink_on_the_way
 
 if TYPE_CHECKING:
@@ -119,16 +122,19 @@ class _Scope:
     """Where a run looked, to tell a stale baseline entry from one outside the run."""
 
     cwd: Path
-    files: frozenset[str]
+    files: dict[str, frozenset[str]]
+    """Each file linted (as reports name it) -> the codes that ran on it (its project's rules)."""
     codes: frozenset[str] | None
-    """The codes that ran; None when the rules were not loaded (the cache answered every file).
-    A run with ``--baseline`` always loads them."""
+    """The codes that ran in any project; None when the rules were not loaded (the cache
+    answered every file). A run with ``--baseline`` always loads them."""
 
     def covers(self, entry: baseline.Entry) -> bool:
-        """The entry's rule ran, and its file was linted or no longer exists."""
+        """The entry's rule ran on its file, or ran and its file no longer exists."""
         if self.codes is None:
             raise ValueError("the rules of this run were not loaded")
-        return entry.code in self.codes and (entry.path in self.files or not (self.cwd / entry.path).exists())
+        if entry.path in self.files:
+            return entry.code in self.files[entry.path]
+        return entry.code in self.codes and not (self.cwd / entry.path).exists()
 
 
 class _Run(NamedTuple):
@@ -137,19 +143,33 @@ class _Run(NamedTuple):
     files: list[FileResult]
 
 
-def _lint(options: CheckOptions) -> _Run | int:
-    """Lint what ``options`` name (and apply ``--fix``): the result, its scope and each file's
-    result, or an exit code after a usage error."""
-    missing = [str(path) for path in options.paths if not path.exists()]
-    if missing:
-        click.echo(f"budgetlint: error: no such file or directory: {', '.join(missing)}", err=True)
-        return EXIT_USAGE
-    try:
-        settings = load_settings(list(options.paths))
-    except SettingsError as error:
-        click.echo(f"budgetlint: error: {error}", err=True)
-        return EXIT_USAGE
-    cwd = Path.cwd().resolve()
+@dataclass
+class _Project:
+    """One project of a run: its settings, config files and policy (command-line options
+    applied), its cache, and its job, built when one of its files must be linted."""
+
+    settings: Settings
+    configs: LoadedConfig
+    policy: Policy
+    selectors: tuple[tuple[str, ...], ...]
+    cache: ResultCache | None
+    build: Callable[[], Job]
+    built: Job | None = None
+    files: list[Path] = field(default_factory=list)
+
+    def job(self) -> Job:
+        """The job, with the rules loaded (libcst with them): only when a file must be linted."""
+        if self.built is None:
+            self.built = self.build()
+        return self.built
+
+    def codes(self) -> frozenset[str]:
+        job = self.job()
+        return frozenset({rule.code for rule in job.rules} | ({UNEXPLAINED_SUPPRESSION.code} if job.report_suppressions else set()))
+
+
+def _project(settings: Settings, options: CheckOptions, cwd: Path) -> _Project | int:
+    """A project's part of the run, or an exit code after a usage error in its settings."""
     for name, configured in (("guardrails", settings.guardrails), ("stack", settings.stack)):
         if configured is not None and not (settings.root / configured).is_file():
             click.echo(f"budgetlint: error: the {name} file {configured!r} set in {settings.source} does not exist", err=True)
@@ -163,59 +183,118 @@ def _lint(options: CheckOptions) -> _Run | int:
         policy = replace(policy, stack_endpoints=stack_endpoints(configs.stack.data))
     report_suppressions = policy.tier is Tier.HARD and settings.enabled("BL900", options.select, options.ignore)
     fixing = options.fix or options.diff
-    # YAML files named on the command line (pre-commit passes them) are configs, validated by kind.
-    named_configs = [path for path in options.paths if path.is_file() and path.suffix in CONFIG_SUFFIXES]
-    code_paths = [path for path in options.paths if path not in named_configs]
-    files = discover(code_paths, settings.root, settings.exclude + settings.extend_exclude) if code_paths else []
-    if options.shard is not None:
-        files = shard(files, settings.root, *options.shard)
     selectors = (options.select, options.ignore, settings.select, settings.ignore)
     cache = None
     if options.cache and not fixing:  # a fix run needs each file's fixed bytes, which are not cached
-        key = configuration_key(__version__, policy, selectors, report_suppressions, options.unsafe_fixes)
         try:
-            cache = ResultCache(cache_location(settings.root), key, settings.root)
+            directory = cache_location(settings.root)
         except CacheRefused as refusal:
             click.echo(f"budgetlint: warning: {refusal}", err=True)
-    built: list[Job] = []
+        else:
+            # A directory shared by projects (BUDGETLINT_CACHE_DIR) holds an index per project: their
+            # root-relative paths would collide, and each run would prune the other's entries.
+            shared = None if directory == settings.root / CACHE_DIRECTORY else str(settings.root)
+            key = configuration_key(__version__, policy, selectors, report_suppressions, options.unsafe_fixes, shared)
+            cache = ResultCache(directory, key, settings.root)
 
-    def job() -> Job:
-        """The job, with the rules loaded (libcst with them): only when a file must be linted."""
-        if not built:
-            rules = tuple(rule for rule in all_rules() if settings.enabled(rule.code, options.select, options.ignore))
-            built.append(Job(policy, rules, report_suppressions, fix=fixing, unsafe_fixes=options.unsafe_fixes))
-        return built[0]
+    def build() -> Job:
+        rules = tuple(rule for rule in all_rules() if settings.enabled(rule.code, options.select, options.ignore))
+        return Job(policy, rules, report_suppressions, fix=fixing, unsafe_fixes=options.unsafe_fixes)
 
+    return _Project(settings, configs, policy, selectors, cache, build)
+
+
+def _lint(options: CheckOptions) -> _Run | int:
+    """Lint what ``options`` name (and apply ``--fix``): the result, its scope and each file's
+    result, or an exit code after a usage error.
+
+    Each file is checked with its own project's settings, config files and policy (the nearest
+    project root above it); the command-line options apply to every project.
+    """
+    missing = [str(path) for path in options.paths if not path.exists()]
+    if missing:
+        click.echo(f"budgetlint: error: no such file or directory: {', '.join(missing)}", err=True)
+        return EXIT_USAGE
+    cwd = Path.cwd().resolve()
+    shown = shown_directory(str(cwd))
+    # YAML files named on the command line (pre-commit passes them) are configs, validated by kind.
+    named_configs = [path for path in options.paths if path.is_file() and path.suffix in CONFIG_SUFFIXES]
+    code_paths = [path for path in options.paths if path not in named_configs]
+    projects = Projects()
+    try:
+        found = discover_projects(code_paths, projects) if code_paths else []
+        roots = sorted({projects.root_for(path) for path in options.paths} | {root for _, root in found})
+        every = {root: projects.settings(root) for root in roots}
+    except SettingsError as error:
+        click.echo(f"budgetlint: error: {error}", err=True)
+        return EXIT_USAGE
+    run: dict[str, _Project] = {}
+    for root, settings in every.items():
+        project = _project(settings, options, cwd)
+        if isinstance(project, int):
+            return project
+        run[root] = project
+    if options.shard is not None:
+        _assign(run, found)
+        chosen = {path for project in run.values() for path in shard(project.files, project.settings.root, *options.shard)}
+        found = [(path, root) for path, root in found if path in chosen]
+    _assign(run, found)
+    files = [path for path, _ in found]
     # A typo in --select would otherwise turn every rule off and pass CI. A configuration the cache
     # knows was checked by the run that wrote its index (the key holds the selectors and the code).
-    if cache is None or not cache.known or not files or options.baseline is not None:
-        unknown = unknown_selectors(tuple(code for group in selectors for code in group))
+    if options.baseline is not None or not files or any(p.files and (p.cache is None or not p.cache.known) for p in run.values()):
+        unknown = unknown_selectors(tuple(code for p in run.values() for group in p.selectors for code in group))
         if unknown:
             click.echo(f"budgetlint: error: no rule code starts with {', '.join(unknown)}; `budgetlint rules` lists them", err=True)
             return EXIT_USAGE
-        job()
-    if len(files) >= PROGRESS_MIN_FILES and sys.stderr.isatty():
-        with click.progressbar(length=len(files), label="Linting", file=sys.stderr) as bar:
-            results = lint_paths(files, job, options.jobs, cwd, settings.root, progress=bar.update, cache=cache)
-    else:
-        results = lint_paths(files, job, options.jobs, cwd, settings.root, cache=cache)
-    if cache is not None:
-        cache.save()
+        for project in run.values():
+            project.job()
+    by_path: dict[Path, FileResult] = {}
+    with _progress(len(files)) as progress:
+        for project in run.values():
+            if project.files:
+                linted = lint_paths(project.files, project.job, options.jobs, cwd, project.settings.root, progress=progress, cache=project.cache)
+                by_path.update(zip(project.files, linted))
+    for project in run.values():
+        if project.cache is not None:
+            project.cache.save()
+    results = [by_path[path] for path in files]
     fixed: tuple[int, int] | None = None
     if options.fix and not options.diff:
         results, fixed = _write_fixes(files, results)
-    problems = list(configs.problems)
+    policy = run_policy({display_path(root, cwd): project.policy for root, project in run.items()})
+    problems = [problem for project in run.values() for problem in project.configs.problems]
     for path in named_configs:
-        problems += load_file(path, display_path(path, cwd))[1]
+        problems += load_file(path, display_name(str(path), str(cwd), shown))[1]
     findings = [f for result in results for f in result.findings]
     findings += config_findings(sorted(set(problems), key=lambda p: (p.path, p.line, p.column, p.message)), policy, cwd)
     result = RunResult(tuple(sorted(findings, key=lambda f: f.sort_key())), len(files), policy, __version__)
     if fixed is not None:
         result = replace(result, fixed=fixed[0], fixed_files=fixed[1])
-    codes = None
-    if built:
-        codes = frozenset({rule.code for rule in built[0].rules} | ({UNEXPLAINED_SUPPRESSION.code} if report_suppressions else set()))
-    return _Run(result, _Scope(cwd, frozenset(file.path for file in results), codes), results)
+    loaded = [project for project in run.values() if project.built is not None]
+    codes = frozenset().union(*(project.codes() for project in loaded)) if loaded else None
+    file_codes = {
+        result.path: run[root].codes() if run[root].built is not None else frozenset() for (_, root), result in zip(found, results)
+    }
+    return _Run(result, _Scope(cwd, file_codes, codes), results)
+
+
+def _assign(run: dict[str, _Project], found: list[tuple[Path, str]]) -> None:
+    """Give each project of ``run`` its files of ``found`` (in order)."""
+    for project in run.values():
+        project.files = []
+    for path, root in found:
+        run[root].files.append(path)
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar's update function for a long scan on a terminal's stderr, else None."""
+    if total >= PROGRESS_MIN_FILES and sys.stderr.isatty():
+        with click.progressbar(length=total, label="Linting", file=sys.stderr) as bar:
+            yield bar.update
+    else:
+        yield None
 
 
 def _write_fixes(files: list[Path], results: list[FileResult]) -> tuple[list[FileResult], tuple[int, int]]:

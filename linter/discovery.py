@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pathspec
+
+if TYPE_CHECKING:
+    from .settings import Projects
 
 SKIPPED_DIRS = frozenset(
     {
@@ -20,35 +25,60 @@ SOURCE_SUFFIXES = (".py", ".ipynb")
 
 
 def discover(paths: list[Path], root: Path, exclude: tuple[str, ...]) -> list[Path]:
-    """Files to lint, sorted; ``paths`` must exist (the command line checks)."""
+    """Files to lint with one project's root and excludes throughout, sorted; ``paths`` must exist."""
     excluded = pathspec.GitIgnoreSpec.from_lines(exclude)
-    found: dict[str, Path] = {}  # by absolute path: `. ./a.py $PWD/a.py` lints a.py once
+    return [path for path, _ in _discover(paths, lambda path: str(root), lambda directory: (str(root), excluded))]
+
+
+def discover_projects(paths: list[Path], projects: Projects) -> list[tuple[Path, str]]:
+    """Files to lint, sorted, each with its project root: a walk entering a nested project applies
+    that project's excludes below it. SettingsError when a project's settings are unusable."""
+    specs: dict[str, pathspec.PathSpec] = {}
+
+    def scope(directory: str) -> tuple[str, pathspec.PathSpec]:
+        root = projects.root_of(directory)
+        if root not in specs:
+            settings = projects.settings(root)
+            specs[root] = pathspec.GitIgnoreSpec.from_lines(settings.exclude + settings.extend_exclude)
+        return root, specs[root]
+
+    return _discover(paths, projects.root_for, scope)
+
+
+def _discover(
+    paths: list[Path], root_for: Callable[[Path], str], scope: Callable[[str], tuple[str, pathspec.PathSpec]]
+) -> list[tuple[Path, str]]:
+    found: dict[str, tuple[Path, str]] = {}  # by absolute path: `. ./a.py $PWD/a.py` lints a.py once
     for path in paths:
         if path.is_dir():
-            for absolute, file in _walk(path, str(root), excluded):
-                found.setdefault(absolute, file)
+            for absolute, file, root in _walk(path, scope):
+                found.setdefault(absolute, (file, root))
         else:  # a named file: always linted
-            found.setdefault(os.path.abspath(path), path)
+            found.setdefault(os.path.abspath(path), (path, root_for(path)))
     # Sorted as paths are (component by component), without building ``Path`` objects to compare.
     return [found[key] for key in sorted(found, key=lambda absolute: absolute.split(os.sep))]
 
 
-def _walk(top: Path, root: str, excluded: pathspec.PathSpec) -> Iterator[tuple[str, Path]]:
-    """The source files under ``top``, pruning as we go; symlinks to directories are not walked,
-    symlinks to files outside ``root`` are skipped.
+def _walk(top: Path, scope: Callable[[str], tuple[str, pathspec.PathSpec]]) -> Iterator[tuple[str, Path, str]]:
+    """The source files under ``top`` with their project roots, pruning as we go; symlinks to
+    directories are not walked, symlinks to files outside their project are skipped.
+
+    ``scope`` gives a (real) directory's project root and exclude patterns: a directory is pruned
+    by its parent's project, a file by its own.
 
     Paths are compared as strings, each directory resolved once (not each file): ``pathlib`` and
     ``resolve()`` per file were most of a warm run's time on a 2,000-file tree.
     """
     resolved_top = os.path.realpath(top)
+    top_root = scope(resolved_top)[0]
     ignores: dict[str, pathspec.PathSpec] = {}
     for directory in Path(resolved_top).parents:
         spec = _gitignore(str(directory))
         if spec is not None:
             ignores[str(directory)] = spec
-        if str(directory) == root or (directory / ".git").exists():
+        if str(directory) == top_root or (directory / ".git").exists():
             break
-    if _ignored(resolved_top, True, root, pathspec.PathSpec([]), _bases(ignores, resolved_top)):
+    if _ignored(resolved_top, True, top_root, pathspec.PathSpec([]), _bases(ignores, resolved_top)):
         ignores = {}  # a directory named explicitly is linted even where a parent .gitignore hides it
     pending = [(str(top), resolved_top)]
     while pending:
@@ -59,6 +89,7 @@ def _walk(top: Path, root: str, excluded: pathspec.PathSpec) -> Iterator[tuple[s
                 entries = sorted(scan, key=lambda entry: entry.name)
         except OSError:
             continue
+        root, excluded = scope(resolved)
         spec = _gitignore(resolved)
         if spec is not None:
             ignores[resolved] = spec
@@ -86,16 +117,31 @@ def _walk(top: Path, root: str, excluded: pathspec.PathSpec) -> Iterator[tuple[s
                 else:
                     absolute = os.path.join(resolved, name)
                 if not _ignored(absolute, False, root, excluded, bases):
-                    yield os.path.join(unresolved, name), Path(entry.path)
+                    yield os.path.join(unresolved, name), Path(entry.path), root
         pending.extend(reversed(subdirectories))
 
 
 def _gitignore(directory: str) -> pathspec.PathSpec | None:
     try:
         with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as handle:
-            return pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines())
+            lines = handle.read().splitlines()
     except OSError:
         return None
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except (ValueError, re.error):  # git skips a line it cannot use (`!`, a trailing `\`); so do we
+        return pathspec.GitIgnoreSpec.from_lines([line for line in lines if pattern_error(line) is None])
+
+
+def pattern_error(pattern: str) -> str | None:
+    """Why pathspec cannot compile the gitignore-style ``pattern`` (``!``, ``[z-a]``); None if it can."""
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except re.error as error:
+        return error.msg  # without the position, which is in the regex built from the pattern
+    except ValueError as error:
+        return str(error)
+    return None
 
 
 def _bases(ignores: dict[str, pathspec.PathSpec], directory: str) -> list[tuple[str, pathspec.PathSpec]]:
@@ -133,10 +179,12 @@ def _ignored(absolute: str, is_dir: bool, root: str, excluded: pathspec.PathSpec
 def shard(files: list[Path], root: Path, index: int, count: int) -> list[Path]:
     """The files of shard ``index`` (1-based) of ``count``, in their order.
 
-    A file's shard is a hash of its path relative to the project ``root``, so every job of a CI
-    matrix computes the same split, and adding or removing a file moves no other file.
+    A file's shard is a hash of its path relative to the project ``root`` (``root_keys``), so
+    every job of a CI matrix computes the same split, and adding or removing a file moves no
+    other file.
     """
-    return [path for path in files if shard_of(display_path(path, root), count) == index - 1]
+    keys = root_keys([os.path.abspath(path) for path in files], os.path.realpath(root))
+    return [path for path, key in zip(files, keys) if shard_of(key, count) == index - 1]
 
 
 def shard_of(key: str, count: int) -> int:
@@ -158,3 +206,40 @@ def relative(absolute: str, base: str) -> str:
         return Path(os.path.relpath(absolute, base)).as_posix()
     except ValueError:  # another drive
         return Path(absolute).as_posix()
+
+
+def root_keys(absolutes: list[str], root: str) -> list[str]:
+    """Each path's key: relative to the project ``root`` (a real path), its directories resolved,
+    so the key is the same however the project is named (``$PWD`` through a symlink, ``.``);
+    a symlinked file keeps its own name. Fingerprints, shards and the cache use it."""
+    real: dict[str, str] = {}  # each directory resolved once, not each file
+    keys = []
+    for absolute in absolutes:
+        directory, name = os.path.split(absolute)
+        if directory not in real:
+            real[directory] = os.path.realpath(directory)
+        keys.append(relative(os.path.join(real[directory], name), root))
+    return keys
+
+
+def shown_directory(cwd: str) -> str | None:
+    """``$PWD`` when it names the working directory ``cwd`` by another path (a shell that changed
+    into it through a symlink): paths under it are shown relative to it, as the user sees them."""
+    logical = os.environ.get("PWD")
+    if not logical or not os.path.isabs(logical):
+        return None
+    logical = os.path.normpath(logical)
+    try:
+        return logical if logical != cwd and os.path.samefile(logical, cwd) else None
+    except OSError:
+        return None
+
+
+def display_name(path: str, cwd: str, shown: str | None) -> str:
+    """``path`` as reports name it: relative to the working directory as the user sees it
+    (``shown``, see ``shown_directory``) when under it, else relative to ``cwd``."""
+    if shown is not None:
+        inside = _inside(os.path.normpath(os.path.join(shown, path)), shown)
+        if inside is not None:
+            return inside
+    return relative(os.path.abspath(path), cwd)

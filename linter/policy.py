@@ -121,3 +121,17 @@ class Policy:
 
 
 DEFAULT_POLICY = Policy()
+
+
+def run_policy(policies: dict[str, Policy]) -> Policy:
+    """The policy a report names for a run over several projects (``policies``: by project name).
+
+    Each finding blocks by its own project's policy; the run's tier is the strictest of theirs,
+    and its source lists each project's tier when they differ.
+    """
+    distinct = {(policy.tier, policy.source) for policy in policies.values()}
+    strictest = max(policies.values(), key=lambda policy: policy.tier)
+    if len(distinct) == 1:
+        return strictest
+    each = "; ".join(f"{name}: tier {policy.tier.label} from {policy.source}" for name, policy in sorted(policies.items()))
+    return replace(strictest, source=f"per project, {each}")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from . import intake
 from .cache import ResultCache, Signature, signature
-from .discovery import relative
+from .discovery import display_name, root_keys, shown_directory
 from .finding import Finding
 from .interrupts import held_interrupts
 from .policy import Policy
@@ -70,14 +70,17 @@ def lint_paths(
 ) -> list[FileResult]:
     """Lint ``files`` (in parallel when there are enough of them); results in input order.
 
-    Findings name files relative to ``cwd``; fingerprints hash the path relative to the project
-    ``root``, so they do not change with the directory budgetlint runs from. ``progress`` is
+    Findings name files relative to ``cwd`` (as the user sees it: ``discovery.display_name``);
+    fingerprints hash the path relative to the project ``root`` (``discovery.root_keys``), so
+    they change neither with the directory budgetlint runs from nor with how the project is named. ``progress`` is
     told how many more files are done. With a ``cache``, a file whose result it holds is not
     linted, and the others' results are put in it. ``job`` may be a function making the job: it
     is called only when some file must be linted.
     """
-    here, top = str(cwd), str(root or cwd)
-    triples = [(str(path), relative(absolute, here), relative(absolute, top)) for path in files for absolute in (os.path.abspath(path),)]
+    here = str(cwd)
+    shown = shown_directory(here)
+    keys = root_keys([os.path.abspath(path) for path in files], os.path.realpath(root or cwd))
+    triples = [(str(path), display_name(str(path), here, shown), key) for path, key in zip(files, keys)]
     results: list[FileResult | None] = [None] * len(triples)
     pending: list[int] = []
     for index, (path, name, key) in enumerate(triples):

@@ -1,4 +1,4 @@
-"""Linter settings: ``[tool.budgetlint]`` in ``pyproject.toml``, found from the linted paths upward."""
+"""Linter settings: ``[tool.budgetlint]`` in ``pyproject.toml``, each file's found from it upward."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .discovery import pattern_error
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,15 +43,58 @@ class Settings:
 _KEYS = {"exclude", "extend-exclude", "select", "ignore", "guardrails", "stack"}
 
 
+def is_project_root(directory: str) -> bool:
+    """A directory holding a ``pyproject.toml`` (or a ``.git``) is a project root."""
+    return os.path.isfile(os.path.join(directory, "pyproject.toml")) or os.path.exists(os.path.join(directory, ".git"))
+
+
+class Projects:
+    """The projects of a run: each file belongs to the nearest project root above it (the working
+    directory when there is none), whose ``[tool.budgetlint]`` it is checked with, as ruff does.
+
+    Roots are real paths; each directory is looked at once and each ``pyproject.toml`` read once.
+    """
+
+    def __init__(self) -> None:
+        self._roots: dict[str, str] = {}
+        """Real directory -> the root of its project."""
+        self._settings: dict[str, Settings] = {}
+        self._fallback = str(Path.cwd().resolve())
+
+    def root_of(self, directory: str) -> str:
+        """The project root of ``directory`` (a real path)."""
+        below: list[str] = []
+        current = directory
+        while current not in self._roots:
+            below.append(current)
+            if is_project_root(current):
+                self._roots[current] = current
+                break
+            parent = os.path.dirname(current)
+            if parent == current:
+                self._roots[current] = self._fallback
+                break
+            current = parent
+        root = self._roots[current]
+        for seen in below:
+            self._roots[seen] = root
+        return root
+
+    def root_for(self, path: Path) -> str:
+        """The project root of a path named on the command line (a file's: of its directory)."""
+        absolute = os.path.abspath(path)
+        return self.root_of(os.path.realpath(absolute if os.path.isdir(absolute) else os.path.dirname(absolute)))
+
+    def settings(self, root: str) -> Settings:
+        """The settings of the project at ``root``; SettingsError when its ``pyproject.toml`` is unusable."""
+        if root not in self._settings:
+            self._settings[root] = load_project(Path(root))
+        return self._settings[root]
+
+
 def find_project_root(paths: list[Path]) -> Path:
-    """The nearest directory above the first path holding a ``pyproject.toml`` (or a ``.git``)."""
-    start = (paths[0] if paths else Path.cwd()).resolve()
-    if start.is_file():
-        start = start.parent
-    for directory in (start, *start.parents):
-        if (directory / "pyproject.toml").is_file() or (directory / ".git").exists():
-            return directory
-    return Path.cwd().resolve()
+    """The project root of the first path (of the working directory without one)."""
+    return Path(Projects().root_for(paths[0] if paths else Path.cwd()))
 
 
 def _names_inside(root: Path, value: str) -> bool:
@@ -63,7 +108,12 @@ def _names_inside(root: Path, value: str) -> bool:
 
 
 def load_settings(paths: list[Path]) -> Settings:
-    root = find_project_root(paths)
+    """The settings of the first path's project."""
+    return load_project(find_project_root(paths))
+
+
+def load_project(root: Path) -> Settings:
+    """The settings of the project at ``root``: its ``[tool.budgetlint]``, else the defaults."""
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file():
         return Settings(root=root)
@@ -95,10 +145,18 @@ def load_settings(paths: list[Path]) -> Settings:
             )
         return value
 
+    def patterns(key: str) -> tuple[str, ...]:
+        values = strings(key)
+        for pattern in values:
+            error = pattern_error(pattern)
+            if error is not None:
+                raise SettingsError(f"{pyproject}: [tool.budgetlint] {key}: {pattern!r} is not a valid gitignore-style pattern ({error})")
+        return values
+
     return Settings(
         root=root,
-        exclude=strings("exclude"),
-        extend_exclude=strings("extend-exclude"),
+        exclude=patterns("exclude"),
+        extend_exclude=patterns("extend-exclude"),
         select=tuple(code.strip().upper() for code in strings("select")),  # as on the command line
         ignore=tuple(code.strip().upper() for code in strings("ignore")),
         guardrails=path("guardrails"),

@@ -238,3 +238,21 @@ def test_baseline_needs_an_output_and_reports_usage_errors(project):
     assert run("baseline").exit_code == 2
     assert run("baseline", "missing/", "--output", "b.json").exit_code == 2
     assert run("baseline", "--output", "no/such/dir/b.json").exit_code == 2
+
+
+def test_a_project_named_through_a_symlink_has_the_same_paths_and_fingerprints(project, monkeypatch):
+    # `cd link/proj; budgetlint check "$PWD"`, where link -> the real directory
+    real = project.parent / f"{project.name}-real"
+    real.mkdir()
+    project.rename(real / "proj")
+    link = project.parent / f"{project.name}-link"
+    link.symlink_to(real, target_is_directory=True)
+    logical = link / "proj"
+    monkeypatch.chdir(logical)
+    monkeypatch.setenv("PWD", str(logical))
+    written = write_baseline()
+    named = findings(str(logical))
+    assert [(f["path"], f["fingerprint"]) for f in named] == [(f["path"], f["fingerprint"]) for f in findings(".")]
+    assert {f["path"] for f in named} == {"app/ask.py", "app/summarize.py"}
+    assert summary("--baseline", "baseline.json", str(logical))["baseline"]["hidden"] == written["total"] == 2
+    assert summary("--baseline", "baseline.json", str(real / "proj"))["baseline"]["hidden"] == 2

@@ -605,3 +605,104 @@ def test_schema_prints_the_package_schema(kind):
 def test_schema_rejects_an_unknown_kind():
     result = run("schema", "policy")
     assert result.exit_code == 2
+
+
+# --- several projects in one run (a monorepo) -----------------------------------------------------
+
+SERVICE_FILES = ("app.py", "bl001.py", "bl002.py", "legacy.py")
+
+
+@pytest.fixture
+def services(project: Path) -> Path:
+    """Two projects under one repository: svc_a at tier hard with a ceiling, ignoring BL002 and
+    excluding legacy.py; svc_b at tier soft without ceiling or feature list."""
+    put(project, "svc_a/pyproject.toml", '[tool.budgetlint]\nignore = ["BL002"]\nexclude = ["legacy.py"]\n')
+    put(project, "svc_a/guardrails.yaml", HARD_HEAD + "metering:\n  features: [search]\n" + ROUTING + CEILINGS)
+    put(project, "svc_b/pyproject.toml", "[tool.budgetlint]\n")
+    put(project, "svc_b/guardrails.yaml", CONFIG / "guardrails/soft.yaml")
+    for service in ("svc_a", "svc_b"):
+        put(project, f"{service}/app.py", CODE / "ceilings.py")
+        put(project, f"{service}/bl001.py", CODE / "bl001.py")
+        put(project, f"{service}/bl002.py", CODE / "bl002.py")
+        put(project, f"{service}/legacy.py", CODE / "bl001.py")
+    return project
+
+
+SERVICES_FOUND = [
+    ("svc_a/app.py", 13, 12, "BL001", True),  # above svc_a's ceiling; its BL002 ('serach') is ignored there
+    ("svc_a/bl001.py", 7, 12, "BL001", True),
+    ("svc_b/bl001.py", 7, 12, "BL001", False),  # tier soft: a warning
+    ("svc_b/bl002.py", 7, 12, "BL002", True),
+]
+
+
+def found(report: dict) -> list[tuple[str, int, int, str, bool]]:
+    return [(f["path"], f["line"], f["column"], f["code"], f["blocking"]) for f in report["findings"]]
+
+
+def test_each_file_is_checked_with_its_own_projects_settings_and_guardrails(services):
+    named = [f"{service}/{name}" for service in ("svc_a", "svc_b") for name in SERVICE_FILES if name != "legacy.py"]
+    forward = run("check", "--format", "json", *named)
+    backward = run("check", "--format", "json", *reversed(named))
+    assert forward.exit_code == backward.exit_code == 1
+    assert forward.stdout == backward.stdout
+    report = json.loads(forward.stdout)
+    assert found(report) == SERVICES_FOUND
+    assert report["tier"] == "hard"  # projects differ: the strictest of their tiers
+    text = run("check", *reversed(named)).stdout
+    assert "at tier hard (per project, svc_a: tier hard from svc_a/guardrails.yaml; svc_b: tier soft from svc_b/guardrails.yaml)" in text
+
+
+def test_a_walk_applies_each_nested_projects_settings_and_excludes(services):
+    code, report = json_run("check", ".")
+    assert code == 1
+    assert found(report) == [*SERVICES_FOUND, ("svc_b/legacy.py", 7, 12, "BL001", False)]
+    assert report["summary"]["files"] == 7  # svc_a/legacy.py is excluded by svc_a's settings
+
+
+def test_one_services_ceiling_does_not_apply_to_the_other(services):
+    _, report = json_run("check", "svc_b/app.py", "svc_a/app.py")
+    assert found(report) == [SERVICES_FOUND[0]]
+    assert "ceiling" in report["findings"][0]["message"]
+
+
+def test_config_problems_of_every_project_involved_are_reported(services):
+    put(services, "svc_b/guardrails.yaml", CONFIG / "guardrails/tier_typo.yaml")
+    for order in (("svc_a/app.py", "svc_b/bl002.py"), ("svc_b/bl002.py", "svc_a/app.py")):
+        code, report = json_run("check", *order)
+        assert code == 1
+        assert found(report) == [
+            SERVICES_FOUND[0],
+            ("svc_b/bl002.py", 7, 12, "BL002", True),  # svc_b: the default policy, as its guardrails are broken
+            ("svc_b/guardrails.yaml", 3, 7, "BL100", True),
+        ]
+
+
+def test_command_line_options_apply_to_every_project(services):
+    _, report = json_run("check", "--tier", "medium", "--ignore", "BL002", "svc_b", "svc_a")
+    assert report["tier"] == "medium"
+    assert found(report) == [
+        ("svc_a/app.py", 13, 12, "BL001", False),
+        ("svc_a/bl001.py", 7, 12, "BL001", False),
+        ("svc_b/bl001.py", 7, 12, "BL001", False),
+        ("svc_b/legacy.py", 7, 12, "BL001", False),
+    ]
+
+
+def test_each_project_caches_under_its_own_configuration(services):
+    named = ("svc_a/app.py", "svc_b/bl002.py", "svc_b/app.py")
+    first = run("check", "--format", "json", *named).stdout
+    assert (services / "svc_a" / ".budgetlint_cache").is_dir() and (services / "svc_b" / ".budgetlint_cache").is_dir()
+    assert run("check", "--format", "json", *reversed(named)).stdout == first
+    assert found(json.loads(first)) == [SERVICES_FOUND[0], SERVICES_FOUND[3]]
+
+
+def test_projects_sharing_a_cache_directory_keep_an_index_each(project, tmp_path_factory, monkeypatch):
+    shared = tmp_path_factory.mktemp("shared") / "cache"  # created by budgetlint: its own
+    monkeypatch.setenv("BUDGETLINT_CACHE_DIR", str(shared))
+    for service in ("svc_a", "svc_b"):  # the same configuration, and a file of the same name
+        put(project, f"{service}/pyproject.toml", "[tool.budgetlint]\n")
+        put(project, f"{service}/app.py", CODE / "bl001.py")
+    first = run("check", "--format", "json", "svc_a", "svc_b").stdout
+    assert len(list(shared.glob("*.json"))) == 2
+    assert run("check", "--format", "json", "svc_b", "svc_a").stdout == first

@@ -188,3 +188,32 @@ def test_a_pyproject_without_a_budgetlint_table_is_fine(tree):
     result = check(".")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["summary"]["files"] == 1
+
+
+def test_gitignore_lines_git_accepts_but_pathspec_cannot_compile_are_skipped(tree):
+    # git skips `!` and a trailing `\`, and `[z-a]` matches nothing: the other lines still apply.
+    tree({
+        ".gitignore": "!\n\\\n[z-a]\nskip.py\n",
+        "app.py": CALL,
+        "skip.py": CALL,
+        "pkg/.gitignore": "foo\\\n[z-a].py\n!\nlocal.py\n",
+        "pkg/local.py": CALL,
+        "pkg/keep.py": CALL,
+    })
+    assert linted() == ["app.py", "pkg/keep.py"]
+    result = check(".")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["summary"]["files"] == 2
+
+
+@pytest.mark.parametrize("key", ["exclude", "extend-exclude"])
+@pytest.mark.parametrize("pattern", ["[z-a]", "!", "legacy\\\\"])
+def test_a_bad_exclude_pattern_exits_2_naming_the_key_and_the_pattern(tree, key, pattern):
+    tree({"pyproject.toml": f'[tool.budgetlint]\n{key} = ["ok/", "{pattern}"]\n', "app.py": CALL})
+    result = check(".")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    shown = pattern.replace("\\\\", "\\")
+    assert result.stderr.startswith("budgetlint: error: ")
+    assert f"[tool.budgetlint] {key}" in result.stderr and repr(shown) in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

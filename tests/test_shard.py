@@ -127,3 +127,14 @@ def test_the_readme_matrix_example_is_a_valid_workflow_with_a_category_per_shard
     assert set(steps["budgetlint/budgetlint"]["with"]) <= set(action()["inputs"])
     assert "${{ matrix.shard }}" in steps["github/codeql-action/upload-sarif"]["with"]["category"]
     assert steps["actions/cache"]["with"]["path"] == ".budgetlint_cache"
+
+
+def test_a_shard_is_the_same_when_the_project_is_named_through_a_symlink(project, monkeypatch):
+    link = project.parent / f"{project.name}-link"
+    link.symlink_to(project, target_is_directory=True)
+    direct = check("--shard", "2/3", ".")["findings"]
+    monkeypatch.chdir(link)
+    monkeypatch.setenv("PWD", str(link))
+    through = check("--shard", "2/3", str(link))["findings"]
+    assert [(f["path"], f["fingerprint"]) for f in through] == [(f["path"], f["fingerprint"]) for f in direct]
+    assert direct
