@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+FINGERPRINT_LENGTH = 20
+"""Hex digits in a fingerprint (``intake.fingerprint``)."""
+
 
 @dataclass(frozen=True, order=True)
 class Finding:
