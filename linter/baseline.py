@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from .codes import INVALID_CONFIG, PARSE_ERROR
-from .finding import FINGERPRINT_LENGTH, Finding
+from .finding import FINGERPRINT_LENGTH, Finding, shown_path
 
 FORMAT = 1
 """The value of the file's ``budgetlint_baseline`` key; bumped if the format changes."""
@@ -58,7 +58,7 @@ class Entry:
 
     @classmethod
     def of(cls, finding: Finding) -> Entry:
-        return cls(finding.path, finding.code, finding.message, finding.fingerprint)
+        return cls(shown_path(finding.path), finding.code, finding.message, finding.fingerprint)
 
     def as_json(self) -> dict[str, str]:
         return {"code": self.code, "fingerprint": self.fingerprint, "message": self.message, "path": self.path}
@@ -175,7 +175,7 @@ def apply(
     reported = []
     hidden = 0
     for finding in findings:
-        key = (finding.path, finding.code, finding.fingerprint)
+        key = Entry.of(finding).key
         if remaining[key] > 0 and finding.code not in NEVER_BASELINED:
             remaining[key] -= 1
             hidden += 1
@@ -189,4 +189,4 @@ def apply(
         seen[entry.key] += 1
         if seen[entry.key] <= remaining[entry.key]:
             stale.append(entry)
-    return tuple(reported), BaselineOutcome(source, hidden, tuple(stale))
+    return tuple(reported), BaselineOutcome(shown_path(source), hidden, tuple(stale))

@@ -17,7 +17,7 @@ from .cache import location as cache_location
 from .codes import ENGINE_CODES, INVALID_CONFIG, UNEXPLAINED_SUPPRESSION
 from .config import DEFAULT_FILES, KINDS, ConfigProblem, schema, cross_file, kind_of, load_configs, load_file, policy_from
 from .discovery import discover, display_path, shard
-from .finding import Finding
+from .finding import Finding, shown_path
 from .intake import engine_finding
 from .interrupts import held_interrupts, replace_file
 from .policy import Policy, Tier, stack_endpoints
@@ -121,6 +121,7 @@ class _Scope:
 
     cwd: Path
     files: frozenset[str]
+    """As baseline entries name them (``finding.shown_path``)."""
     codes: frozenset[str] | None
     """The codes that ran; None when the rules were not loaded (the cache answered every file).
     A run with ``--baseline`` always loads them."""
@@ -213,7 +214,7 @@ def _lint(options: CheckOptions) -> _Run | int:
     codes = None
     if built:
         codes = frozenset({rule.code for rule in built[0].rules} | ({UNEXPLAINED_SUPPRESSION.code} if report_suppressions else set()))
-    return _Run(result, _Scope(cwd, frozenset(file.path for file in results), codes), results)
+    return _Run(result, _Scope(cwd, frozenset(shown_path(file.path) for file in results), codes), results)
 
 
 def _write_fixes(files: list[Path], results: list[FileResult]) -> tuple[list[FileResult], tuple[int, int]]:

@@ -274,6 +274,15 @@ def test_a_baseline_nested_too_deeply_exits_2(project):
     assert result.stderr == "budgetlint: error: baseline.json is not a budgetlint baseline: nested too deeply\n"
 
 
+def test_a_file_name_with_a_newline_is_recorded_escaped_and_the_baseline_loads(project):
+    (project / "app" / "new\nline.py").write_text(UNBOUNDED, encoding="utf-8")
+    document = write_baseline()
+    assert "app/new\\nline.py" in {entry["path"] for entry in document["findings"]}
+    result = run("check", "--baseline", "baseline.json")
+    assert result.exit_code == 0, result.output
+    assert "3 known findings hidden" in result.stdout and "no longer found" not in result.stdout
+
+
 def test_baseline_needs_an_output_and_reports_usage_errors(project):
     assert run("baseline").exit_code == 2
     assert run("baseline", "missing/", "--output", "b.json").exit_code == 2

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..finding import Finding
+from ..finding import Finding, shown_path
 from ..result import RunResult
 from .base import Reporter
 from .repository import relative_to_root, repository_root
@@ -22,7 +22,7 @@ class GithubReporter(Reporter):
         cwd = Path.cwd().resolve()
         root = repository_root(cwd)
         out = [
-            command(finding, relative_to_root(finding.path, cwd, root) or finding.path)
+            command(finding, shown_path(relative_to_root(finding.path, cwd, root) or finding.path))
             for finding in result.findings
             if finding.blocking or not self.quiet
         ]
