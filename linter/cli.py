@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
+from . import stdout
 from .commands import (
+    EXIT_USAGE,
     CheckOptions,
     ValidateOptions,
     execute_baseline,
@@ -24,11 +27,12 @@ from .config import KINDS, schema
 from .interrupts import EXIT_INTERRUPTED
 from .policy import TIER_NAMES
 from .reporters import REPORTERS
+from .stdout import StdoutError
 
 
 class _Group(click.Group):
     """Ctrl-C ends a command with one line on stderr and exit code 130, not a traceback (nor
-    click's "Aborted!" and exit code 1)."""
+    click's "Aborted!" and exit code 1); so does a closed or full stdout, with exit code 2."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -36,6 +40,9 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("budgetlint: interrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except StdoutError as error:
+            click.echo(f"budgetlint: error: cannot write to stdout: {error}", err=True)
+            ctx.exit(EXIT_USAGE)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -127,7 +134,7 @@ def baseline_command(paths: tuple[Path, ...], output: Path, tier: str | None, se
 @main.command()
 def rules() -> None:
     """List the rules with their tier and fixability."""
-    click.echo(rules_table())
+    stdout.echo(rules_table())
 
 
 @main.command()
@@ -137,7 +144,7 @@ def explain(code: str) -> None:
     text = explain_text(code)
     if text is None:
         raise click.UsageError(f"unknown rule {code!r}; `budgetlint rules` lists them")
-    click.echo(text)
+    stdout.echo(text)
 
 
 @main.command()
@@ -174,13 +181,13 @@ def init(directory: Path, force: bool) -> None:
 @click.argument("kind", type=click.Choice(sorted(KINDS.values())))
 def schema_command(kind: str) -> None:
     """Print the JSON Schema of a config file kind, for editors and other tools."""
-    click.echo(json.dumps(schema(kind), indent=2))
+    stdout.echo(json.dumps(schema(kind), indent=2))
 
 
 def _use_color(choice: str, output: Path | None) -> bool:
     if choice != "auto":
         return choice == "always"
-    return output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return output is None and sys.stdout is not None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -198,7 +205,7 @@ def default_jobs() -> int:
 def _shard(value: str | None) -> tuple[int, int] | None:
     if value is None:
         return None
-    index, _, count = value.partition("/")
-    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+    match = re.fullmatch(r"([0-9]{1,9})/([0-9]{1,9})", value)  # ASCII digits: int() takes others too
+    if not (match and 1 <= int(match[1]) <= int(match[2])):
         raise click.BadParameter(f"{value!r} is not K/N with 1 <= K <= N (e.g. 2/4)", param_hint="'--shard'")
-    return int(index), int(count)
+    return int(match[1]), int(match[2])

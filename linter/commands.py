@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
-from . import __version__, baseline
+from . import __version__, baseline, stdout
 from .baseline import BaselineError
 from .cache import ResultCache, configuration_key
 from .cache import location as cache_location
@@ -104,7 +104,7 @@ def execute_baseline(options: CheckOptions, output: Path) -> int:
     if not _write(output, baseline.dumps(result.findings)):
         return EXIT_USAGE
     recorded = len(baseline.entries(result.findings))
-    click.echo(f"budgetlint: wrote {recorded} finding{'s' * (recorded != 1)} to {output}")
+    stdout.echo(f"budgetlint: wrote {recorded} finding{'s' * (recorded != 1)} to {output}")
     left_out = len(result.findings) - recorded
     if left_out:
         click.echo(
@@ -261,7 +261,7 @@ def _emit_diff(results: list[FileResult], options: CheckOptions) -> int:
         if not _write(options.output, data):
             return EXIT_USAGE
     elif data:
-        click.echo(data, nl=False)
+        stdout.echo(data, nl=False)
     if not options.quiet:
         files = len(chunks)
         click.echo(f"Would fix {fixed} finding{'s' * (fixed != 1)} in {files} file{'s' * (files != 1)}.", err=True)
@@ -338,7 +338,7 @@ def _emit(result: RunResult, options: CheckOptions | ValidateOptions) -> int:
         if not _write(options.output, text):
             return EXIT_USAGE
     else:
-        click.echo(text, nl=False, color=options.color)
+        stdout.echo(text, nl=False, color=options.color)
     return result.exit_code()
 
 
@@ -369,8 +369,8 @@ def execute_init(directory: Path, force: bool) -> int:
         (schema_dir / f"{name}.schema.json").write_text(json.dumps(schema(name), indent=2) + "\n", encoding="utf-8")
     for path, text in targets.items():
         path.write_text(text.format(schema_dir=SCHEMA_DIR), encoding="utf-8")
-        click.echo(f"wrote {path}")
-    click.echo(f"wrote {schema_dir}/ (the schemas your editor validates against)")
+        stdout.echo(f"wrote {path}")
+    stdout.echo(f"wrote {schema_dir}/ (the schemas your editor validates against)")
     return EXIT_OK
 
 

@@ -483,8 +483,11 @@ def test_wrong_types_in_pyproject_exit_2_with_a_clear_message(tmp_path, monkeypa
 
 @pytest.mark.parametrize(
     "data",
-    [b"[tool.budgetlint]\nexclude = ['\xff']\n", b"\x00\x01\x02", b"\xef\xbb\xbf[tool.budgetlint]\nexclude = [\n" + b"'x', " * 50000],
-    ids=["not-utf8", "binary", "unterminated-huge"],
+    [
+        b"[tool.budgetlint]\nexclude = ['\xff']\n", b"\x00\x01\x02", b"\xef\xbb\xbf[tool.budgetlint]\nexclude = [\n" + b"'x', " * 50000,
+        b'tool = "x"\n', b"tool = [1, 2]\n",
+    ],
+    ids=["not-utf8", "binary", "unterminated-huge", "tool-a-string", "tool-a-list"],
 )
 @bounded(20)
 def test_an_unreadable_pyproject_exits_2(tmp_path, monkeypatch, data):
@@ -569,3 +572,49 @@ def test_a_baseline_of_a_file_name_that_is_not_utf8_hides_its_findings(non_utf8_
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "4 known findings hidden by the baseline" in checked.stdout
     assert "no longer found" not in checked.stdout
+
+
+# --- a cache entry and where the report goes -----------------------------------------------------
+
+
+def test_a_cache_index_nested_too_deeply_is_a_miss(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app.py").write_text(SOURCE)
+    first = CliRunner().invoke(main, ["check", "--format", "json", "app.py"])
+    indexes = list((tmp_path / ".budgetlint_cache").glob("*.json"))
+    assert first.exit_code == 1 and indexes
+    for index in indexes:
+        index.write_text('{"budgetlint_cache": 1, "entries": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    again = CliRunner().invoke(main, ["check", "--format", "json", "app.py"])
+    assert again.exit_code == 1, again.output
+    assert again.stdout == first.stdout
+
+
+CLOSED_STDOUT = ("sh", "-c", 'exec "$@" >&-', "sh")
+FULL_STDOUT = ("sh", "-c", 'exec "$@" >/dev/full', "sh")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists() or shutil.which("sh") is None, reason="needs sh and /dev/full")
+@pytest.mark.parametrize("stdout", [CLOSED_STDOUT, FULL_STDOUT], ids=["closed", "full"])
+@pytest.mark.parametrize(
+    "args",
+    [("check", "app.py"), ("check", "--format", "json", "app.py"), ("check", "--diff", "app.py"), ("rules",), ("schema", "stack")],
+    ids=["text", "json", "diff", "rules", "schema"],
+)
+def test_a_report_that_cannot_reach_stdout_exits_2_with_one_line(tmp_path, stdout, args):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app.py").write_text(SOURCE)
+    completed = budgetlint(*args, cwd=tmp_path, prefix=stdout)
+    assert completed.returncode == 2, completed.stderr
+    assert completed.stderr.startswith("budgetlint: error: cannot write to stdout: ")
+    assert completed.stderr.count("\n") == 1, completed.stderr
+
+
+def test_a_report_to_a_file_needs_no_stdout(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app.py").write_text(SOURCE)
+    completed = budgetlint("check", "--output", "report.txt", "app.py", cwd=tmp_path, prefix=CLOSED_STDOUT)
+    assert completed.returncode == 1, completed.stderr
+    assert completed.stderr == ""
+    assert "app.py:2:1: BL001" in (tmp_path / "report.txt").read_text()
