@@ -70,10 +70,11 @@ def main() -> None:
               help="Hide the findings listed in FILE (written by `budgetlint baseline`).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes (BL001, BL004) to the files; report what remains.")
 @click.option("--diff", is_flag=True,
-              help="Print the fixes as a unified diff instead of a report; write nothing. Exit 1 when there are fixes.")
+              help="Print the fixes as a unified diff instead of a report (so no --format, --sarif-file, --baseline "
+                   "or --statistics); write nothing. Exit 1 when there are fixes.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply (and count as fixable) fixes marked unsafe.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-              help="Colour the text report; auto: on a terminal unless NO_COLOR is set.")
+              help="Colour the text report; auto: on a terminal unless NO_COLOR is set (not empty).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.budgetlint_cache/).")
 @click.option("--shard", metavar="K/N", callback=lambda ctx, param, value: _shard(value),
               help="Lint only the K-th of N parts of the files found (a CI matrix job each).")
@@ -82,6 +83,8 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier
           sarif_file: Path | None, baseline_file: Path | None, fix: bool, diff: bool, unsafe_fixes: bool,
           color: str, no_cache: bool, shard: tuple[int, int] | None) -> None:
     """Lint code under PATHS (default: .) and exit by the tier policy."""
+    if diff:
+        _refuse_report_options(output_format, sarif_file, baseline_file, statistics)
     options = CheckOptions(
         paths=tuple(paths) or (Path("."),),
         output_format=output_format,
@@ -154,7 +157,7 @@ def explain(code: str) -> None:
 @click.option("--exit-zero", is_flag=True, help="Report, but always exit 0.")
 @click.option("--quiet", "-q", is_flag=True, help="No source lines or summary.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-              help="Colour the text report; auto: on a terminal unless NO_COLOR is set.")
+              help="Colour the text report; auto: on a terminal unless NO_COLOR is set (not empty).")
 def validate(files: tuple[Path, ...], output_format: str, output: Path | None, exit_zero: bool, quiet: bool,
              color: str) -> None:
     """Validate guardrails and stack YAML FILES (the kind is read from each document)."""
@@ -187,7 +190,18 @@ def schema_command(kind: str) -> None:
 def _use_color(choice: str, output: Path | None) -> bool:
     if choice != "auto":
         return choice == "always"
-    return output is None and sys.stdout is not None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return output is None and sys.stdout is not None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _refuse_report_options(output_format: str, sarif_file: Path | None, baseline_file: Path | None, statistics: bool) -> None:
+    """``--diff`` prints a patch, not a report: options that shape a report would be ignored."""
+    given = [
+        name
+        for name, value in (("--format", output_format != "text"), ("--sarif-file", sarif_file), ("--baseline", baseline_file), ("--statistics", statistics))
+        if value
+    ]
+    if given:
+        raise click.UsageError(f"--diff prints the fixes as a patch, not a report: it does not take {', '.join(given)}")
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:

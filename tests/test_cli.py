@@ -412,6 +412,17 @@ def test_color_auto_honours_no_color(tmp_path, monkeypatch):
     assert _use_color("auto", tmp_path / "report.txt") is False
 
 
+def test_an_empty_no_color_leaves_colour_on(monkeypatch):
+    # no-color.org: "when present and not an empty string"
+    from budgetlint.cli import _use_color
+
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    monkeypatch.setenv("NO_COLOR", "")
+    assert _use_color("auto", None) is True
+    monkeypatch.setenv("NO_COLOR", "0")
+    assert _use_color("auto", None) is False
+
+
 def test_progress_reports_every_file_serial_and_parallel(tmp_path):
     from budgetlint.engine import Job, lint_paths
     from budgetlint.policy import Policy

@@ -445,6 +445,32 @@ def test_diff_prints_without_writing_and_exits_1(project):
     assert run("--diff", "--exit-zero", "app.py").exit_code == 0
 
 
+@pytest.mark.parametrize(
+    "options, named",
+    [
+        (("--format", "json"), "--format"),
+        (("--format", "sarif"), "--format"),
+        (("--sarif-file", "out.sarif"), "--sarif-file"),
+        (("--baseline", "baseline.json"), "--baseline"),
+        (("--statistics",), "--statistics"),
+        (("--format", "github", "--baseline", "baseline.json"), "--format, --baseline"),
+    ],
+)
+def test_diff_refuses_the_options_of_a_report(project, options, named):
+    app = write(project / "app.py", UNBOUNDED)
+    write(project / "baseline.json", '{"budgetlint_baseline": 1, "findings": []}')
+    result = run("--diff", *options, "app.py")
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert f"--diff prints the fixes as a patch, not a report: it does not take {named}" in result.stderr
+    assert not (project / "out.sarif").exists() and app.read_text() == UNBOUNDED
+
+
+def test_diff_takes_the_default_format_when_named(project):
+    write(project / "app.py", UNBOUNDED)
+    assert run("--diff", "--format", "text", "app.py").stdout.startswith("--- a/app.py\n")
+
+
 def test_diff_with_nothing_to_fix_prints_nothing_and_exits_0(project):
     write(project / "app.py", UNBOUNDED_FIXED)
     result = run("--diff", "--select", "BL001", "app.py")
