@@ -24,17 +24,21 @@ and an entry for one hides nothing.
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from .codes import INVALID_CONFIG, PARSE_ERROR
-from .finding import Finding
+from .finding import FINGERPRINT_LENGTH, Finding, shown_path
 
 FORMAT = 1
 """The value of the file's ``budgetlint_baseline`` key; bumped if the format changes."""
 NEVER_BASELINED = frozenset({PARSE_ERROR.code, INVALID_CONFIG.code})
+RULE_CODE = re.compile(r"BL[0-9]{3}")
+FINGERPRINT = re.compile(f"[0-9a-f]{{{FINGERPRINT_LENGTH}}}")
 
 
 class BaselineError(Exception):
@@ -54,7 +58,7 @@ class Entry:
 
     @classmethod
     def of(cls, finding: Finding) -> Entry:
-        return cls(finding.path, finding.code, finding.message, finding.fingerprint)
+        return cls(shown_path(finding.path), finding.code, finding.message, finding.fingerprint)
 
     def as_json(self) -> dict[str, str]:
         return {"code": self.code, "fingerprint": self.fingerprint, "message": self.message, "path": self.path}
@@ -88,6 +92,10 @@ def load(path: Path) -> tuple[Entry, ...]:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise BaselineError(f"{path} is not a budgetlint baseline: invalid JSON at line {error.lineno}: {error.msg}") from None
+    except RecursionError:
+        raise BaselineError(f"{path} is not a budgetlint baseline: nested too deeply") from None
+    except ValueError as error:  # an integer longer than Python converts
+        raise BaselineError(f"{path} is not a budgetlint baseline: {error}") from None
     if not isinstance(document, dict) or "budgetlint_baseline" not in document:
         raise BaselineError(f"{path} is not a budgetlint baseline (write one with `budgetlint baseline --output {path}`)")
     if document["budgetlint_baseline"] != FORMAT:
@@ -100,8 +108,30 @@ def load(path: Path) -> tuple[Entry, ...]:
         fields = ("path", "code", "message", "fingerprint")
         if not isinstance(item, dict) or not all(isinstance(item.get(name), str) for name in fields):
             raise BaselineError(f"{path}: finding {number} needs string fields {', '.join(fields)}")
-        loaded.append(Entry(item["path"], item["code"], item["message"], item["fingerprint"]))
+        entry = Entry(item["path"], item["code"], item["message"], item["fingerprint"])
+        problem = _invalid(entry)
+        if problem:
+            raise BaselineError(f"{path}: finding {number}{problem}")
+        loaded.append(entry)
     return tuple(loaded)
+
+
+def _invalid(entry: Entry) -> str:
+    """Why ``entry`` cannot be one ``dumps`` wrote (its text reaches reports: a path that could
+    carry a terminal or workflow command is refused), as the rest of an error line; "" if valid."""
+    for name in ("path", "code", "message", "fingerprint"):
+        value = getattr(entry, name)
+        if any(unicodedata.category(char) == "Cs" for char in value):
+            return f": {name} {value!r} has an unpaired surrogate (not Unicode text)"
+    if not entry.path or PurePosixPath(entry.path).is_absolute() or PureWindowsPath(entry.path).drive:
+        return f": path {entry.path!r} is not a relative file path"
+    if any(unicodedata.category(char) == "Cc" for char in entry.path):
+        return f": path {entry.path!r} has a control character"
+    if not RULE_CODE.fullmatch(entry.code):
+        return f" ({entry.path}): code {entry.code!r} is not a rule code"
+    if not FINGERPRINT.fullmatch(entry.fingerprint):
+        return f" ({entry.path}): fingerprint {entry.fingerprint!r} is not {FINGERPRINT_LENGTH} lowercase hex digits"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -145,7 +175,7 @@ def apply(
     reported = []
     hidden = 0
     for finding in findings:
-        key = (finding.path, finding.code, finding.fingerprint)
+        key = Entry.of(finding).key
         if remaining[key] > 0 and finding.code not in NEVER_BASELINED:
             remaining[key] -= 1
             hidden += 1
@@ -159,4 +189,4 @@ def apply(
         seen[entry.key] += 1
         if seen[entry.key] <= remaining[entry.key]:
             stale.append(entry)
-    return tuple(reported), BaselineOutcome(source, hidden, tuple(stale))
+    return tuple(reported), BaselineOutcome(shown_path(source), hidden, tuple(stale))

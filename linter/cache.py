@@ -285,7 +285,7 @@ class ResultCache:
             entries = document["entries"] if document.get("budgetlint_cache") == FORMAT else None
             if isinstance(entries, dict):
                 return entries, (info.st_mtime_ns, info.st_size)
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
             pass
         return {}, None
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
+from . import stdout
 from .commands import (
+    EXIT_USAGE,
     CheckOptions,
     ValidateOptions,
     execute_baseline,
@@ -24,11 +27,12 @@ from .config import KINDS, schema
 from .interrupts import EXIT_INTERRUPTED
 from .policy import TIER_NAMES
 from .reporters import REPORTERS
+from .stdout import StdoutError
 
 
 class _Group(click.Group):
     """Ctrl-C ends a command with one line on stderr and exit code 130, not a traceback (nor
-    click's "Aborted!" and exit code 1)."""
+    click's "Aborted!" and exit code 1); so does a closed or full stdout, with exit code 2."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -36,6 +40,9 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("budgetlint: interrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except StdoutError as error:
+            click.echo(f"budgetlint: error: cannot write to stdout: {error}", err=True)
+            ctx.exit(EXIT_USAGE)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,10 +70,11 @@ def main() -> None:
               help="Hide the findings listed in FILE (written by `budgetlint baseline`).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes (BL001, BL004) to the files; report what remains.")
 @click.option("--diff", is_flag=True,
-              help="Print the fixes as a unified diff instead of a report; write nothing. Exit 1 when there are fixes.")
+              help="Print the fixes as a unified diff instead of a report (so no --format, --sarif-file, --baseline "
+                   "or --statistics); write nothing. Exit 1 when there are fixes.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply (and count as fixable) fixes marked unsafe.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-              help="Colour the text report; auto: on a terminal unless NO_COLOR is set.")
+              help="Colour the text report; auto: on a terminal unless NO_COLOR is set (not empty).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.budgetlint_cache/).")
 @click.option("--shard", metavar="K/N", callback=lambda ctx, param, value: _shard(value),
               help="Lint only the K-th of N parts of the files found (a CI matrix job each).")
@@ -75,6 +83,8 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier
           sarif_file: Path | None, baseline_file: Path | None, fix: bool, diff: bool, unsafe_fixes: bool,
           color: str, no_cache: bool, shard: tuple[int, int] | None) -> None:
     """Lint code under PATHS (default: .) and exit by the tier policy."""
+    if diff:
+        _refuse_report_options(output_format, sarif_file, baseline_file, statistics)
     options = CheckOptions(
         paths=tuple(paths) or (Path("."),),
         output_format=output_format,
@@ -127,7 +137,7 @@ def baseline_command(paths: tuple[Path, ...], output: Path, tier: str | None, se
 @main.command()
 def rules() -> None:
     """List the rules with their tier and fixability."""
-    click.echo(rules_table())
+    stdout.echo(rules_table())
 
 
 @main.command()
@@ -137,7 +147,7 @@ def explain(code: str) -> None:
     text = explain_text(code)
     if text is None:
         raise click.UsageError(f"unknown rule {code!r}; `budgetlint rules` lists them")
-    click.echo(text)
+    stdout.echo(text)
 
 
 @main.command()
@@ -147,7 +157,7 @@ def explain(code: str) -> None:
 @click.option("--exit-zero", is_flag=True, help="Report, but always exit 0.")
 @click.option("--quiet", "-q", is_flag=True, help="No source lines or summary.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-              help="Colour the text report; auto: on a terminal unless NO_COLOR is set.")
+              help="Colour the text report; auto: on a terminal unless NO_COLOR is set (not empty).")
 def validate(files: tuple[Path, ...], output_format: str, output: Path | None, exit_zero: bool, quiet: bool,
              color: str) -> None:
     """Validate guardrails and stack YAML FILES (the kind is read from each document)."""
@@ -174,13 +184,24 @@ def init(directory: Path, force: bool) -> None:
 @click.argument("kind", type=click.Choice(sorted(KINDS.values())))
 def schema_command(kind: str) -> None:
     """Print the JSON Schema of a config file kind, for editors and other tools."""
-    click.echo(json.dumps(schema(kind), indent=2))
+    stdout.echo(json.dumps(schema(kind), indent=2))
 
 
 def _use_color(choice: str, output: Path | None) -> bool:
     if choice != "auto":
         return choice == "always"
-    return output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return output is None and sys.stdout is not None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _refuse_report_options(output_format: str, sarif_file: Path | None, baseline_file: Path | None, statistics: bool) -> None:
+    """``--diff`` prints a patch, not a report: options that shape a report would be ignored."""
+    given = [
+        name
+        for name, value in (("--format", output_format != "text"), ("--sarif-file", sarif_file), ("--baseline", baseline_file), ("--statistics", statistics))
+        if value
+    ]
+    if given:
+        raise click.UsageError(f"--diff prints the fixes as a patch, not a report: it does not take {', '.join(given)}")
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -198,7 +219,7 @@ def default_jobs() -> int:
 def _shard(value: str | None) -> tuple[int, int] | None:
     if value is None:
         return None
-    index, _, count = value.partition("/")
-    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+    match = re.fullmatch(r"([0-9]{1,9})/([0-9]{1,9})", value)  # ASCII digits: int() takes others too
+    if not (match and 1 <= int(match[1]) <= int(match[2])):
         raise click.BadParameter(f"{value!r} is not K/N with 1 <= K <= N (e.g. 2/4)", param_hint="'--shard'")
-    return int(index), int(count)
+    return int(match[1]), int(match[2])

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
-from . import __version__, baseline
+from . import __version__, baseline, stdout
 from .baseline import BaselineError
 from .cache import DIRECTORY_NAME as CACHE_DIRECTORY
 from .cache import CacheRefused, ResultCache, configuration_key
@@ -19,7 +19,7 @@ from .cache import location as cache_location
 from .codes import ENGINE_CODES, INVALID_CONFIG, UNEXPLAINED_SUPPRESSION
 from .config import ConfigProblem, LoadedConfig, cross_file, kind_of, load_configs, load_file, policy_from
 from .discovery import discover_projects, display_name, display_path, shard, shown_directory
-from .finding import Finding
+from .finding import Finding, shown_path
 from .intake import engine_finding
 from .interrupts import held_interrupts, replace_file
 from .policy import Policy, Tier, run_policy, stack_endpoints
@@ -106,7 +106,7 @@ def execute_baseline(options: CheckOptions, output: Path) -> int:
     if not _write(output, baseline.dumps(result.findings)):
         return EXIT_USAGE
     recorded = len(baseline.entries(result.findings))
-    click.echo(f"budgetlint: wrote {recorded} finding{'s' * (recorded != 1)} to {output}")
+    stdout.echo(f"budgetlint: wrote {recorded} finding{'s' * (recorded != 1)} to {output}")
     left_out = len(result.findings) - recorded
     if left_out:
         click.echo(
@@ -123,7 +123,7 @@ class _Scope:
 
     cwd: Path
     files: dict[str, frozenset[str]]
-    """Each file linted (as reports name it) -> the codes that ran on it (its project's rules)."""
+    """Each file linted (as baseline entries name it, ``finding.shown_path``) -> the codes that ran on it (its project's rules)."""
     codes: frozenset[str] | None
     """The codes that ran in any project; None when the rules were not loaded (the cache
     answered every file). A run with ``--baseline`` always loads them."""
@@ -274,7 +274,7 @@ def _lint(options: CheckOptions) -> _Run | int:
     loaded = [project for project in run.values() if project.built is not None]
     codes = frozenset().union(*(project.codes() for project in loaded)) if loaded else None
     file_codes = {
-        result.path: run[root].codes() if run[root].built is not None else frozenset() for (_, root), result in zip(found, results)
+        shown_path(result.path): run[root].codes() if run[root].built is not None else frozenset() for (_, root), result in zip(found, results)
     }
     return _Run(result, _Scope(cwd, file_codes, codes), results)
 
@@ -341,7 +341,7 @@ def _emit_diff(results: list[FileResult], options: CheckOptions) -> int:
         if not _write(options.output, data):
             return EXIT_USAGE
     elif data:
-        click.echo(data, nl=False)
+        stdout.echo(data, nl=False)
     if not options.quiet:
         files = len(chunks)
         click.echo(f"Would fix {fixed} finding{'s' * (fixed != 1)} in {files} file{'s' * (files != 1)}.", err=True)
@@ -418,7 +418,7 @@ def _emit(result: RunResult, options: CheckOptions | ValidateOptions) -> int:
         if not _write(options.output, text):
             return EXIT_USAGE
     else:
-        click.echo(text, nl=False, color=options.color)
+        stdout.echo(text, nl=False, color=options.color)
     return result.exit_code()
 
 
@@ -455,8 +455,8 @@ def execute_init(directory: Path, force: bool) -> int:
         if not _write(path, text):
             return EXIT_USAGE
         if path in starters:
-            click.echo(f"wrote {path}")
-    click.echo(f"wrote {directory / SCHEMA_DIR}/ (the schemas your editor validates against)")
+            stdout.echo(f"wrote {path}")
+    stdout.echo(f"wrote {directory / SCHEMA_DIR}/ (the schemas your editor validates against)")
     return EXIT_OK
 
 

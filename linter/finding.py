@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import unicodedata
 from dataclasses import asdict, dataclass
+
+FINGERPRINT_LENGTH = 20
+"""Hex digits in a fingerprint (``intake.fingerprint``)."""
 
 
 @dataclass(frozen=True, order=True)
@@ -43,9 +48,26 @@ class Finding:
 
     def as_json(self) -> dict:
         data = asdict(self)
+        data["path"] = shown_path(self.path)
         data.pop("source_line")
         data.pop("raw_region")
         cell = data.pop("cell")
         if cell is None:
             return data
         return {"path": data.pop("path"), "cell": cell, **data}  # only notebook findings have one
+
+
+def path_bytes(path: str) -> bytes:
+    """A path's bytes as the file system has them: a name that is not UTF-8 was decoded with
+    ``surrogateescape``, which ``os.fsencode`` undoes."""
+    try:
+        return os.fsencode(path)
+    except UnicodeEncodeError:  # a lone surrogate no file name decodes to
+        return path.encode("utf-8", "surrogatepass")
+
+
+def shown_path(path: str) -> str:
+    """``path`` as reports print it: bytes that are not UTF-8 as ``\\xe9``, control characters
+    (a newline in a file name) as ``\\n`` or ``\\x1b``; any other name unchanged."""
+    text = path_bytes(path).decode("utf-8", "backslashreplace")
+    return "".join(repr(char)[1:-1] if unicodedata.category(char) == "Cc" else char for char in text)

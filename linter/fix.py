@@ -310,12 +310,34 @@ class _Operands(ReadOnlyWalker):
 
 # --- files -----------------------------------------------------------------------------------
 
+_C_ESCAPES = {0x07: b"\\a", 0x08: b"\\b", 0x09: b"\\t", 0x0A: b"\\n", 0x0B: b"\\v", 0x0C: b"\\f", 0x0D: b"\\r", 0x22: b'\\"', 0x5C: b"\\\\"}
+
+
+def git_quoted(name: bytes) -> bytes:
+    """``name`` as git writes it in a patch header: C-style quoted when it holds a control
+    character, a double quote, a backslash or a byte above 0x7e (git's default ``core.quotePath``),
+    with the usual escapes and octal for the rest; any other name as it is."""
+    if not any(byte < 0x20 or byte > 0x7E or byte in _C_ESCAPES for byte in name):
+        return name
+    out = bytearray(b'"')
+    for byte in name:
+        if byte in _C_ESCAPES:
+            out += _C_ESCAPES[byte]
+        elif byte < 0x20 or byte > 0x7E:
+            out += b"\\%03o" % byte
+        else:
+            out.append(byte)
+    return bytes(out + b'"')
+
+
 def unified_diff(path: str, original: bytes, fixed: bytes) -> bytes:
-    """A ``git apply``-compatible diff (``a/`` and ``b/`` prefixes), in the file's own bytes."""
+    """A ``git apply``-compatible diff (``a/`` and ``b/`` prefixes, odd names quoted as git
+    quotes them), in the file's own bytes."""
     before = original.splitlines(keepends=True)
     after = fixed.splitlines(keepends=True)
     name = path.encode("utf-8", "surrogateescape")
-    lines = difflib.diff_bytes(difflib.unified_diff, before, after, b"a/" + name, b"b/" + name, lineterm=b"\n")
+    old, new = git_quoted(b"a/" + name), git_quoted(b"b/" + name)
+    lines = difflib.diff_bytes(difflib.unified_diff, before, after, old, new, lineterm=b"\n")
     out = bytearray()
     for line in lines:
         if line.startswith((b"---", b"+++")):

@@ -14,7 +14,7 @@ import stat
 
 from . import notebook, suppress
 from .codes import PARSE_ERROR, EngineCode
-from .finding import Finding
+from .finding import FINGERPRINT_LENGTH, Finding, path_bytes
 from .policy import Policy, Tier
 from .prefilter import might_matter
 
@@ -99,8 +99,9 @@ def engine_finding(
 
 def fingerprint(code: str, path: str, snippet: str, occurrence: int) -> str:
     """Stable across moved lines: rule, path, the flagged node's text and its occurrence index."""
-    digest = hashlib.sha256(f"{code}\0{path}\0{snippet}\0{occurrence}".encode()).hexdigest()
-    return digest[:20]
+    text = f"\0{snippet}\0{occurrence}".encode("utf-8", "surrogatepass")
+    digest = hashlib.sha256(f"{code}\0".encode() + path_bytes(path) + text).hexdigest()
+    return digest[:FINGERPRINT_LENGTH]
 
 
 def source_lines(text: str) -> list[str]:

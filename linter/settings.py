@@ -121,7 +121,10 @@ def load_project(root: Path) -> Settings:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise SettingsError(f"{pyproject}: cannot read [tool.budgetlint]: {error}") from error
-    table = data.get("tool", {}).get("budgetlint", {})
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise SettingsError(f"{pyproject}: [tool] must be a table")
+    table = tool.get("budgetlint", {})
     if not isinstance(table, dict):
         raise SettingsError(f"{pyproject}: [tool.budgetlint] must be a table")
     unknown = sorted(set(table) - _KEYS)

@@ -221,6 +221,7 @@ def test_the_baseline_file_is_byte_identical_across_runs(project):
         ('{"budgetlint_baseline": 99, "findings": []}', "unsupported baseline format 99"),
         ('{"budgetlint_baseline": 1, "findings": {}}', "`findings` must be a list"),
         ('{"budgetlint_baseline": 1, "findings": [{"path": "a.py"}]}', "finding 1 needs string fields"),
+        ('{"budgetlint_baseline": ' + "1" * 5000 + "}", "baseline.json is not a budgetlint baseline: "),
     ],
 )
 def test_a_missing_or_invalid_baseline_exits_2_with_a_message(project, content, message):
@@ -232,6 +233,54 @@ def test_a_missing_or_invalid_baseline_exits_2_with_a_message(project, content, 
     assert result.stderr.startswith("budgetlint: error: ") and message in result.stderr
     with pytest.raises(BaselineError):
         load(project / "baseline.json")
+
+
+GOOD_ENTRY = {"path": "app/ask.py", "code": "BL001", "fingerprint": "0123456789abcdef0123", "message": "m"}
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"code": "XX001"}, "finding 2 (app/ask.py): code 'XX001' is not a rule code"),
+        ({"code": "bl001"}, "code 'bl001' is not a rule code"),
+        ({"code": "BL\u0661\u0662\u0663"}, "is not a rule code"),  # Arabic-Indic digits
+        ({"fingerprint": "0123"}, "fingerprint '0123' is not 20 lowercase hex digits"),
+        ({"fingerprint": "0123456789ABCDEF0123"}, "is not 20 lowercase hex digits"),
+        ({"fingerprint": "0123456789abcdef012z"}, "is not 20 lowercase hex digits"),
+        ({"path": ""}, "path '' is not a relative file path"),
+        ({"path": "/etc/passwd"}, "path '/etc/passwd' is not a relative file path"),
+        ({"path": "C:/x.py"}, "is not a relative file path"),
+        ({"path": "a\n::error::b.py"}, "path 'a\\n::error::b.py' has a control character"),
+        ({"path": "a\x1b[31m.py"}, "has a control character"),
+        ({"path": "a\x85.py"}, "has a control character"),
+        ({"message": 7}, "finding 2 needs string fields"),
+        ({"message": "caf\udce9"}, "finding 2: message 'caf\\udce9' has an unpaired surrogate"),
+    ],
+)
+def test_an_entry_with_an_invalid_field_exits_2_naming_it(project, change, message):
+    document = {"budgetlint_baseline": 1, "findings": [GOOD_ENTRY, {**GOOD_ENTRY, **change}]}
+    (project / "baseline.json").write_text(json.dumps(document), encoding="utf-8")
+    result = run("check", "--baseline", "baseline.json")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("budgetlint: error: baseline.json: ") and message in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_a_baseline_nested_too_deeply_exits_2(project):
+    (project / "baseline.json").write_text('{"budgetlint_baseline": 1, "findings": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    result = run("check", "--baseline", "baseline.json")
+    assert result.exit_code == 2
+    assert result.stderr == "budgetlint: error: baseline.json is not a budgetlint baseline: nested too deeply\n"
+
+
+def test_a_file_name_with_a_newline_is_recorded_escaped_and_the_baseline_loads(project):
+    (project / "app" / "new\nline.py").write_text(UNBOUNDED, encoding="utf-8")
+    document = write_baseline()
+    assert "app/new\\nline.py" in {entry["path"] for entry in document["findings"]}
+    result = run("check", "--baseline", "baseline.json")
+    assert result.exit_code == 0, result.output
+    assert "3 known findings hidden" in result.stdout and "no longer found" not in result.stdout
 
 
 def test_baseline_needs_an_output_and_reports_usage_errors(project):

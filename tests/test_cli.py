@@ -378,6 +378,14 @@ def test_python_dash_m_version():
     assert completed.stdout.strip() == f"budgetlint, version {__version__}"
 
 
+@pytest.mark.parametrize("value", ["\u00b2/3", "1/\u0663", "1/" + "1" * 5000, "1" * 5000 + "/2"])
+def test_a_shard_in_other_digits_or_too_long_is_a_usage_error(project, value):
+    (project / "app.py").write_text("x = 1\n")
+    result = CliRunner().invoke(main, ["check", "--shard", value, "app.py"])
+    assert result.exit_code == 2, result.output
+    assert "is not K/N" in result.stderr and "Traceback" not in result.stderr
+
+
 # --- colour and progress ----------------------------------------------------------------------
 
 
@@ -402,6 +410,17 @@ def test_color_auto_honours_no_color(tmp_path, monkeypatch):
     monkeypatch.delenv("NO_COLOR")
     assert _use_color("auto", None) is True
     assert _use_color("auto", tmp_path / "report.txt") is False
+
+
+def test_an_empty_no_color_leaves_colour_on(monkeypatch):
+    # no-color.org: "when present and not an empty string"
+    from budgetlint.cli import _use_color
+
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    monkeypatch.setenv("NO_COLOR", "")
+    assert _use_color("auto", None) is True
+    monkeypatch.setenv("NO_COLOR", "0")
+    assert _use_color("auto", None) is False
 
 
 def test_progress_reports_every_file_serial_and_parallel(tmp_path):

@@ -495,6 +495,32 @@ def test_diff_prints_without_writing_and_exits_1(project):
     assert run("--diff", "--exit-zero", "app.py").exit_code == 0
 
 
+@pytest.mark.parametrize(
+    "options, named",
+    [
+        (("--format", "json"), "--format"),
+        (("--format", "sarif"), "--format"),
+        (("--sarif-file", "out.sarif"), "--sarif-file"),
+        (("--baseline", "baseline.json"), "--baseline"),
+        (("--statistics",), "--statistics"),
+        (("--format", "github", "--baseline", "baseline.json"), "--format, --baseline"),
+    ],
+)
+def test_diff_refuses_the_options_of_a_report(project, options, named):
+    app = write(project / "app.py", UNBOUNDED)
+    write(project / "baseline.json", '{"budgetlint_baseline": 1, "findings": []}')
+    result = run("--diff", *options, "app.py")
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert f"--diff prints the fixes as a patch, not a report: it does not take {named}" in result.stderr
+    assert not (project / "out.sarif").exists() and app.read_text() == UNBOUNDED
+
+
+def test_diff_takes_the_default_format_when_named(project):
+    write(project / "app.py", UNBOUNDED)
+    assert run("--diff", "--format", "text", "app.py").stdout.startswith("--- a/app.py\n")
+
+
 def test_diff_with_nothing_to_fix_prints_nothing_and_exits_0(project):
     write(project / "app.py", UNBOUNDED_FIXED)
     result = run("--diff", "--select", "BL001", "app.py")
@@ -535,6 +561,45 @@ def test_diff_applies_with_git_apply_and_matches_fix(tmp_path, monkeypatch):
     diffed = {path: data for path, (data, _) in snapshot(trees["diffed"]).items()}
     assert diffed == {path: data for path, (data, _) in snapshot(trees["fixed"]).items()}
     assert diffed["crlf.py"] == UNBOUNDED_FIXED.replace("\n", "\r\n").encode()
+
+
+ODD_NAMES = ("new\nline.py", "tab\tquote\"back\\slash.py", "bell\x07.py", "odd name é.py", "plain.py")
+
+
+@pytest.mark.parametrize(
+    "name, header",
+    [
+        ("plain.py", b"a/plain.py"),
+        ("new\nline.py", b'"a/new\\nline.py"'),
+        ("t\tq\"b\\s.py", b'"a/t\\tq\\"b\\\\s.py"'),
+        ("bell\x07\x7f.py", b'"a/bell\\a\\177.py"'),
+        ("\u00e9.py", b'"a/\\303\\251.py"'),
+        (os.fsdecode(b"caf\xe9.py"), b'"a/caf\\351.py"'),
+    ],
+)
+def test_unified_diff_quotes_odd_names_as_git_does(name, header):
+    diff = unified_diff(name, b"x = 1\n", b"x = 2\n")
+    assert diff.startswith(b"--- " + header + b"\n+++ " + header.replace(b"a/", b"b/", 1) + b"\n@@ ")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_diff_of_files_with_odd_names_applies_with_git_apply(tmp_path, monkeypatch):
+    names = [*ODD_NAMES]
+    try:
+        write(tmp_path / os.fsdecode(b"caf\xe9.py"), UNBOUNDED)
+        names.append(os.fsdecode(b"caf\xe9.py"))
+    except (OSError, UnicodeError):  # a file system that wants UTF-8 names
+        pass
+    for name in ODD_NAMES:
+        write(tmp_path / name, UNBOUNDED)
+    _git(tmp_path, "init", "-q")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", "--diff", "--output", "fixes.patch", "."], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert f"Would fix {len(names)} findings in {len(names)} files." in result.stderr
+    _git(tmp_path, "apply", "--check", "fixes.patch")
+    _git(tmp_path, "apply", "fixes.patch")
+    assert all((tmp_path / name).read_text() == UNBOUNDED_FIXED for name in names)
 
 
 def test_fix_twice_changes_nothing_the_second_time(tmp_path, monkeypatch):

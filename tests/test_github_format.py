@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -113,3 +114,46 @@ def test_quiet_keeps_only_errors_and_statistics_adds_counts(monkeypatch):
     counted = CliRunner().invoke(main, ["check", "--format", "github", "--statistics", "project"]).stdout.splitlines()
     assert "    2  BL001  unbounded-max-tokens" in counted
     assert "    1  BL100  invalid-config" in counted
+
+
+def injected_lines(stdout: str) -> list[str]:
+    """Lines the runner would read as a workflow command (v2 ``::`` after leading blanks, or v1
+    ``##[`` anywhere) that are not one of budgetlint's own annotations."""
+    return [
+        line for line in stdout.splitlines()
+        if (line.lstrip().startswith("::") or "##[" in line) and not COMMAND.match(line)
+    ]
+
+
+def test_stale_baseline_entries_cannot_inject_workflow_commands(tmp_path, monkeypatch):
+    # A baseline is committed with the pull request it guards: its text is the attacker's.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    (tmp_path / "app.py").write_text('import openai\nopenai.chat.completions.create(model="m", messages=[])\n')
+    hostile = [
+        {"path": "::error file=x.py::pwned", "code": "BL001", "fingerprint": "0" * 20, "message": "m"},
+        {"path": "gone.py", "code": "BL002", "fingerprint": "1" * 20,
+         "message": "m\n::stop-commands::token\r\n  ::error::pwned\n##[error]pwned"},
+        {"path": "  ::warning::pwned", "code": "BL002", "fingerprint": "2" * 20, "message": "m"},
+        {"path": "gone ##[warning]pwned.py", "code": "BL002", "fingerprint": "3" * 20, "message": "m"},
+    ]
+    document = {"budgetlint_baseline": 1, "findings": hostile}
+    (tmp_path / "baseline.json").write_text(json.dumps(document), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--format", "github", "--baseline", "baseline.json", "."])
+    assert result.exit_code == 1, result.output
+    assert "4 baseline entries no longer found" in result.stdout
+    assert injected_lines(result.stdout) == []
+    commands = [parse(line) for line in result.stdout.splitlines() if COMMAND.match(line)]
+    assert {properties["file"] for _, properties, _ in commands} == {"app.py"}
+
+
+def test_a_baseline_file_name_cannot_inject_workflow_commands(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    (tmp_path / "app.py").write_text("x = 1\n")
+    name = "b\n::error::pwned.json"
+    (tmp_path / name).write_text('{"budgetlint_baseline": 1, "findings": []}', encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--format", "github", "--baseline", name, "."])
+    assert result.exit_code == 0, result.output
+    assert "hidden by the baseline" in result.stdout
+    assert injected_lines(result.stdout) == []

@@ -30,6 +30,8 @@ from budgetlint.intake import source_lines
 from budgetlint.policy import Policy
 from budgetlint.rules import ALL_RULES
 
+from .test_sarif import validator  # noqa: F401  (the official SARIF schema, as a fixture)
+
 JOB = Job(policy=Policy(), rules=ALL_RULES, report_suppressions=True)
 CALL = 'openai.chat.completions.create(model="m", messages=[])'
 """A BL001 and a BL002 where it starts."""
@@ -481,8 +483,11 @@ def test_wrong_types_in_pyproject_exit_2_with_a_clear_message(tmp_path, monkeypa
 
 @pytest.mark.parametrize(
     "data",
-    [b"[tool.budgetlint]\nexclude = ['\xff']\n", b"\x00\x01\x02", b"\xef\xbb\xbf[tool.budgetlint]\nexclude = [\n" + b"'x', " * 50000],
-    ids=["not-utf8", "binary", "unterminated-huge"],
+    [
+        b"[tool.budgetlint]\nexclude = ['\xff']\n", b"\x00\x01\x02", b"\xef\xbb\xbf[tool.budgetlint]\nexclude = [\n" + b"'x', " * 50000,
+        b'tool = "x"\n', b"tool = [1, 2]\n",
+    ],
+    ids=["not-utf8", "binary", "unterminated-huge", "tool-a-string", "tool-a-list"],
 )
 @bounded(20)
 def test_an_unreadable_pyproject_exits_2(tmp_path, monkeypatch, data):
@@ -516,3 +521,100 @@ def test_hostile_config_documents_are_bl100_not_a_crash(tmp_path, monkeypatch, t
     findings = json.loads(result.stdout)["findings"]
     assert findings and all(finding["code"] == "BL100" for finding in findings)
     assert any(message in finding["message"] for finding in findings), findings
+
+
+# --- file names: bytes that are not UTF-8, control characters ------------------------------------
+
+
+@pytest.fixture
+def non_utf8_project(tmp_path) -> Path:
+    """A project with ``caf\\xe9.py`` (latin-1 bytes, as Linux allows) and a normal file."""
+    try:
+        (tmp_path / os.fsdecode(b"caf\xe9.py")).write_text(SOURCE)
+    except (OSError, UnicodeError):
+        pytest.skip("this file system refuses file names that are not UTF-8")
+    (tmp_path / "good.py").write_text(SOURCE)
+    (tmp_path / "pyproject.toml").write_text("[tool.budgetlint]\n")
+    return tmp_path
+
+
+def test_a_file_name_that_is_not_utf8_is_escaped_in_text_json_and_github(non_utf8_project):
+    shown = "caf\\xe9.py"
+    text = budgetlint("check", "--no-cache", ".", cwd=non_utf8_project)
+    assert text.returncode == 1, text.stderr
+    assert f"{shown}:2:1: BL001 [hard]" in text.stdout and "good.py:2:1: BL001 [hard]" in text.stdout
+    data = budgetlint("check", "--no-cache", "--format", "json", ".", cwd=non_utf8_project)
+    assert data.returncode == 1, data.stderr
+    findings = json.loads(data.stdout)["findings"]
+    assert [(f["path"], f["code"]) for f in findings] == [(shown, "BL001"), (shown, "BL002"), ("good.py", "BL001"), ("good.py", "BL002")]
+    fingerprints = {f["fingerprint"] for f in findings}
+    assert len(fingerprints) == 4 and all(len(value) == 20 for value in fingerprints)
+    github = budgetlint("check", "--no-cache", "--format", "github", ".", cwd=non_utf8_project)
+    assert github.returncode == 1, github.stderr
+    assert github.stdout.startswith(f"::error file={shown},line=2,col=1,"), github.stdout
+
+
+def test_a_file_name_that_is_not_utf8_gets_a_percent_encoded_sarif_uri_that_validates(non_utf8_project, validator):
+    completed = budgetlint("check", "--no-cache", "--format", "sarif", ".", cwd=non_utf8_project)
+    assert completed.returncode == 1, completed.stderr
+    document = json.loads(completed.stdout)
+    uris = [result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for result in document["runs"][0]["results"]]
+    assert uris == ["caf%E9.py", "caf%E9.py", "good.py", "good.py"]  # the file's own bytes
+    assert list(validator.iter_errors(document)) == []
+
+
+def test_a_baseline_of_a_file_name_that_is_not_utf8_hides_its_findings(non_utf8_project):
+    written = budgetlint("baseline", "--output", "baseline.json", ".", cwd=non_utf8_project)
+    assert written.returncode == 0, written.stderr
+    entries = json.loads((non_utf8_project / "baseline.json").read_text(encoding="utf-8"))["findings"]
+    assert {entry["path"] for entry in entries} == {"caf\\xe9.py", "good.py"}
+    checked = budgetlint("check", "--baseline", "baseline.json", ".", cwd=non_utf8_project)  # from the cache
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "4 known findings hidden by the baseline" in checked.stdout
+    assert "no longer found" not in checked.stdout
+
+
+# --- a cache entry and where the report goes -----------------------------------------------------
+
+
+def test_a_cache_index_nested_too_deeply_is_a_miss(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app.py").write_text(SOURCE)
+    first = CliRunner().invoke(main, ["check", "--format", "json", "app.py"])
+    indexes = list((tmp_path / ".budgetlint_cache").glob("*.json"))
+    assert first.exit_code == 1 and indexes
+    for index in indexes:
+        index.write_text('{"budgetlint_cache": 1, "entries": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    again = CliRunner().invoke(main, ["check", "--format", "json", "app.py"])
+    assert again.exit_code == 1, again.output
+    assert again.stdout == first.stdout
+
+
+CLOSED_STDOUT = ("sh", "-c", 'exec "$@" >&-', "sh")
+FULL_STDOUT = ("sh", "-c", 'exec "$@" >/dev/full', "sh")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists() or shutil.which("sh") is None, reason="needs sh and /dev/full")
+@pytest.mark.parametrize("stdout", [CLOSED_STDOUT, FULL_STDOUT], ids=["closed", "full"])
+@pytest.mark.parametrize(
+    "args",
+    [("check", "app.py"), ("check", "--format", "json", "app.py"), ("check", "--diff", "app.py"), ("rules",), ("schema", "stack")],
+    ids=["text", "json", "diff", "rules", "schema"],
+)
+def test_a_report_that_cannot_reach_stdout_exits_2_with_one_line(tmp_path, stdout, args):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app.py").write_text(SOURCE)
+    completed = budgetlint(*args, cwd=tmp_path, prefix=stdout)
+    assert completed.returncode == 2, completed.stderr
+    assert completed.stderr.startswith("budgetlint: error: cannot write to stdout: ")
+    assert completed.stderr.count("\n") == 1, completed.stderr
+
+
+def test_a_report_to_a_file_needs_no_stdout(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app.py").write_text(SOURCE)
+    completed = budgetlint("check", "--output", "report.txt", "app.py", cwd=tmp_path, prefix=CLOSED_STDOUT)
+    assert completed.returncode == 1, completed.stderr
+    assert completed.stderr == ""
+    assert "app.py:2:1: BL001" in (tmp_path / "report.txt").read_text()

@@ -1,7 +1,8 @@
 """``--format github``: workflow commands that GitHub Actions turns into annotations.
 
 ``::error`` for a blocking finding, ``::warning`` for the rest, then a plain summary line (the
-runner prints lines that are not commands as they are). Paths are relative to the repository
+runner prints lines that are not commands as they are). Everything printed is escaped: text from
+the repository (a path, a message, a baseline's stale entries) can never start a command. Paths are relative to the repository
 root, as the annotations need them. Columns are sent only for a finding on one line (GitHub
 refuses them otherwise), with ``endColumn`` the last column of the node, inclusive.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..finding import Finding
+from ..finding import Finding, shown_path
 from ..result import RunResult
 from .base import Reporter
 from .repository import relative_to_root, repository_root
@@ -21,22 +22,24 @@ class GithubReporter(Reporter):
         cwd = Path.cwd().resolve()
         root = repository_root(cwd)
         out = [
-            command(finding, relative_to_root(finding.path, cwd, root) or finding.path)
+            command(finding, shown_path(relative_to_root(finding.path, cwd, root) or finding.path))
             for finding in result.findings
             if finding.blocking or not self.quiet
         ]
+        text: list[str] = []
         if self.statistics:
             for code, count in sorted(result.by_code().items()):
                 name = next(f.name for f in result.findings if f.code == code)
-                out.append(f"{count:>5}  {code}  {name}")
+                text.append(f"{count:>5}  {code}  {name}")
         if self.statistics or not self.quiet:
             warnings = len(result.findings) - result.blocking
-            out.append(
+            text.append(
                 f"budgetlint: checked {result.files} file{'s' * (result.files != 1)} at tier "
                 f"{result.policy.tier.label}: {result.blocking} blocking, {warnings} warning{'s' * (warnings != 1)}."
             )
             if result.baseline is not None:
-                out.extend(result.baseline.summary_lines())
+                text.extend(result.baseline.summary_lines())
+        out.extend(plain_line(line) for line in text)
         return "\n".join(out) + ("\n" if out else "")
 
 
@@ -68,3 +71,17 @@ def escape_data(text: str) -> str:
 def escape_property(text: str) -> str:
     """A command property's value: also ``:`` and ``,``, which delimit properties."""
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def plain_line(text: str) -> str:
+    """A line the runner prints as it is and never reads as a command.
+
+    Line breaks are escaped as in a command's data (the line stays one line); a ``::`` that would
+    start it (the runner trims leading blanks) gets its first ``:`` escaped, and so does the ``[``
+    of a legacy ``##[command]``, which the runner finds anywhere in a line.
+    """
+    line = escape_data(text).replace("##[", "##%5B")
+    start = len(line) - len(line.lstrip())
+    if line.startswith("::", start):
+        line = f"{line[:start]}%3A{line[start + 1:]}"
+    return line

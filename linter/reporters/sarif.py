@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..codes import ENGINE_CODES
-from ..finding import Finding
+from ..finding import Finding, path_bytes
 from ..interrupts import held_interrupts
 from ..policy import Policy, Tier
 from ..result import RunResult
@@ -142,7 +142,7 @@ def _result(finding: Finding, index: dict[str, int], cwd: Path, root: Path) -> d
     if relative is None:  # outside the repository: an absolute URI, no base
         artifact = {"uri": absolute_path(finding.path, cwd).as_uri()}
     else:
-        artifact = {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
+        artifact = {"uri": quote(path_bytes(relative), safe="/"), "uriBaseId": SRCROOT}  # the file's own bytes
     line, column, end_line, end_column = finding.file_region()  # a notebook's: in its JSON text
     region = {
         "startLine": line,

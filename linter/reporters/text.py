@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..finding import shown_path
 from ..policy import Tier
 from ..result import RunResult
 from .base import Reporter
@@ -17,7 +18,7 @@ class TextReporter(Reporter):
                 continue
             label = finding.tier if finding.blocking else f"{finding.tier}, warning"
             cell = "" if finding.cell is None else f"cell {finding.cell}:"  # as ruff shows notebook cells
-            location = f"{finding.path}:{cell}{finding.line}:{finding.column}:"
+            location = f"{shown_path(finding.path)}:{cell}{finding.line}:{finding.column}:"
             code = self._style(finding.code, fg="red" if finding.blocking else "yellow", bold=True)
             out.append(f"{self._style(location, bold=True)} {code} [{label}] {finding.message}")
             if finding.source_line and not self.quiet:
