@@ -71,7 +71,7 @@ def evaluate(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> object:
             return UNKNOWN
         value = evaluate(bound[0], bound[1], depth + 1)
         if isinstance(value, Mapping):
-            _apply_mutations(value, bound[1].mutations.get(expr.value, ()), bound[1], depth)
+            _apply_mutations(value, bound[1].home.mutations.get(expr.value, ()), bound[1], depth)
         return value
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
         value = evaluate(expr.expression, scope, depth + 1)
@@ -187,6 +187,8 @@ class StringParts:
     parts: tuple[str | tuple[cst.BaseExpression, Scope], ...]
     literal: cst.CSTNode | None
     """The literal node holding the leading text, for locating findings."""
+    scope: Scope | None = None
+    """The scope ``literal`` is written in (another one than the expression's for a constant)."""
 
     @property
     def static_prefix(self) -> str:
@@ -209,7 +211,7 @@ def string_parts(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Stri
         return None
     if isinstance(expr, cst.SimpleString):
         value = expr.evaluated_value
-        return StringParts((value,), expr) if isinstance(value, str) else None
+        return StringParts((value,), expr, scope) if isinstance(value, str) else None
     if isinstance(expr, cst.FormattedString):
         parts: list = []
         for piece in expr.parts:
@@ -217,19 +219,20 @@ def string_parts(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Stri
                 parts.append(piece.value)
             else:
                 parts.append((piece.expression, scope))
-        return StringParts(tuple(parts), expr)
+        return StringParts(tuple(parts), expr, scope)
     if isinstance(expr, cst.ConcatenatedString):
         left = string_parts(expr.left, scope, depth + 1)
         right = string_parts(expr.right, scope, depth + 1)
         if left is None or right is None:
             return None
-        return StringParts(left.parts + right.parts, expr)
+        return StringParts(left.parts + right.parts, expr, scope)
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
         left = string_parts(expr.left, scope, depth + 1) or StringParts(((expr.left, scope),), None)
         right = string_parts(expr.right, scope, depth + 1) or StringParts(((expr.right, scope),), None)
         if left.literal is None and right.literal is None:
             return None
-        return StringParts(left.parts + right.parts, left.literal or right.literal)
+        holder = left if left.literal is not None else right
+        return StringParts(left.parts + right.parts, holder.literal, holder.scope)
     if isinstance(expr, cst.Name):
         bound = single_value(expr.value, scope)
         if bound is not None:
