@@ -139,8 +139,27 @@ def _evaluate_call(call: cst.Call, scope: Scope, depth: int) -> object:
             return math.inf
         return UNKNOWN
     if qualname in CONFIG_CLASSES or qualname.rpartition(".")[2] in ("GenerateContentConfig", "GenerationConfig"):
-        return keyword_mapping(call, scope, depth)
+        return _config_mapping(call, scope, depth)
     return UNKNOWN
+
+
+def _config_mapping(call: cst.Call, scope: Scope, depth: int) -> Mapping:
+    """A config call's arguments as a Mapping: ``dict(BASE, k=v)`` holds BASE's keys, the
+    keywords overriding them; a positional argument that is not a mapping we can read
+    (``dict(pairs)``, ``dict(other)``) hides which keys there are."""
+    result = keyword_mapping(call, scope, depth)
+    for arg in call.args:
+        if arg.keyword is not None or arg.star == "**":
+            continue
+        inner = evaluate(arg.value, scope, depth + 1) if not arg.star else UNKNOWN
+        if not isinstance(inner, Mapping):
+            result.opaque = True
+            continue
+        for key, entry in inner.entries.items():
+            result.entries.setdefault(key, entry)
+            result.key_nodes.setdefault(key, inner.key_nodes[key])
+        result.opaque |= inner.opaque
+    return result
 
 
 def keyword_mapping(call: cst.Call, scope: Scope, depth: int = 0) -> Mapping:

@@ -312,6 +312,18 @@ def test_params_dict_of_another_scope_stays_shared_and_the_call_gets_the_keyword
     assert fixed(code) == textwrap.dedent(code).replace("messages=msgs)", "messages=msgs, max_tokens=1024)")
 
 
+def test_a_dict_copied_from_a_bounded_mapping_is_not_raised_to_the_default():
+    code = """\
+        import litellm
+        BASE = {"model": "gpt-4o", "max_tokens": 256}
+        def ask(msgs, other):
+            params = dict(BASE)
+            litellm.completion(messages=msgs, **params)
+            return litellm.completion(messages=msgs, **dict(other, temperature=0))
+        """
+    assert fixed(code) is None
+
+
 def test_the_ceiling_is_the_value_and_values_above_it_are_lowered():
     code = """\
         from openai import OpenAI
