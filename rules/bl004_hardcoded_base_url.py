@@ -57,7 +57,10 @@ class HardcodedBaseUrl(Rule):
     match, it is the SDK's conventional variable (`OPENAI_BASE_URL`, `OLLAMA_HOST`, ...); for
     `os.environ["X"] = "..."`, `X` itself. A constant bound to a literal is fixed once, at the
     literal. The URL of a raw HTTP request keeps its API path in code:
-    `os.environ.get("OLLAMA_HOST", "http://127.0.0.1:11434") + "/api/generate"`.
+    `os.environ.get("OLLAMA_BASE_URL", "http://127.0.0.1:11434") + "/api/generate"`. As the path
+    is appended to it, the variable must hold a full URL with its scheme, so raw HTTP to Ollama
+    reads `OLLAMA_BASE_URL`, not `OLLAMA_HOST` (often a bare `host:port`, which the Ollama SDK
+    accepts but a URL does not); the stack file's `base_url_env` still wins when one fits.
 
     No fix is offered for a URL built in an f-string, an implicit concatenation or a `+`
     (`"http://host" + path`), nor under `strict`, which would flag the literal default the fix
@@ -208,7 +211,7 @@ requests.post("http://127.0.0.1:11434/api/generate", json={"model": "llama3", "p
             expected_replacement="""
 import requests
 import os
-requests.post(os.environ.get("OLLAMA_HOST", "http://127.0.0.1:11434") + "/api/generate", json={"model": "llama3", "prompt": "x", "options": {"num_predict": 10}})
+requests.post(os.environ.get("OLLAMA_BASE_URL", "http://127.0.0.1:11434") + "/api/generate", json={"model": "llama3", "prompt": "x", "options": {"num_predict": 10}})
 """,
         ),
         # LiteLLM's per-call api_base.

@@ -21,7 +21,8 @@ from budgetlint.cli import main
 from budgetlint.engine import Job, lint_source
 from budgetlint.fix import AddEntry, Fix, FixError, Replace, fix_module, unified_diff, write_atomic
 from budgetlint.model import FileModel
-from budgetlint.policy import Policy, Tier
+from budgetlint.catalog import Location
+from budgetlint.policy import Policy, StackEndpoint, Tier
 from budgetlint.rule import Report, Rule
 from budgetlint.rules import ALL_RULES
 
@@ -372,6 +373,19 @@ def test_endpoint_fixes_add_os_once_and_skip_what_they_cannot_rewrite():
     assert fixed(code) == textwrap.dedent(code).replace(
         'Client("http://gpu:11434")', 'Client(os.environ.get("OLLAMA_HOST", "http://gpu:11434"))'
     )
+
+
+def test_the_raw_http_fix_reads_a_variable_holding_a_full_url():
+    # OLLAMA_HOST is often a bare host:port, which the appended path would leave without a scheme.
+    code = """\
+        import requests
+        requests.post("http://127.0.0.1:11434/api/generate", json={"model": "m", "prompt": "x", "options": {"num_predict": 9}})
+        """
+    fixed_code = fixed(code)
+    assert fixed_code is not None
+    assert 'os.environ.get("OLLAMA_BASE_URL", "http://127.0.0.1:11434") + "/api/generate"' in fixed_code
+    stack = (StackEndpoint("OLLAMA_URL", "ollama", Location.LOCAL),)
+    assert 'os.environ.get("OLLAMA_URL", "http://127.0.0.1:11434")' in (fixed(code, stack_endpoints=stack) or "")
 
 
 def test_no_endpoint_fix_where_os_means_something_else():
