@@ -161,26 +161,15 @@ class Collector(ReadOnlyWalker):
     def visit_Decorator(self, node: cst.Decorator) -> None:
         self._switch(node, self._outside(self.scope))
 
-    def visit_ListComp(self, node: cst.ListComp) -> None:
-        self._open_comprehension(node)
-
-    def visit_SetComp(self, node: cst.SetComp) -> None:
-        self._open_comprehension(node)
-
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self._open_comprehension(node)
-
-    def visit_DictComp(self, node: cst.DictComp) -> None:
-        self._open_comprehension(node)
-
-    def _open_comprehension(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> None:
+    def visit_ListComp(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> None:
         self.outer_iters.append((node.for_in.iter, self.scope))
         self.scope = Scope("comprehension", node, self.scope)
 
-    def leave_ListComp(self, original_node: cst.ListComp) -> None:
+    def leave_ListComp(self, original_node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> None:
         self.scope = self.scope.parent  # type: ignore[assignment]
 
-    leave_SetComp = leave_GeneratorExp = leave_DictComp = leave_ListComp  # type: ignore[assignment]
+    visit_SetComp = visit_GeneratorExp = visit_DictComp = visit_ListComp
+    leave_SetComp = leave_GeneratorExp = leave_DictComp = leave_ListComp
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         self._bind_target(node.target, None)
@@ -308,22 +297,18 @@ class Collector(ReadOnlyWalker):
         if node.asname is not None:
             self._bind_target(node.asname.name, node.item)
 
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+    def visit_ExceptHandler(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
         if node.name is not None:
             self._bind_target(node.name.name, None)
 
-    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
-        if node.name is not None:
-            self._bind_target(node.name.name, None)
+    visit_ExceptStarHandler = visit_ExceptHandler
 
     # match captures: `case x`, `case ... as x`, `case [*x]`, `case {**x}` (class patterns hold MatchAs)
-    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+    def visit_MatchAs(self, node: cst.MatchAs | cst.MatchStar) -> None:
         if node.name is not None:
             self._bind_target(node.name, None)
 
-    def visit_MatchStar(self, node: cst.MatchStar) -> None:
-        if node.name is not None:
-            self._bind_target(node.name, None)
+    visit_MatchStar = visit_MatchAs
 
     def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
         if node.rest is not None:
