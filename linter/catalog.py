@@ -121,6 +121,9 @@ class HttpPath:
     requires: tuple[str, ...] = ()
     """Body keys that must be present for a generic path to count (TGI's ``inputs``)."""
     env_var: str = "OPENAI_BASE_URL"
+    """The conventional variable a request URL's base is read from. The path is appended to it,
+    so it must hold a full URL with its scheme: not a variable an SDK also accepts as a bare
+    ``host:port`` (``OLLAMA_HOST``)."""
 
 
 # --- limits --------------------------------------------------------------------------------
@@ -398,8 +401,8 @@ HTTP_PATHS: tuple[HttpPath, ...] = (
     HttpPath("/chat/completions", _OPENAI_CHAT),
     HttpPath("/completions", _OPENAI_COMPLETIONS),
     HttpPath("/responses", _OPENAI_RESPONSES),
-    HttpPath("/api/chat", Limit(("num_predict",), container=("options",), unbounded_values=(-1, -2), default_note=_OLLAMA.default_note), env_var="OLLAMA_HOST"),
-    HttpPath("/api/generate", Limit(("num_predict",), container=("options",), unbounded_values=(-1, -2), default_note=_OLLAMA.default_note), env_var="OLLAMA_HOST"),
+    HttpPath("/api/chat", Limit(("num_predict",), container=("options",), unbounded_values=(-1, -2), default_note=_OLLAMA.default_note), env_var="OLLAMA_BASE_URL"),
+    HttpPath("/api/generate", Limit(("num_predict",), container=("options",), unbounded_values=(-1, -2), default_note=_OLLAMA.default_note), env_var="OLLAMA_BASE_URL"),
     HttpPath("/generate", _TGI_HTTP, requires=("inputs",), env_var="TGI_BASE_URL"),
     HttpPath("/generate_stream", _TGI_HTTP, requires=("inputs",), env_var="TGI_BASE_URL"),
     HttpPath(
@@ -422,6 +425,7 @@ ENDPOINT_ENV_HINTS = ("BASE_URL", "API_BASE", "HOST", "ENDPOINT", "SERVER_URL", 
 ENV_VAR_ENGINES: dict[str, tuple[str, ...]] = {
     "OPENAI_BASE_URL": ("openai", "azure-openai"),
     "OLLAMA_HOST": ("ollama",),
+    "OLLAMA_BASE_URL": ("ollama",),
     "TGI_BASE_URL": ("tgi",),
     "LLAMA_CPP_BASE_URL": ("llama.cpp",),
     "ANTHROPIC_BASE_URL": ("anthropic",),

@@ -5,6 +5,7 @@ Its output is raw material; ``model.py`` turns the recorded calls into call site
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -57,7 +58,16 @@ class RecordedCall:
 
 
 class Collector(ReadOnlyWalker):
-    """Records scopes, bindings, calls and assignments in one pass."""
+    """Records scopes, bindings, calls and assignments in one pass.
+
+    Every binding form makes a binding in the scope Python puts it in: assignment, augmented
+    and annotated assignment targets (names inside tuples, lists and starred targets too), the
+    walrus (in the function around a comprehension), ``for``/``with``/``except``/``except*``
+    targets, imports, ``def``/``class`` names, parameters of functions and lambdas, comprehension
+    targets (in the comprehension's own scope), ``match`` captures, ``del``, ``global``/``nonlocal``
+    redirection, type parameters and ``type`` aliases. Decorators, parameter defaults and a
+    comprehension's first iterable are evaluated in the scope around, as Python does.
+    """
 
     def __init__(self, module: cst.Module) -> None:
         self.scope = Scope("module", module, None)
@@ -67,41 +77,105 @@ class Collector(ReadOnlyWalker):
         self.open_loops: list[list[LoopFacts]] = [[]]
         """Per function being visited: the loops around the current node."""
         self.assignments: list[tuple[cst.BaseAssignTargetExpression, cst.BaseExpression, Scope]] = []
+        self.outer_iters: list[tuple[cst.CSTNode, Scope]] = []
+        """Comprehensions being visited: the first iterable of each, and the scope it runs in."""
+        self.switched: list[tuple[cst.CSTNode, Scope]] = []
+        """Nodes visited in another scope than their parent's, with the scope to return to."""
 
     def enter(self, node: cst.CSTNode) -> None:
         if type(node) in STRUCTURAL:
             self.stack.append(node)
+        if self.outer_iters and node is self.outer_iters[-1][0]:
+            self._switch(node, self.outer_iters.pop()[1])
 
     def exit(self, node: cst.CSTNode) -> None:
         if type(node) in STRUCTURAL:
             self.stack.pop()
+        if self.switched and node is self.switched[-1][0]:
+            self.scope = self.switched.pop()[1]
+
+    def _switch(self, node: cst.CSTNode, scope: Scope) -> None:
+        self.switched.append((node, self.scope))
+        self.scope = scope
 
     # scopes
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.scope.bind(node.name.value, Binding(BindingKind.CLASS, self.scope, node=node))
-        self.scope = Scope("class", node, self.scope)
+        self.scope = Scope("class", node, self._type_scope(node))
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self.scope = self.scope.parent  # type: ignore[assignment]
+        self.scope = self._outside(self.scope)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.scope.bind(node.name.value, Binding(BindingKind.FUNCTION, self.scope, node=node))
         outer = self.scope
-        self.scope = Scope("function", node, outer)
-        params = [*node.params.posonly_params, *node.params.params, *node.params.kwonly_params]
-        for extra in (node.params.star_arg, node.params.star_kwarg):
-            if isinstance(extra, cst.Param):
-                params.append(extra)
-        for param in params:
-            annotation = param.annotation.annotation if param.annotation else None
-            self.scope.bind(param.name.value, Binding(BindingKind.PARAM, outer, value=annotation))
+        self.scope = Scope("function", node, self._type_scope(node))
+        params = self._bind_params(node.params, outer)
         if outer.kind == "class" and params and not _is_static(node):
             self.scope.self_name = params[0].name.value
         self.open_loops.append([])
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.scope = self.scope.parent  # type: ignore[assignment]
+        self.scope = self._outside(self.scope)
         self.open_loops.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        outer = self.scope
+        self.scope = Scope("lambda", node, outer)
+        self._bind_params(node.params, outer)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self.scope = self.scope.parent  # type: ignore[assignment]
+
+    def _bind_params(self, parameters: cst.Parameters, outer: Scope) -> list[cst.Param]:
+        params = [*parameters.posonly_params, *parameters.params, *parameters.kwonly_params]
+        for extra in (parameters.star_arg, parameters.star_kwarg):
+            if isinstance(extra, cst.Param):
+                params.append(extra)
+        for param in params:
+            annotation = param.annotation.annotation if param.annotation else None
+            self.scope.bind(param.name.value, Binding(BindingKind.PARAM, outer, value=annotation))
+        return params
+
+    def _type_scope(self, node: cst.FunctionDef | cst.ClassDef) -> Scope:
+        """The scope a def or class body nests in: an annotation scope holding its type parameters
+        (``def f[T]``), else the current one."""
+        if node.type_parameters is None:
+            return self.scope
+        scope = Scope("annotation", node, self.scope)
+        for param in node.type_parameters.params:
+            scope.bind(param.param.name.value, Binding(BindingKind.OPAQUE, scope))
+        return scope
+
+    @staticmethod
+    def _outside(scope: Scope) -> Scope:
+        """The scope around a def or class (past its annotation scope)."""
+        outer = scope.parent
+        assert outer is not None
+        return outer.parent if outer.kind == "annotation" and outer.node is scope.node else outer  # type: ignore[return-value]
+
+    # parameter defaults and annotations, and decorators, run in the scope around the def
+    def visit_Param(self, node: cst.Param) -> None:
+        self._switch(node, self._outside(self.scope))
+
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        self._switch(node, self._outside(self.scope))
+
+    def visit_ListComp(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> None:
+        self.outer_iters.append((node.for_in.iter, self.scope))
+        self.scope = Scope("comprehension", node, self.scope)
+
+    def leave_ListComp(self, original_node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> None:
+        self.scope = self.scope.parent  # type: ignore[assignment]
+
+    visit_SetComp = visit_GeneratorExp = visit_DictComp = visit_ListComp
+    leave_SetComp = leave_GeneratorExp = leave_DictComp = leave_ListComp
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._bind_target(node.target, None)
+
+    def visit_TypeAlias(self, node: cst.TypeAlias) -> None:
+        self.scope.bind(node.name.value, Binding(BindingKind.OPAQUE, self.scope))
 
     # loops and their counters (BL005)
     def visit_While(self, node: cst.While) -> None:
@@ -140,6 +214,9 @@ class Collector(ReadOnlyWalker):
     def visit_Global(self, node: cst.Global) -> None:
         self.scope.globals.update(item.name.value for item in node.names)
 
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.scope.nonlocals.update(item.name.value for item in node.names)
+
     # imports
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -176,12 +253,29 @@ class Collector(ReadOnlyWalker):
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             self._bind_target(node.target, node.value)
+        elif self.scope.kind == "function" and isinstance(node.target, cst.Name):
+            self.scope.bind(node.target.value, Binding(BindingKind.UNBOUND, self.scope))  # `x: int` makes x local
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._bind_target(node.target, None)
         self._count(node.target)
         if isinstance(node.target, cst.Name) and isinstance(node.operator, cst.BitOrAssign):
-            self.scope.mutations.setdefault(node.target.value, []).append((None, None))  # params |= extra
+            self._mutate(node.target.value, None, None)  # params |= extra
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._unbind(node.target)
+
+    def _unbind(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.scope.bind(target.value, Binding(BindingKind.UNBOUND, self.scope))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._unbind(element.value)
+        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+            self._mutate(target.value.value, None, None)  # del params["max_tokens"]
+
+    def _mutate(self, name: str, key: cst.BaseExpression | None, value: cst.BaseExpression | None) -> None:
+        self.scope.home.mutations.setdefault(name, []).append((key, value))
 
     def _count(self, target: cst.BaseExpression) -> None:
         name = dotted(target)
@@ -189,7 +283,11 @@ class Collector(ReadOnlyWalker):
             facts.incremented.add(name)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._bind_target(node.target, node.value)
+        into = self.scope
+        while into.kind == "comprehension" and into.parent is not None:
+            into = into.parent  # a walrus in a comprehension binds in the scope around it
+        if isinstance(node.target, cst.Name):
+            into.bind(node.target.value, Binding(BindingKind.VALUE, self.scope, value=node.value))
 
     def visit_For(self, node: cst.For) -> None:
         self._bind_target(node.target, None)
@@ -199,18 +297,31 @@ class Collector(ReadOnlyWalker):
         if node.asname is not None:
             self._bind_target(node.asname.name, node.item)
 
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+    def visit_ExceptHandler(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
         if node.name is not None:
             self._bind_target(node.name.name, None)
+
+    visit_ExceptStarHandler = visit_ExceptHandler
+
+    # match captures: `case x`, `case ... as x`, `case [*x]`, `case {**x}` (class patterns hold MatchAs)
+    def visit_MatchAs(self, node: cst.MatchAs | cst.MatchStar) -> None:
+        if node.name is not None:
+            self._bind_target(node.name, None)
+
+    visit_MatchStar = visit_MatchAs
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+        if node.rest is not None:
+            self._bind_target(node.rest, None)
 
     def visit_Call(self, node: cst.Call) -> None:
         self.calls.append(RecordedCall(node, self.scope, tuple(self.stack)))
         func = node.func
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value in _MUTATORS:
-            mutation = (None, None)
             if func.attr.value == "setdefault" and len(node.args) == 2:
-                mutation = (node.args[0].value, node.args[1].value)
-            self.scope.mutations.setdefault(func.value.value, []).append(mutation)
+                self._mutate(func.value.value, node.args[0].value, node.args[1].value)
+            else:
+                self._mutate(func.value.value, None, None)
         if self.open_loops[-1] and dotted(node.func) in _INTERACTIVE:
             for facts in self.open_loops[-1]:
                 facts.interactive = True
@@ -221,12 +332,15 @@ class Collector(ReadOnlyWalker):
             self.scope.bind(target.value, Binding(kind, self.scope, value=value))
         elif isinstance(target, (cst.Tuple, cst.List)):
             values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
+            if values is not None and (len(values) != len(target.elements) or _starred(values) or _starred(target.elements)):
+                values = None  # a, *rest = 1, 2, 3: elements do not pair one to one
             for index, element in enumerate(target.elements):
-                paired = values[index].value if values is not None and len(values) == len(target.elements) else None
-                self._bind_target(element.value, paired)
+                self._bind_target(element.value, values[index].value if values is not None else None)
+        elif isinstance(target, cst.StarredElement):
+            self._bind_target(target.value, None)
         elif isinstance(target, cst.Attribute):
-            cls = self.scope.owner_class
-            if cls is not None and isinstance(target.value, cst.Name) and target.value.value == self.scope.self_name:
+            cls = self.scope.self_class(target.value.value) if isinstance(target.value, cst.Name) else None
+            if cls is not None:
                 kind = BindingKind.VALUE if value is not None else BindingKind.OPAQUE
                 cls.attrs.setdefault(target.attr.value, []).append(Binding(kind, self.scope, value=value))
             elif value is not None:
@@ -235,9 +349,13 @@ class Collector(ReadOnlyWalker):
             if isinstance(target.value, cst.Name):
                 index = target.slice[0].slice if len(target.slice) == 1 else None
                 key = index.value if isinstance(index, cst.Index) and value is not None else None
-                self.scope.mutations.setdefault(target.value.value, []).append((key, value if key else None))
+                self._mutate(target.value.value, key, value if key else None)
             if value is not None:
                 self.assignments.append((target, value, self.scope))
+
+
+def _starred(elements: Sequence[cst.BaseElement]) -> bool:
+    return any(isinstance(element, cst.StarredElement) for element in elements)
 
 
 def _is_static(node: cst.FunctionDef) -> bool:

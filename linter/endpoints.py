@@ -26,6 +26,8 @@ class Endpoint:
     """The environment variable it is read from, if any."""
     default_literal: cst.CSTNode | None = None
     """The literal default of an environment lookup (``os.getenv("X", "http://...")``)."""
+    literal_scope: Scope | None = None
+    """The scope ``literal`` or ``default_literal`` is written in."""
 
 
 UNKNOWN_ENDPOINT = Endpoint(Location.UNKNOWN)
@@ -111,14 +113,14 @@ def _classify(expr: cst.BaseExpression, scope: Scope, policy: EndpointPolicy, de
     if lookup is not None:
         name, default = lookup
         location = policy.env_location(name) if name else Location.UNKNOWN
-        default_literal = None
+        default_literal = literal_scope = None
         if default is not None:
             parts = string_parts(default, scope)
             if parts is not None and parts.static_prefix.strip():
-                default_literal = parts.literal
+                default_literal, literal_scope = parts.literal, parts.scope
                 if location is Location.UNKNOWN:
                     location = host_location(parts.static_prefix)
-        return Endpoint(location, env=name, default_literal=default_literal)
+        return Endpoint(location, env=name, default_literal=default_literal, literal_scope=literal_scope)
     parts = string_parts(expr, scope)
     if parts is not None:
         return _classify_parts(parts, scope, policy, depth)
@@ -130,10 +132,11 @@ def _classify(expr: cst.BaseExpression, scope: Scope, policy: EndpointPolicy, de
         left = _classify(expr.left, scope, policy, depth + 1)
         right = _classify(expr.right, scope, policy, depth + 1)
         if left.env:
-            literal = right.literal
             location = left.location if left.location is not Location.UNKNOWN else right.location
-            return Endpoint(location, env=left.env, default_literal=literal)
-        return Endpoint(Location.UNKNOWN, literal=right.literal if left.literal else None)
+            return Endpoint(location, env=left.env, default_literal=right.literal, literal_scope=right.literal_scope)
+        if not left.literal:
+            return UNKNOWN_ENDPOINT
+        return Endpoint(Location.UNKNOWN, literal=right.literal, literal_scope=right.literal_scope)
     return UNKNOWN_ENDPOINT
 
 
@@ -143,10 +146,10 @@ def _classify_parts(parts: StringParts, scope: Scope, policy: EndpointPolicy, de
         prefix = parts.static_prefix
         if not prefix.strip() or prefix.startswith("/"):
             return UNKNOWN_ENDPOINT
-        return Endpoint(host_location(prefix), literal=parts.literal)
+        return Endpoint(host_location(prefix), literal=parts.literal, literal_scope=parts.scope)
     # Built from a leading expression: f"{os.environ['VLLM_URL']}/v1", BASE + "/v1".
     inner = _classify(first[0], first[1], policy, depth + 1)
-    return Endpoint(inner.location, env=inner.env, default_literal=inner.default_literal, literal=inner.literal)
+    return inner
 
 
 def is_endpoint_env(name: str) -> bool:

@@ -109,6 +109,8 @@ class EndpointLiteral:
     """The literal is the default of an environment lookup: hard-coding only under ``strict``."""
     sets_env: bool = False
     """The literal is assigned to ``os.environ[env_var]`` in code."""
+    scope: Scope | None = None
+    """The scope the literal is written in."""
 
 
 @dataclass
@@ -186,7 +188,7 @@ class _Builder:
                 if lookup is not None and lookup[0] and is_endpoint_env(lookup[0]):
                     parts = string_parts(value, scope)
                     if parts is not None and looks_like_url(parts.static_prefix):
-                        self._add_literal(parts.literal, lookup[0], f'`os.environ["{lookup[0]}"]`', sets_env=True)
+                        self._add_literal(parts.literal, parts.scope, lookup[0], f'`os.environ["{lookup[0]}"]`', sets_env=True)
         return found
 
     def site(self, call: RecordedCall, module_endpoints: dict[str, Endpoint]) -> CallSite | None:
@@ -306,17 +308,23 @@ class _Builder:
 
     def _note_literal(self, endpoint: Endpoint, env_var: str, context: str) -> None:
         if endpoint.literal is not None:
-            self._add_literal(endpoint.literal, endpoint.env or env_var, context)
+            self._add_literal(endpoint.literal, endpoint.literal_scope, endpoint.env or env_var, context)
         if endpoint.default_literal is not None:
-            self._add_literal(endpoint.default_literal, endpoint.env or env_var, context, env_default=True)
+            self._add_literal(endpoint.default_literal, endpoint.literal_scope, endpoint.env or env_var, context, env_default=True)
 
     def _add_literal(
-        self, node: cst.CSTNode | None, env_var: str, context: str, env_default: bool = False, sets_env: bool = False
+        self,
+        node: cst.CSTNode | None,
+        scope: Scope | None,
+        env_var: str,
+        context: str,
+        env_default: bool = False,
+        sets_env: bool = False,
     ) -> None:
         if node is None or id(node) in self._seen_literals:
             return
         self._seen_literals.add(id(node))
-        self.literals.append(EndpointLiteral(node, env_var, context, env_default, sets_env))
+        self.literals.append(EndpointLiteral(node, env_var, context, env_default, sets_env, scope))
 
 
 def _source_attrs(expr: cst.BaseExpression) -> tuple[str, ...]:

@@ -23,7 +23,11 @@ class BindingKind(Enum):
     CLASS = "class"
     FUNCTION = "function"
     OPAQUE = "opaque"
-    """Bound by something we do not follow (a loop target, ``except ... as``, augmented assignment)."""
+    """Bound by something we do not follow (a loop target, ``except ... as``, a ``match`` capture,
+    augmented assignment, a comprehension target, a type parameter)."""
+    UNBOUND = "unbound"
+    """Made local without a value (``del x``, ``x: int`` in a function): says nothing about what
+    the name refers to, only that it may not be what an outer scope binds."""
 
 
 @dataclass(eq=False)
@@ -35,11 +39,17 @@ class Binding:
     node: cst.CSTNode | None = None
 
 
+_NESTED = ("lambda", "comprehension")
+"""Scopes that live inside a function, class or module body's code (see ``Scope.home``)."""
+
+
 @dataclass(eq=False)
 class Scope:
-    """A module, class or function body."""
+    """A module, class, function, lambda or comprehension body, or the annotation scope holding
+    the type parameters of a ``def f[T]`` or ``class C[T]`` (Python 3.12)."""
 
     kind: str
+    """``module``, ``class``, ``function``, ``lambda``, ``comprehension`` or ``annotation``."""
     node: cst.CSTNode
     parent: Scope | None
     names: dict[str, list[Binding]] = field(default_factory=dict)
@@ -48,14 +58,33 @@ class Scope:
     self_name: str | None = None
     """Function scopes of methods: the name of the first parameter."""
     globals: set[str] = field(default_factory=set)
+    nonlocals: set[str] = field(default_factory=set)
     mutations: dict[str, list[tuple[cst.BaseExpression | None, cst.BaseExpression | None]]] = field(default_factory=dict)
-    """Changes to a name's dict after it is bound: ``d["k"] = v`` as (key, value); ``d.update(...)`` as (None, None)."""
+    """Changes to a name's dict after it is bound: ``d["k"] = v`` as (key, value); ``d.update(...)`` as (None, None).
+    Recorded on the ``home`` scope of the code that makes them."""
     resolved: dict[str, Ref] = field(default_factory=dict)
     """Memo of ``resolve`` for names looked up from this scope, filled after the traversal."""
 
     def bind(self, name: str, binding: Binding) -> None:
-        target = self.module if name in self.globals else self
-        target.names.setdefault(name, []).append(binding)
+        if name in self.globals:
+            self.module.names.setdefault(name, []).append(binding)
+        elif name in self.nonlocals:
+            self._nonlocal_owner(name).bind(name, binding)
+        else:
+            self.names.setdefault(name, []).append(binding)
+
+    def _nonlocal_owner(self, name: str) -> Scope:
+        """The enclosing function that a ``nonlocal name`` here refers to: the nearest one binding
+        ``name`` so far, else the nearest one (its binding may come later in the file)."""
+        nearest = None
+        scope = self.parent
+        while scope is not None and scope.parent is not None:
+            if scope.kind == "function":
+                if name in scope.names or name in scope.nonlocals:
+                    return scope
+                nearest = nearest or scope
+            scope = scope.parent
+        return nearest or self
 
     @property
     def module(self) -> Scope:
@@ -65,22 +94,48 @@ class Scope:
         return scope
 
     @property
+    def home(self) -> Scope:
+        """The function, class or module body whose code this scope is part of (a lambda's or a
+        comprehension's home is the body it is written in)."""
+        scope = self
+        while scope.kind in _NESTED and scope.parent is not None:
+            scope = scope.parent
+        return scope
+
+    @property
     def owner_class(self) -> Scope | None:
         """For a method's scope: the class scope it is defined in."""
-        if self.kind == "function" and self.parent is not None and self.parent.kind == "class":
-            return self.parent
-        return None
+        if self.kind != "function":
+            return None
+        parent = self.parent
+        if parent is not None and parent.kind == "annotation":
+            parent = parent.parent
+        return parent if parent is not None and parent.kind == "class" else None
 
-    def lookup(self, name: str) -> list[Binding]:
-        """The bindings visible for ``name`` from this scope (class scopes do not nest)."""
+    def self_class(self, name: str) -> Scope | None:
+        """The class whose instance ``name`` is when it is the first parameter of the method
+        this scope is in (seen through the lambdas and comprehensions inside the method)."""
+        scope = self
+        while scope.kind in _NESTED and name not in scope.names and scope.parent is not None:
+            scope = scope.parent
+        return scope.owner_class if scope.self_name == name else None
+
+    def owner_of(self, name: str) -> Scope | None:
+        """The scope whose bindings of ``name`` code in this scope sees, if any (class scopes are
+        seen only from their own body, as in Python)."""
         scope: Scope | None = self
         first = True
         while scope is not None:
             if (first or scope.kind != "class") and name in scope.names:
-                return scope.names[name]
+                return scope
             first = False
             scope = scope.parent
-        return []
+        return None
+
+    def lookup(self, name: str) -> list[Binding]:
+        """The bindings visible for ``name`` from this scope."""
+        owner = self.owner_of(name)
+        return owner.names[name] if owner is not None else []
 
 
 class RefKind(Enum):
@@ -132,8 +187,8 @@ def resolve(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Ref:
         name = expr.attr.value
         if name in _PASSTHROUGH:  # client.with_raw_response.<...>
             return resolve(expr.value, scope, depth + 1)
-        if isinstance(expr.value, cst.Name) and scope.self_name == expr.value.value and scope.owner_class:
-            return _resolve_self_attr(name, scope.owner_class, depth)
+        if isinstance(expr.value, cst.Name) and (cls := scope.self_class(expr.value.value)) is not None:
+            return _resolve_self_attr(name, cls, depth)
         return resolve(expr.value, scope, depth + 1).attr(name)
     if isinstance(expr, cst.Call):
         return _resolve_call(expr, scope, depth)
@@ -190,8 +245,10 @@ def _resolve_self_attr(name: str, cls: Scope, depth: int) -> Ref:
 
 
 def _resolve_binding(binding: Binding, depth: int) -> Ref | None:
-    """The binding's referent; None for placeholders (``client = None``) that say nothing."""
+    """The binding's referent; None for placeholders (``client = None``, ``del client``) that say nothing."""
     kind = binding.kind
+    if kind is BindingKind.UNBOUND:
+        return None
     if kind is BindingKind.IMPORT:
         return Ref(RefKind.IMPORT, binding.qualname)
     if kind is BindingKind.CLASS:
@@ -222,7 +279,7 @@ def _agree(refs: list[Ref]) -> Ref:
 
 def single_value(name: str, scope: Scope) -> tuple[cst.BaseExpression, Scope] | None:
     """The expression a name is bound to, when it has exactly one plain assignment in reach."""
-    bindings = scope.lookup(name)
+    bindings = [binding for binding in scope.lookup(name) if binding.kind is not BindingKind.UNBOUND]
     if len(bindings) != 1 or bindings[0].kind is not BindingKind.VALUE or bindings[0].value is None:
         return None
     return bindings[0].value, bindings[0].scope

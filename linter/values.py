@@ -71,7 +71,7 @@ def evaluate(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> object:
             return UNKNOWN
         value = evaluate(bound[0], bound[1], depth + 1)
         if isinstance(value, Mapping):
-            _apply_mutations(value, bound[1].mutations.get(expr.value, ()), bound[1], depth)
+            _apply_mutations(value, bound[1].home.mutations.get(expr.value, ()), bound[1], depth)
         return value
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
         value = evaluate(expr.expression, scope, depth + 1)
@@ -139,8 +139,27 @@ def _evaluate_call(call: cst.Call, scope: Scope, depth: int) -> object:
             return math.inf
         return UNKNOWN
     if qualname in CONFIG_CLASSES or qualname.rpartition(".")[2] in ("GenerateContentConfig", "GenerationConfig"):
-        return keyword_mapping(call, scope, depth)
+        return _config_mapping(call, scope, depth)
     return UNKNOWN
+
+
+def _config_mapping(call: cst.Call, scope: Scope, depth: int) -> Mapping:
+    """A config call's arguments as a Mapping: ``dict(BASE, k=v)`` holds BASE's keys, the
+    keywords overriding them; a positional argument that is not a mapping we can read
+    (``dict(pairs)``, ``dict(other)``) hides which keys there are."""
+    result = keyword_mapping(call, scope, depth)
+    for arg in call.args:
+        if arg.keyword is not None or arg.star == "**":
+            continue
+        inner = evaluate(arg.value, scope, depth + 1) if not arg.star else UNKNOWN
+        if not isinstance(inner, Mapping):
+            result.opaque = True
+            continue
+        for key, entry in inner.entries.items():
+            result.entries.setdefault(key, entry)
+            result.key_nodes.setdefault(key, inner.key_nodes[key])
+        result.opaque |= inner.opaque
+    return result
 
 
 def keyword_mapping(call: cst.Call, scope: Scope, depth: int = 0) -> Mapping:
@@ -187,6 +206,8 @@ class StringParts:
     parts: tuple[str | tuple[cst.BaseExpression, Scope], ...]
     literal: cst.CSTNode | None
     """The literal node holding the leading text, for locating findings."""
+    scope: Scope | None = None
+    """The scope ``literal`` is written in (another one than the expression's for a constant)."""
 
     @property
     def static_prefix(self) -> str:
@@ -209,7 +230,7 @@ def string_parts(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Stri
         return None
     if isinstance(expr, cst.SimpleString):
         value = expr.evaluated_value
-        return StringParts((value,), expr) if isinstance(value, str) else None
+        return StringParts((value,), expr, scope) if isinstance(value, str) else None
     if isinstance(expr, cst.FormattedString):
         parts: list = []
         for piece in expr.parts:
@@ -217,19 +238,20 @@ def string_parts(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Stri
                 parts.append(piece.value)
             else:
                 parts.append((piece.expression, scope))
-        return StringParts(tuple(parts), expr)
+        return StringParts(tuple(parts), expr, scope)
     if isinstance(expr, cst.ConcatenatedString):
         left = string_parts(expr.left, scope, depth + 1)
         right = string_parts(expr.right, scope, depth + 1)
         if left is None or right is None:
             return None
-        return StringParts(left.parts + right.parts, expr)
+        return StringParts(left.parts + right.parts, expr, scope)
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
         left = string_parts(expr.left, scope, depth + 1) or StringParts(((expr.left, scope),), None)
         right = string_parts(expr.right, scope, depth + 1) or StringParts(((expr.right, scope),), None)
         if left.literal is None and right.literal is None:
             return None
-        return StringParts(left.parts + right.parts, left.literal or right.literal)
+        holder = left if left.literal is not None else right
+        return StringParts(left.parts + right.parts, holder.literal, holder.scope)
     if isinstance(expr, cst.Name):
         bound = single_value(expr.value, scope)
         if bound is not None:

@@ -194,6 +194,21 @@ OpenAI().chat.completions.create(model="m", messages=[], max_tokens=2048)
 import requests
 requests.post(TGI_URL + "/generate", json={"inputs": "hi", "parameters": {"max_new_tokens": 200}})
 """,
+        # dict(BASE, ...) copies BASE's keys: bounded by BASE's limit.
+        """
+from openai import OpenAI
+BASE = {"model": "m", "max_tokens": 256}
+def ask(msgs):
+    params = dict(BASE, temperature=0)
+    return OpenAI().chat.completions.create(messages=msgs, **params)
+""",
+        # dict(x) of a mapping that cannot be read: its keys are unknown, nothing is flagged.
+        """
+import litellm
+def ask(msgs, defaults):
+    params = dict(defaults)
+    return litellm.completion(model="gpt-4o", messages=msgs, **params)
+""",
     ]
 
     INVALID = [
@@ -521,6 +536,42 @@ OpenAI().chat.completions.create(model="m", messages=[], max_tokens=MAX_TOKENS)
 from openai import OpenAI
 MAX_TOKENS = None
 OpenAI().chat.completions.create(model="m", messages=[], max_tokens=1024)
+""",
+        ),
+        # dict(BASE, max_tokens=None): the keyword overrides BASE's limit.
+        Invalid(
+            """
+from openai import OpenAI
+BASE = {"model": "m", "max_tokens": 256}
+def ask(msgs):
+    params = dict(BASE, max_tokens=None)
+    return OpenAI().chat.completions.create(messages=msgs, **params)
+""",
+            line=6,
+            expected_replacement="""
+from openai import OpenAI
+BASE = {"model": "m", "max_tokens": 256}
+def ask(msgs):
+    params = dict(BASE, max_tokens=1024)
+    return OpenAI().chat.completions.create(messages=msgs, **params)
+""",
+        ),
+        # dict(BASE, ...) where BASE has no limit: the copy made in the function gets it.
+        Invalid(
+            """
+import litellm
+BASE = {"model": "gpt-4o"}
+def ask(msgs):
+    params = dict(BASE, temperature=0)
+    return litellm.completion(messages=msgs, **params)
+""",
+            line=6,
+            expected_replacement="""
+import litellm
+BASE = {"model": "gpt-4o"}
+def ask(msgs):
+    params = dict(BASE, temperature=0, max_tokens=1024)
+    return litellm.completion(messages=msgs, **params)
 """,
         ),
         # Strict: an unresolvable limit is flagged.

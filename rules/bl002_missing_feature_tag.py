@@ -132,6 +132,14 @@ OpenAI().chat.completions.create(model="m", messages=[], metadata={"feature": "s
 """,
             options={"features": ("search",)},
         ),
+        # dict(BASE) copies BASE's metadata; dict(x) of a mapping that cannot be read may carry it.
+        """
+import litellm
+BASE = {"model": "gpt-4o", "metadata": {"feature": "search"}}
+def ask(msgs, defaults):
+    litellm.completion(messages=msgs, **dict(BASE))
+    return litellm.completion(messages=msgs, **dict(defaults, model="gpt-4o"))
+""",
     ]
 
     INVALID = [
@@ -161,6 +169,16 @@ client = Anthropic(default_headers={"X-Team": "core"})
 client.messages.create(model="c", max_tokens=10, messages=[])
 """,
             line=4,
+        ),
+        # dict(BASE, ...) where BASE carries no tag.
+        Invalid(
+            """
+import litellm
+BASE = {"model": "gpt-4o", "max_tokens": 5}
+params = dict(BASE, temperature=0)
+litellm.completion(messages=[], **params)
+""",
+            line=5,
         ),
         # Metadata without the feature key.
         Invalid(

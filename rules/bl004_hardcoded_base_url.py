@@ -57,11 +57,16 @@ class HardcodedBaseUrl(Rule):
     match, it is the SDK's conventional variable (`OPENAI_BASE_URL`, `OLLAMA_HOST`, ...); for
     `os.environ["X"] = "..."`, `X` itself. A constant bound to a literal is fixed once, at the
     literal. The URL of a raw HTTP request keeps its API path in code:
-    `os.environ.get("OLLAMA_HOST", "http://127.0.0.1:11434") + "/api/generate"`.
+    `os.environ.get("OLLAMA_BASE_URL", "http://127.0.0.1:11434") + "/api/generate"`. As the path
+    is appended to it, the variable must hold a full URL with its scheme, so raw HTTP to Ollama
+    reads `OLLAMA_BASE_URL`, not `OLLAMA_HOST` (often a bare `host:port`, which the Ollama SDK
+    accepts but a URL does not); the stack file's `base_url_env` still wins when one fits.
 
     No fix is offered for a URL built in an f-string, an implicit concatenation or a `+`
     (`"http://host" + path`), nor under `strict`, which would flag the literal default the fix
-    writes.
+    writes, nor where `os` at the literal may not be the module: any binding of `os` in reach
+    other than a module-level `import os` (a variable, a parameter, a loop, comprehension,
+    `except` or `match` target, `del os`, even an `import os` inside a function).
     """
 
     code = "BL004"
@@ -206,7 +211,7 @@ requests.post("http://127.0.0.1:11434/api/generate", json={"model": "llama3", "p
             expected_replacement="""
 import requests
 import os
-requests.post(os.environ.get("OLLAMA_HOST", "http://127.0.0.1:11434") + "/api/generate", json={"model": "llama3", "prompt": "x", "options": {"num_predict": 10}})
+requests.post(os.environ.get("OLLAMA_BASE_URL", "http://127.0.0.1:11434") + "/api/generate", json={"model": "llama3", "prompt": "x", "options": {"num_predict": 10}})
 """,
         ),
         # LiteLLM's per-call api_base.
@@ -324,9 +329,9 @@ OpenAI(base_url=os.getenv("VLLM_BASE_URL", "http://localhost:8000/v1"))
 
 
 def _fix(literal: EndpointLiteral, node: cst.SimpleString, model: FileModel, policy: Policy) -> Fix | None:
-    sites = [site for site in model.sites if site.endpoint.literal is node]
-    if any(_shadows_os(scope) for scope in (model.module_scope, *(site.scope for site in sites))):
+    if literal.scope is None or not _os_is_the_module(literal.scope):
         return None
+    sites = [site for site in model.sites if site.endpoint.literal is node]
     default: cst.SimpleString = node
     path: cst.SimpleString | None = None
     route = next((site.http_path for site in sites if site.http_path is not None), None)
@@ -378,6 +383,16 @@ def _env(literal: EndpointLiteral, node: cst.SimpleString, policy: Policy) -> st
     return serving[0].env if len({endpoint.env for endpoint in serving}) == 1 else literal.env_var
 
 
-def _shadows_os(scope: Scope) -> bool:
-    """``os`` is bound in ``scope`` to something other than the module (a parameter, a variable)."""
-    return any(binding.kind is not BindingKind.IMPORT or binding.qualname != "os" for binding in scope.lookup("os"))
+def _os_is_the_module(scope: Scope) -> bool:
+    """Whether ``os`` written in ``scope`` is the module once the fix has made sure of a top-level
+    ``import os``: no scope in reach binds it, or only the module does, and only by ``import os``.
+
+    Any binding in a function, class, lambda or comprehension withholds the fix, even a local
+    ``import os``: the name table does not know whether it runs before the literal.
+    """
+    owner = scope.owner_of("os")
+    if owner is None:
+        return True
+    return owner.parent is None and all(
+        binding.kind is BindingKind.IMPORT and binding.qualname == "os" for binding in owner.names["os"]
+    )

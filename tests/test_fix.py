@@ -7,7 +7,9 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import textwrap
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +22,8 @@ from budgetlint.cli import main
 from budgetlint.engine import Job, lint_source
 from budgetlint.fix import AddEntry, Fix, FixError, Replace, fix_module, unified_diff, write_atomic
 from budgetlint.model import FileModel
-from budgetlint.policy import Policy, Tier
+from budgetlint.catalog import Location
+from budgetlint.policy import Policy, StackEndpoint, Tier
 from budgetlint.rule import Report, Rule
 from budgetlint.rules import ALL_RULES
 
@@ -360,6 +363,18 @@ def test_params_dict_of_another_scope_stays_shared_and_the_call_gets_the_keyword
     assert fixed(code) == textwrap.dedent(code).replace("messages=msgs)", "messages=msgs, max_tokens=1024)")
 
 
+def test_a_dict_copied_from_a_bounded_mapping_is_not_raised_to_the_default():
+    code = """\
+        import litellm
+        BASE = {"model": "gpt-4o", "max_tokens": 256}
+        def ask(msgs, other):
+            params = dict(BASE)
+            litellm.completion(messages=msgs, **params)
+            return litellm.completion(messages=msgs, **dict(other, temperature=0))
+        """
+    assert fixed(code) is None
+
+
 def test_the_ceiling_is_the_value_and_values_above_it_are_lowered():
     code = """\
         from openai import OpenAI
@@ -410,6 +425,19 @@ def test_endpoint_fixes_add_os_once_and_skip_what_they_cannot_rewrite():
     )
 
 
+def test_the_raw_http_fix_reads_a_variable_holding_a_full_url():
+    # OLLAMA_HOST is often a bare host:port, which the appended path would leave without a scheme.
+    code = """\
+        import requests
+        requests.post("http://127.0.0.1:11434/api/generate", json={"model": "m", "prompt": "x", "options": {"num_predict": 9}})
+        """
+    fixed_code = fixed(code)
+    assert fixed_code is not None
+    assert 'os.environ.get("OLLAMA_BASE_URL", "http://127.0.0.1:11434") + "/api/generate"' in fixed_code
+    stack = (StackEndpoint("OLLAMA_URL", "ollama", Location.LOCAL),)
+    assert 'os.environ.get("OLLAMA_URL", "http://127.0.0.1:11434")' in (fixed(code, stack_endpoints=stack) or "")
+
+
 def test_no_endpoint_fix_where_os_means_something_else():
     code = """\
         from openai import OpenAI
@@ -417,6 +445,107 @@ def test_no_endpoint_fix_where_os_means_something_else():
             return OpenAI(base_url="http://localhost:8000/v1")
         """
     assert fixed(code) is None
+
+
+URL = "http://localhost:8000/v1"
+CALL = f'OpenAI(base_url="{URL}")'
+BINDING_FORMS = {
+    "assignment": "NAME = 'posix'\nCALL",
+    "tuple and list targets": "(a, [NAME, b]) = 1, [2, 3]\nCALL",
+    "starred target": "first, *NAME = [1, 2]\nCALL",
+    "augmented assignment": "def make():\n    try:\n        NAME += 1\n    except UnboundLocalError:\n        pass\n    return CALL\nmake()",
+    "annotated assignment": "NAME: str = 'posix'\nCALL",
+    "annotation without a value": "def make():\n    NAME: str\n    return CALL\nmake()",
+    "walrus": "if (NAME := 'posix'):\n    CALL",
+    "walrus in a comprehension": "def make():\n    [(NAME := x) for x in 'ab']\n    return CALL\nmake()",
+    "for target": "for NAME in [1]:\n    CALL",
+    "async for target": (
+        "import asyncio\nasync def items():\n    yield 1\nasync def main():\n    async for NAME in items():\n        CALL\n"
+        "asyncio.run(main())"
+    ),
+    "with as": "import contextlib\nwith contextlib.nullcontext((1, 2)) as (a, NAME):\n    CALL",
+    "async with as": (
+        "import asyncio, contextlib\nasync def main():\n    async with contextlib.nullcontext(1) as NAME:\n        CALL\n"
+        "asyncio.run(main())"
+    ),
+    "import as": "import posixpath as NAME\nCALL",
+    "dotted import as": "import os.path as NAME\nCALL",
+    "from import as": "from sys import path as NAME\nCALL",
+    "import later in the function": "def make():\n    client = CALL\n    import os as NAME\n    return client\nmake()",
+    "def": "def NAME():\n    pass\nCALL",
+    "async def": "async def NAME():\n    pass\nCALL",
+    "class": "class NAME:\n    pass\nCALL",
+    "class body": "class Bot:\n    NAME = 1\n    client = CALL",
+    "positional-only parameter": "def make(NAME, /):\n    return CALL\nmake(1)",
+    "parameter": "def make(NAME=1):\n    return CALL\nmake()",
+    "keyword-only parameter": "def make(*, NAME=1):\n    return CALL\nmake()",
+    "*args": "def make(*NAME):\n    return CALL\nmake()",
+    "**kwargs": "def make(**NAME):\n    return CALL\nmake()",
+    "lambda parameter": "make = lambda NAME: CALL\nmake(1)",
+    "lambda keyword-only parameter": "make = lambda *, NAME=1: CALL\nmake()",
+    "list comprehension": "[CALL for NAME in [1]]",
+    "set comprehension": "{CALL for NAME in [1]}",
+    "dict comprehension": "{k: CALL for k, NAME in [(1, 2)]}",
+    "generator expression": "list(CALL for NAME in [1])",
+    "inner comprehension loop": "[CALL for a in [1] for NAME in [a]]",
+    "except as": "try:\n    raise ValueError\nexcept ValueError as NAME:\n    CALL",
+    "except* as": "try:\n    raise ValueError\nexcept* ValueError as NAME:\n    CALL",
+    "match capture": "match 1:\n    case NAME:\n        CALL",
+    "match as": "match 1:\n    case 1 | 2 as NAME:\n        CALL",
+    "match star": "match [1, 2]:\n    case [1, *NAME]:\n        CALL",
+    "match mapping rest": "match {'a': 1}:\n    case {'a': 1, **NAME}:\n        CALL",
+    "match class positional": "match 1:\n    case int(NAME):\n        CALL",
+    "match class keyword": "match 1j:\n    case complex(imag=NAME):\n        CALL",
+    "global": "def rebind():\n    global NAME\n    NAME = 'posix'\nrebind()\nCALL",
+    "nonlocal": (
+        "def make():\n    import os as NAME\n    def rebind():\n        nonlocal NAME\n        NAME = 'posix'\n"
+        "    rebind()\n    return CALL\nmake()"
+    ),
+    "del": "import os as NAME\ndel NAME\nCALL",
+}
+
+
+def _snippet(form: str, name: str) -> str:
+    return "from openai import OpenAI\n" + BINDING_FORMS[form].replace("NAME", name).replace("CALL", CALL) + "\n"
+
+
+def _run(code: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Execute ``code`` against a stand-in ``openai`` module: the base URLs its clients got."""
+    urls: list[str] = []
+    stand_in = types.ModuleType("openai")
+    stand_in.OpenAI = lambda base_url=None, **kwargs: urls.append(base_url)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "openai", stand_in)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    exec(compile(code, "app.py", "exec"), {"__name__": "app"})
+    return urls
+
+
+@pytest.mark.parametrize("form", BINDING_FORMS)
+def test_no_endpoint_fix_where_a_binding_makes_os_something_else(form, monkeypatch):
+    code = _snippet(form, "os")
+    result = fixed(code)
+    assert _run(result or code, monkeypatch) == [URL]  # what --fix leaves runs
+    assert result is None
+
+
+@pytest.mark.parametrize("form", BINDING_FORMS)
+def test_the_endpoint_fix_applies_and_runs_where_the_binding_is_another_name(form, monkeypatch):
+    result = fixed(_snippet(form, "alias"))
+    assert result is not None and f'os.environ.get("OPENAI_BASE_URL", "{URL}")' in result
+    assert _run(result, monkeypatch) == [URL]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "def make[os]():\n    return CALL",
+        "class Bot[os]:\n    def make(self):\n        return CALL",
+        "type os = int\nCALL",
+    ],
+)
+def test_no_endpoint_fix_where_a_type_parameter_or_alias_is_named_os(code):
+    # Python 3.12 syntax: libcst reads it whatever Python runs budgetlint.
+    assert fixed("from openai import OpenAI\n" + code.replace("CALL", CALL) + "\n") is None
 
 
 # --- safety -------------------------------------------------------------------------------

@@ -106,3 +106,35 @@ def test_constructors_are_sites_of_their_own_kind():
 def test_a_self_referential_name_resolves_quickly():
     lines = ["x = f()"] + ["x = x.strip()"] * 60 + ["x.chat.completions.create(model='m', messages=[])"]
     assert len(sites("\n".join(lines))) == 1
+
+
+@pytest.mark.parametrize(
+    "code, resolved",
+    [
+        # a lambda parameter, a match capture, except* and nonlocal rebind the name where the call is
+        ("from openai import OpenAI\nclient = OpenAI()\nask = lambda client: client.chat.completions.create(model='m', messages=[])", False),
+        ("import ollama\nmatch x:\n    case ollama:\n        ollama.chat(model='m', messages=[])", False),
+        ("import ollama\ntry:\n    pass\nexcept* ValueError as ollama:\n    pass\nollama.chat(model='m', messages=[])", False),
+        (
+            "from openai import OpenAI\ndef outer():\n    client = OpenAI()\n    def reset():\n        nonlocal client\n"
+            "        client = Stub()\n    client.chat.completions.create(model='m', messages=[])",
+            False,
+        ),
+        ("from openai import OpenAI\na, *client = 1, OpenAI()\nclient.chat.completions.create(model='m', messages=[])", False),
+        # a comprehension's target stays in the comprehension; its walrus binds in the function
+        ("from openai import OpenAI\nclient = OpenAI()\nxs = [client for client in range(3)]\nclient.chat.completions.create(model='m', messages=[])", True),
+        ("from openai import OpenAI\ndef f():\n    [c := OpenAI() for _ in range(1)]\n    c.chat.completions.create(model='m', messages=[])", True),
+        ("from openai import OpenAI\nclient = OpenAI()\n[client.chat.completions.create(model='m', messages=[m]) for m in 'ab']", True),
+        # `self` inside a method's comprehension, a `del` after use, a parameter default
+        (
+            "from openai import OpenAI\nclass Bot:\n    def __init__(self):\n        self.c = OpenAI()\n    def go(self, ms):\n"
+            "        return [self.c.chat.completions.create(model='m', messages=[m]) for m in ms]",
+            True,
+        ),
+        ("from openai import OpenAI\nclient = OpenAI()\nclient.chat.completions.create(model='m', messages=[])\ndel client", True),
+        ("from openai import OpenAI\nclient = OpenAI()\ndef f(c=client.chat.completions.create(model='m', messages=[]), client=None): ...", True),
+    ],
+)
+def test_names_resolve_through_every_binding_form(code, resolved):
+    generation = [site for site in sites(code) if site.kind is SiteKind.GENERATION]
+    assert any(site.resolved for site in generation) is resolved
