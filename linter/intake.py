@@ -52,11 +52,16 @@ def screen(source: bytes, name: str, key: str | None = None) -> tuple[Finding, .
 
 
 def worth_parsing(code: bytes) -> bool:
-    """Whether a rule could report anything in ``code`` (the prefilter) and it is not ignored whole.
+    """Whether a rule could report anything in ``code`` (the prefilter) and it is not ignored
+    whole; or it holds an ignore-file comment without a reason (BL900 at tier hard, which the
+    engine decides with the job).
 
     The one place the prefilter is applied, to files and to notebooks' code cells alike.
     """
-    return might_matter(code) and not suppress.ignores_file(code)
+    ignored = suppress.file_suppression(code)
+    if ignored is not None and not ignored.reason:
+        return True
+    return (ignored is None or ignored.codes is not None) and might_matter(code)
 
 
 def error(name: str, message: str, line: int = 1, column: int = 1, text: str = "", *, key: str | None = None) -> Finding:

@@ -313,8 +313,12 @@ def test_large_outputs_do_not_make_a_notebook_too_large(tmp_path):
 def test_suppression_comments_work_in_cells():
     findings = lint(notebook(CLIENT, UNBOUNDED.rstrip("\n") + "  # noqa: BL001 -- bounded by the proxy\n"))
     assert findings == []
-    findings = lint(notebook("# budgetlint: ignore-file\n" + CLIENT, UNBOUNDED))
+    findings = lint(notebook("# budgetlint: ignore-file -- a demo\n" + CLIENT, UNBOUNDED))
     assert findings == []
+    findings = lint(notebook("# budgetlint: ignore-file\n" + CLIENT, UNBOUNDED))
+    assert [(f.code, f.cell, f.line) for f in findings] == [("BL900", 1, 1)]
+    findings = lint(notebook("# budgetlint: ignore-file[BL002] -- tagged by the gateway\n" + CLIENT, UNBOUNDED.replace(", metadata={\"feature\": \"search\"}", "")))
+    assert [(f.code, f.cell, f.line) for f in findings] == [("BL001", 2, 1)]
 
 
 def test_fingerprints_survive_edits_to_other_cells():
