@@ -50,7 +50,8 @@ def lint_read(source: bytes, info: os.stat_result, name: str, job: Job, key: str
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))  # long implicit string concatenations nest deeply
     try:
-        return replace(lint_source(source, name, job, key), signature=signature(source, info))
+        result = lint_source(source, name, job, key)
+        return replace(result, signature=signature(source, info)) if intake.cacheable(source, name) else result
     except RecursionError:
         return _error(name, "cannot analyse file: nesting too deep", key=key)
     except Exception as error:  # the per-file boundary: never crash the run

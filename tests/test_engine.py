@@ -159,6 +159,39 @@ def test_a_file_above_the_size_limit_is_bl000(tmp_path, monkeypatch):
     assert "too large" in result.findings[0].message
 
 
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        (b"# budgetlint: ignore-file -- generated\n" + CALL.encode(), []),
+        (b"# budgetlint: ignore-file\n" + CALL.encode(), [("BL900", 1)]),
+        (b"x = 1\n" * 10, []),  # the prefilter: nothing a rule looks at
+        (b"# budgetlint: ignore-file[BL002] -- tagged upstream\n" + CALL.encode(), [("BL000", 1)]),
+        (CALL.encode(), [("BL000", 1)]),
+    ],
+    ids=["ignore-file", "ignore-file-without-reason", "prefilter", "ignore-file-some-codes", "llm-code"],
+)
+def test_ignore_file_and_the_prefilter_apply_before_the_size_limit(tmp_path, monkeypatch, source, expected):
+    """Found by adversarial testing: a file over the limit was a blocking BL000 even when it was
+    ignored whole or held nothing a rule looks at."""
+    path = tmp_path / "big.py"
+    path.write_bytes(source)
+    monkeypatch.setattr(intake, "MAX_FILE_BYTES", 10)
+    result = lint_file(str(path), "big.py", JOB)
+    assert [(f.code, f.line) for f in result.findings] == expected
+    assert result.signature is None  # not cached: the cache would hash the whole file
+
+
+def test_a_file_over_the_scan_bound_is_bl000_unless_ignored_whole(tmp_path, monkeypatch):
+    """Past ``SCAN_MAX_BYTES`` the prefilter cannot see the whole file: LLM code may be at its end."""
+    path = tmp_path / "big.py"
+    path.write_bytes(b"x = 1\n" * 10 + CALL.encode())
+    monkeypatch.setattr(intake, "MAX_FILE_BYTES", 45)  # over the scan bound, only this much is read
+    monkeypatch.setattr(intake, "SCAN_MAX_BYTES", 100)
+    assert [f.code for f in lint_file(str(path), "big.py", JOB).findings] == ["BL000"]
+    path.write_bytes(b"# budgetlint: ignore-file -- generated\n" + b"x = 1\n" * 10 + CALL.encode())
+    assert lint_file(str(path), "big.py", JOB).findings == ()
+
+
 # deep nesting and internal errors
 
 
