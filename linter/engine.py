@@ -202,8 +202,9 @@ def _cell_error(text: str) -> tuple[str, int, int] | None:
         return f"cannot analyse cell: {refusal.msg}", refusal.lineno or 1, refusal.offset or 1
     if cpython_error is None:
         return None
-    try:
-        cst.parse_module(text)  # libcst may accept syntax newer than the running interpreter
+    try:  # libcst may accept syntax newer than the running interpreter; then, as for a file, it is analysed
+        with _unvalidated():  # as the file is parsed: validation may refuse what the parser accepts
+            cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         if cpython_error.lineno:
             return f"syntax error: {cpython_error.msg}", cpython_error.lineno, max(cpython_error.offset or 1, 1)

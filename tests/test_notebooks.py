@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft4Validator, FormatChecker
 
@@ -346,6 +346,16 @@ def test_a_baseline_hides_notebook_findings(project):
 # never a crash
 
 
+def test_a_cell_libcst_accepts_and_cpython_rejects_is_analysed_as_a_python_file_is():
+    """Found by Hypothesis: ``\U00031350`` is an identifier to libcst (Unicode 15), not to
+    Python 3.11; libcst's node validation raised CSTValidationError out of the cell check, an
+    internal error. As in a .py file, what libcst's parser accepts is analysed."""
+    findings = lint(notebook(CLIENT, "\U00031350 = 1\n" + UNBOUNDED))
+    assert [(f.code, f.cell, f.line) for f in findings] == [("BL001", 2, 2)]
+    python = lint_source(("\U00031350 = 1\n" + CLIENT + UNBOUNDED).encode(), "same.py", JOB).findings
+    assert [(f.code, f.line) for f in python] == [("BL001", 5)]
+
+
 _CELL_TEXT = st.lists(
     st.sampled_from(
         [
@@ -359,6 +369,7 @@ _CELL_TEXT = st.lists(
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(_CELL_TEXT, st.text(max_size=40)), max_size=5), st.booleans())
+@example(cells=["\U00031350"], as_lines=False)  # a Unicode 15 identifier: libcst's validation raised
 def test_any_notebook_is_linted_without_an_exception_and_findings_stay_in_their_cells(cells, as_lines):
     source = notebook(CLIENT, *cells, as_lines=as_lines)
     findings = lint(source)
