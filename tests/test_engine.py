@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import pwd
 import subprocess
 import sys
+import tempfile
 import warnings
 
 import pytest
@@ -128,16 +130,35 @@ def test_a_path_that_cannot_be_read_is_bl000(tmp_path):
     assert result.findings[0].message.startswith("cannot read file: ")
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads every file")
-def test_a_file_without_read_permission_is_bl000(tmp_path):
-    path = tmp_path / "secret.py"
-    path.write_text(CALL)
-    path.chmod(0)
-    try:
-        result = lint_file(str(path), "secret.py", JOB)
-    finally:
-        path.chmod(0o644)
-    assert [f.code for f in result.findings] == ["BL000"]
+_UNPRIVILEGED_LINT = """
+import json, os, sys
+from budgetlint.runner import lint_file
+os.setgroups([]); os.setgid(int(sys.argv[2])); os.setuid(int(sys.argv[2]))  # root reads every file
+print(json.dumps([[f.code, f.message] for f in lint_file(sys.argv[1], "secret.py", lambda: None).findings]))
+"""
+"""As root (CI), the lint runs in a process that first becomes the unprivileged user ``nobody``."""
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
+def test_a_file_without_read_permission_is_bl000():
+    with tempfile.TemporaryDirectory() as directory:  # under /tmp: another user may enter it
+        os.chmod(directory, 0o755)
+        path = os.path.join(directory, "secret.py")
+        with open(path, "w") as handle:
+            handle.write(CALL)
+        os.chmod(path, 0)
+        if os.geteuid() == 0:
+            try:
+                nobody = pwd.getpwnam("nobody").pw_uid
+            except KeyError:
+                nobody = 65534
+            completed = subprocess.run(
+                [sys.executable, "-c", _UNPRIVILEGED_LINT, path, str(nobody)], capture_output=True, text=True, check=True
+            )
+            findings = [tuple(finding) for finding in json.loads(completed.stdout)]
+        else:
+            findings = [(f.code, f.message) for f in lint_file(path, "secret.py", JOB).findings]
+    assert findings == [("BL000", "cannot read file: Permission denied")]
 
 
 def test_a_dangling_symlink_in_the_tree_is_bl000_and_the_run_goes_on(tmp_path, monkeypatch):
