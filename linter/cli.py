@@ -57,8 +57,10 @@ def main() -> None:
 @click.option("--format", "output_format", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
 @click.option("--tier", type=click.Choice(TIER_NAMES), help="Override the guardrails tier.")
-@click.option("--select", multiple=True, help="Only these codes or prefixes (repeatable, comma-separated).")
-@click.option("--ignore", multiple=True, help="Skip these codes or prefixes (repeatable, comma-separated).")
+@click.option("--select", multiple=True, callback=lambda ctx, param, value: _codes(value),
+              help="Only these codes or prefixes (repeatable, comma-separated).")
+@click.option("--ignore", multiple=True, callback=lambda ctx, param, value: _codes(value),
+              help="Skip these codes or prefixes (repeatable, comma-separated).")
 @click.option("--strict", is_flag=True, help="Also flag limits and endpoints that cannot be resolved statically.")
 @click.option("--exit-zero", is_flag=True, help="Report, but always exit 0.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel workers [default: CPU count].")
@@ -90,8 +92,8 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier
         output_format=output_format,
         output=output,
         tier=tier,
-        select=_codes(select),
-        ignore=_codes(ignore),
+        select=select,
+        ignore=ignore,
         strict=strict,
         exit_zero=exit_zero,
         jobs=jobs or default_jobs(),
@@ -114,8 +116,10 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Write the baseline to FILE.")
 @click.option("--tier", type=click.Choice(TIER_NAMES), help="Override the guardrails tier.")
-@click.option("--select", multiple=True, help="Only these codes or prefixes (repeatable, comma-separated).")
-@click.option("--ignore", multiple=True, help="Skip these codes or prefixes (repeatable, comma-separated).")
+@click.option("--select", multiple=True, callback=lambda ctx, param, value: _codes(value),
+              help="Only these codes or prefixes (repeatable, comma-separated).")
+@click.option("--ignore", multiple=True, callback=lambda ctx, param, value: _codes(value),
+              help="Skip these codes or prefixes (repeatable, comma-separated).")
 @click.option("--strict", is_flag=True, help="Also flag limits and endpoints that cannot be resolved statically.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel workers [default: CPU count].")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.budgetlint_cache/).")
@@ -125,8 +129,8 @@ def baseline_command(paths: tuple[Path, ...], output: Path, tier: str | None, se
     options = CheckOptions(
         paths=tuple(paths) or (Path("."),),
         tier=tier,
-        select=_codes(select),
-        ignore=_codes(ignore),
+        select=select,
+        ignore=ignore,
         strict=strict,
         jobs=jobs or default_jobs(),
         cache=not no_cache,
@@ -205,7 +209,12 @@ def _refuse_report_options(output_format: str, sarif_file: Path | None, baseline
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(code.strip().upper() for value in values for code in value.split(",") if code.strip())
+    """The codes or prefixes of ``--select``/``--ignore``; an empty one (a stray comma) is an error:
+    every code starts with it, so it would select or ignore every rule."""
+    codes = tuple(code.strip().upper() for value in values for code in value.split(","))
+    if "" in codes:
+        raise click.BadParameter("an empty code or prefix would match every rule; name codes such as BL001")
+    return codes
 
 
 def default_jobs() -> int:

@@ -247,6 +247,14 @@ def _lint(options: CheckOptions) -> _Run | int:
         if unknown:
             click.echo(f"budgetlint: error: no rule code starts with {', '.join(unknown)}; `budgetlint rules` lists them", err=True)
             return EXIT_USAGE
+        always = unignorable(options.ignore + tuple(code for p in run.values() for code in p.settings.ignore))
+        if always:
+            click.echo(
+                f"budgetlint: error: {', '.join(always)} cannot be ignored: a file or config that was not checked "
+                "always blocks (exclude the path, or add `# budgetlint: ignore-file -- reason` to the file)",
+                err=True,
+            )
+            return EXIT_USAGE
         for project in run.values():
             project.job()
     by_path: dict[Path, FileResult] = {}
@@ -352,6 +360,13 @@ def unknown_selectors(selectors: tuple[str, ...]) -> list[str]:
     """The ``--select``/``--ignore`` codes or prefixes that name no rule (``ALL`` names them all)."""
     codes = [rule.code for rule in all_rules()] + list(ENGINE_CODES)
     return sorted({s for s in selectors if s != "ALL" and not any(code.startswith(s) for code in codes)})
+
+
+def unignorable(ignored: tuple[str, ...]) -> list[str]:
+    """The ``--ignore`` codes or prefixes that name only codes reported at every tier (BL000, BL100)."""
+    codes = [rule.code for rule in all_rules()] + list(ENGINE_CODES)
+    always = {code for code, engine in ENGINE_CODES.items() if engine.tier is Tier.ALWAYS}
+    return sorted({s for s in ignored if s != "ALL" and (named := {c for c in codes if c.startswith(s)}) and named <= always})
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,8 @@ def lint_read(source: bytes, info: os.stat_result, name: str, job: Job, key: str
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))  # long implicit string concatenations nest deeply
     try:
-        return replace(lint_source(source, name, job, key), signature=signature(source, info))
+        result = lint_source(source, name, job, key)
+        return replace(result, signature=signature(source, info)) if intake.cacheable(source, name) else result
     except RecursionError:
         return _error(name, "cannot analyse file: nesting too deep", key=key)
     except Exception as error:  # the per-file boundary: never crash the run
@@ -94,6 +95,10 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> 
     decided = intake.screen(source, name, key)
     if decided is not None:
         return FileResult(name, decided, parsed=False)
+    file_rule = suppress.file_suppression(source)
+    if file_rule is not None and file_rule.codes is None:  # ignore-file: nothing in it is analysed
+        lines = source_lines(source.decode("utf-8", "replace"))
+        return FileResult(name, tuple(_unexplained_file(file_rule, name, key or name, lines, job)), parsed=False)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
         text = source.decode(encoding)
@@ -114,12 +119,12 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> 
             return _error(name, _UNPARSED.format(what="file", why=error.message), 1, 1, text, key=key)
         return _error(name, f"syntax error: {error.message}", error.raw_line, error.raw_column + 1, text, key=key)
     reports = _run_rules(module, job)
-    if not reports:
+    if not reports and file_rule is None:
         return FileResult(name, (), parsed=True)
     kept: list[Report] = []
-    result = FileResult(name, tuple(_locate(module, text, name, key or name, reports, job, kept)), parsed=True)
+    result = FileResult(name, tuple(_locate(module, text, name, key or name, reports, job, kept, file_rule)), parsed=True)
     if job.fix and may_rewrite(name) and any(job.applies(report) for report in kept):
-        return _fix(result, source, module, kept, job, key)
+        return _fix(result, source, module, kept, job, key, file_rule)
     return result
 
 
@@ -127,7 +132,10 @@ MAX_FIX_PASSES = 8
 """Fix, re-lint, and fix again what the first pass left (conflicting edits), like ruff."""
 
 
-def _fix(result: FileResult, source: bytes, module: cst.Module, kept: list[Report], job: Job, key: str | None) -> FileResult:
+def _fix(
+    result: FileResult, source: bytes, module: cst.Module, kept: list[Report], job: Job, key: str | None,
+    file_rule: suppress.Suppression | None = None,
+) -> FileResult:
     """``result`` after applying the fixes of its reports: the fixed bytes and their findings.
 
     When a fix would not parse, nothing is applied: the result keeps the file's own findings.
@@ -145,7 +153,8 @@ def _fix(result: FileResult, source: bytes, module: cst.Module, kept: list[Repor
             break
         module = cst.parse_module(fixed)
         kept = []
-        findings = tuple(_locate(module, fixed.decode(module.encoding), result.path, key or result.path, _run_rules(module, job), job, kept))
+        text = fixed.decode(module.encoding)
+        findings = tuple(_locate(module, text, result.path, key or result.path, _run_rules(module, job), job, kept, file_rule))
         current, applied = fixed, applied + count
     if current == source:
         return result
@@ -193,8 +202,9 @@ def _cell_error(text: str) -> tuple[str, int, int] | None:
         return f"cannot analyse cell: {refusal.msg}", refusal.lineno or 1, refusal.offset or 1
     if cpython_error is None:
         return None
-    try:
-        cst.parse_module(text)  # libcst may accept syntax newer than the running interpreter
+    try:  # libcst may accept syntax newer than the running interpreter; then, as for a file, it is analysed
+        with _unvalidated():  # as the file is parsed: validation may refuse what the parser accepts
+            cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         if cpython_error.lineno:
             return f"syntax error: {cpython_error.msg}", cpython_error.lineno, max(cpython_error.offset or 1, 1)
@@ -275,10 +285,18 @@ def _run_rules(module: cst.Module, job: Job) -> list[tuple[type[Rule], object]]:
 
 
 def _locate(
-    module: cst.Module, text: str, name: str, key: str, reports: list, job: Job, kept: list[Report] | None = None
+    module: cst.Module,
+    text: str,
+    name: str,
+    key: str,
+    reports: list,
+    job: Job,
+    kept: list[Report] | None = None,
+    file_rule: suppress.Suppression | None = None,
 ) -> Iterable[Finding]:
-    """Findings for the reports not suppressed; those reports are appended to ``kept``."""
-    positions = _positions(module)
+    """Findings for the reports not suppressed (by a comment on their line or ``file_rule``, the
+    file's ``ignore-file[CODES]``); those reports are appended to ``kept``."""
+    positions = _positions(module) if reports else {}
     lines = source_lines(text)
     comments = suppress.suppressions(text) if suppress.might_suppress(text.encode("utf-8", "replace")) else {}
     occurrences: dict[tuple[str, str], int] = {}
@@ -294,6 +312,8 @@ def _locate(
         comment = comments.get(line)
         if comment is not None and comment.covers(rule.code):
             used.add(line)
+            continue
+        if file_rule is not None and file_rule.covers(rule.code):
             continue
         if kept is not None:
             kept.append(report)
@@ -330,6 +350,24 @@ def _locate(
                 key=key,
                 occurrence=occurrence,
             )
+        yield from _unexplained_file(file_rule, name, key, lines, job)
+
+
+def _unexplained_file(file_rule: suppress.Suppression | None, name: str, key: str, lines: list[str], job: Job) -> Iterator[Finding]:
+    """The BL900 of an ignore-file comment without a reason, at tier hard (reported whether or not
+    the file has findings now: it silences every later one too)."""
+    if file_rule is not None and not file_rule.reason and job.report_suppressions:
+        yield engine_finding(
+            UNEXPLAINED_SUPPRESSION,
+            name,
+            file_rule.line,
+            1,
+            "file-level suppression without a reason: at tier hard it needs one, as every suppression does. "
+            "Add it after `--`, e.g. `# budgetlint: ignore-file -- generated client`.",
+            job.policy,
+            lines,
+            key=key,
+        )
 
 
 def _error(name: str, message: str, line: int = 1, column: int = 1, text: str = "", *, key: str | None) -> FileResult:

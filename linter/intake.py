@@ -21,23 +21,49 @@ from .prefilter import might_matter
 MAX_FILE_BYTES = 5 * 1024 * 1024
 NOTEBOOK_MAX_BYTES = 64 * 1024 * 1024
 """Outputs (plots, tables) make notebooks large; their code cells still get ``MAX_FILE_BYTES``."""
+SCAN_MAX_BYTES = 64 * 1024 * 1024
+"""A Python file over ``MAX_FILE_BYTES`` is read up to this much, so that ignore-file and the
+prefilter apply before it is refused (parsing it would take gigabytes). A larger one is read
+only up to ``MAX_FILE_BYTES``, for the ignore-file comment: its LLM code may lie past any prefix."""
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def read(path: str, name: str, key: str | None = None) -> tuple[bytes, os.stat_result] | Finding:
     """The file's bytes and its stat (taken before reading: a change after it shows in the next
-    run's stat), or the BL000 saying why it cannot be read. Never blocks on a FIFO or device."""
+    run's stat), or the BL000 saying why it cannot be read. Never blocks on a FIFO or device.
+
+    A Python file over the size limit comes back (not whole: see ``cacheable``) only when nothing
+    in it would be analysed: it is ignored whole, or nothing in it can matter to a rule.
+    """
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
             return error(name, "cannot read file: not a regular file (a FIFO, device or directory)", key=key)
-        most = NOTEBOOK_MAX_BYTES if path.endswith(notebook.SUFFIX) else MAX_FILE_BYTES
-        if info.st_size > most:
-            return error(name, f"skipped: file too large ({info.st_size} bytes, limit {most})", key=key)
+        python = not path.endswith(notebook.SUFFIX)  # a notebook's ignore-file comment is inside its JSON
+        most = MAX_FILE_BYTES if python else NOTEBOOK_MAX_BYTES
+        if not python and info.st_size > most:
+            return _too_large(name, info.st_size, most, key)
+        bound = SCAN_MAX_BYTES if python and info.st_size <= SCAN_MAX_BYTES else most
         with open(path, "rb") as handle:
-            return handle.read(), info
+            source = handle.read(bound + 1)
     except OSError as problem:
         return error(name, f"cannot read file: {problem.strerror or problem}", key=key)
+    if len(source) <= most:
+        return source, info
+    whole = bound > most and len(source) <= bound  # the prefilter needs all of it
+    if python and (suppress.ignores_file(source) or (whole and not worth_parsing(source))):
+        return source, info
+    return _too_large(name, max(info.st_size, len(source)), most, key)
+
+
+def _too_large(name: str, size: int, most: int, key: str | None) -> Finding:
+    return error(name, f"skipped: file too large ({size} bytes, limit {most})", key=key)
+
+
+def cacheable(source: bytes, name: str) -> bool:
+    """Whether a result computed from ``source`` (from ``read``) may be cached: not an oversized
+    file's, which may be only its beginning (the cache compares a hash of the whole file)."""
+    return len(source) <= MAX_FILE_BYTES or name.endswith(notebook.SUFFIX)
 
 
 def screen(source: bytes, name: str, key: str | None = None) -> tuple[Finding, ...] | None:
@@ -52,11 +78,16 @@ def screen(source: bytes, name: str, key: str | None = None) -> tuple[Finding, .
 
 
 def worth_parsing(code: bytes) -> bool:
-    """Whether a rule could report anything in ``code`` (the prefilter) and it is not ignored whole.
+    """Whether a rule could report anything in ``code`` (the prefilter) and it is not ignored
+    whole; or it holds an ignore-file comment without a reason (BL900 at tier hard, which the
+    engine decides with the job).
 
     The one place the prefilter is applied, to files and to notebooks' code cells alike.
     """
-    return might_matter(code) and not suppress.ignores_file(code)
+    ignored = suppress.file_suppression(code)
+    if ignored is not None and not ignored.reason:
+        return True
+    return (ignored is None or ignored.codes is not None) and might_matter(code)
 
 
 def error(name: str, message: str, line: int = 1, column: int = 1, text: str = "", *, key: str | None = None) -> Finding:

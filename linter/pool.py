@@ -8,13 +8,17 @@ while they add up to ``PARSE_BUDGET`` bytes.
 A worker that dies (killed by a signal, out of memory) breaks its pool: the tasks not started go
 on in a new pool, and the files of the tasks that did not come back are linted again each in a
 process of its own, so that a file that kills its worker again is the one reported. Workers
-ignore SIGINT; on Ctrl-C the main process ends them (``_stop``).
+ignore SIGINT; on Ctrl-C the main process ends them (``_stop``). A worker ends when the main
+process does, even killed by SIGKILL (``_die_with``): else it would wait forever for a task.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
@@ -75,7 +79,7 @@ def _pool(
             with held_interrupts():  # a worker forked here ignores SIGINT from its first instruction
                 running[pool.submit(_lint_chunk, [triples[position] for position in task], job)] = (task, load.pop(index))
 
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=ignore_interrupts)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(os.getpid(),))
     try:
         fill(pool)
         while running:
@@ -130,7 +134,7 @@ def _alone(
                     break
                 [position] = waiting.pop(index)
                 receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(target=_lint_alone, args=(sender, triples[position], job), daemon=True)
+                process = context.Process(target=_lint_alone, args=(sender, triples[position], job, os.getpid()), daemon=True)
                 with held_interrupts():
                     process.start()
                 sender.close()  # the child's is then the only one: its death is an end of file here
@@ -151,10 +155,57 @@ def _alone(
             process.join()
 
 
-def _lint_alone(sender: Connection, triple: tuple[str, str, str], job: Job) -> None:
-    ignore_interrupts()
+def _lint_alone(sender: Connection, triple: tuple[str, str, str], job: Job, parent: int) -> None:
+    _start_worker(parent)
     with sender:
         sender.send(_lint_chunk([triple], job)[0])
+
+
+PR_SET_PDEATHSIG = 1
+"""prctl(2): the signal the kernel sends this process when its parent ends (Linux)."""
+WATCH_SECONDS = 0.5
+"""Where that is not available, how often a worker checks that its parent is alive."""
+
+
+def _start_worker(parent: int) -> None:
+    """The start of every worker process: ignore SIGINT, and end with the main process ``parent``."""
+    ignore_interrupts()
+    _die_with(parent)
+
+
+def _die_with(parent: int) -> None:
+    """End this process when ``parent`` ends, however it ends.
+
+    A pool worker waits for tasks on a pipe whose writing end it holds too (it was forked with
+    it), so the main process's death is no end of file for it. On Linux the kernel kills the
+    worker with SIGKILL when the main process's thread that started it ends (pools are started
+    from the main thread); elsewhere a thread of the worker polls its parent id, which changes
+    when the parent is gone. The check right after covers a parent that ended before either.
+    """
+    if sys.platform.startswith("linux") and _kill_when_parent_ends():
+        if os.getppid() != parent:
+            os._exit(1)
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=_watch, args=(parent,), name="budgetlint-parent-watch", daemon=True).start()
+
+
+def _kill_when_parent_ends() -> bool:
+    """prctl(PR_SET_PDEATHSIG, SIGKILL); False when the C library cannot do it."""
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return False
+    return prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)
 
 
 def _died(name: str, key: str, exitcode: int | None) -> FileResult:

@@ -122,7 +122,7 @@ def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | Non
     except Exception:  # noqa: BLE001  the engine's boundary reports it
         decided = None
     if decided is not None:
-        return FileResult(name, decided, parsed=False, signature=signature(source, info))
+        return FileResult(name, decided, parsed=False, signature=signature(source, info) if intake.cacheable(source, name) else None)
     with held_interrupts():  # see commands.all_rules
         from . import engine
     return engine.lint_read(source, info, name, job if isinstance(job, Job) else job(), key)

@@ -135,6 +135,8 @@ def load_project(root: Path) -> Settings:
         value = table.get(key, [])
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise SettingsError(f"{pyproject}: [tool.budgetlint] {key} must be a list of strings")
+        if not all(item.strip() for item in value):  # every code and path starts with ""
+            raise SettingsError(f"{pyproject}: [tool.budgetlint] {key} holds an empty string, which would match everything")
         return tuple(value)
 
     def path(key: str) -> str | None:

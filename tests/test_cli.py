@@ -181,6 +181,51 @@ def test_a_selector_from_pyproject_that_names_no_rule_is_a_usage_error(project):
     assert "BL01" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "options, named",
+    [
+        (("--select", ""), "--select"),
+        (("--ignore", ","), "--ignore"),
+        (("--ignore", "BL001,"), "--ignore"),
+        (("--select", "BL001", "--select", " "), "--select"),
+    ],
+)
+def test_an_empty_selector_on_the_command_line_is_a_usage_error(project, options, named):
+    """Found by adversarial testing: ``--select ""`` was no selection, so every rule ran."""
+    add(project, "app.py", "unbounded")
+    result = run("check", *options, ".")
+    assert result.exit_code == 2, result.output
+    assert named in result.stderr and "empty" in result.stderr
+    assert result.stdout == ""
+    assert run("baseline", "--output", "b.json", *options, ".").exit_code == 2
+
+
+@pytest.mark.parametrize("key", ["select", "ignore", "exclude", "extend-exclude"])
+def test_an_empty_selector_in_pyproject_is_a_usage_error(project, key):
+    """Found by adversarial testing: ``ignore = ["BL002", ""]`` disabled every rule (every code
+    starts with the empty string)."""
+    add(project, "app.py", "unbounded")
+    (project / "pyproject.toml").write_text(f'[tool.budgetlint]\n{key} = ["BL002", " "]\n')
+    result = run("check", ".")
+    assert result.exit_code == 2, result.output
+    assert f"[tool.budgetlint] {key}" in result.stderr and "empty" in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("options", [("--ignore", "BL000"), ("--ignore", "bl100"), ("--ignore", "BL1")])
+def test_ignoring_a_code_that_always_reports_is_a_usage_error(project, options):
+    """BL000 and BL100 cannot be ignored (a file or config nothing checked must not pass):
+    naming them in --ignore is an error, not an option that silently does nothing."""
+    add(project, "app.py", "unbounded")
+    result = run("check", *options, ".")
+    assert result.exit_code == 2, result.output
+    assert "cannot be ignored" in result.stderr
+    (project / "pyproject.toml").write_text('[tool.budgetlint]\nignore = ["BL000"]\n')
+    assert "cannot be ignored" in run("check", ".").stderr
+    (project / "pyproject.toml").unlink()
+    assert codes("--ignore", "BL0", ".") == []  # a prefix naming rules too ignores those rules
+
+
 def test_select_and_ignore_from_pyproject(project):
     add(project, "app.py", "unbounded")
     add(project, "jobs.py", "untagged")

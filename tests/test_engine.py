@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import pwd
 import subprocess
 import sys
+import tempfile
 import warnings
 
 import pytest
@@ -128,16 +130,35 @@ def test_a_path_that_cannot_be_read_is_bl000(tmp_path):
     assert result.findings[0].message.startswith("cannot read file: ")
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads every file")
-def test_a_file_without_read_permission_is_bl000(tmp_path):
-    path = tmp_path / "secret.py"
-    path.write_text(CALL)
-    path.chmod(0)
-    try:
-        result = lint_file(str(path), "secret.py", JOB)
-    finally:
-        path.chmod(0o644)
-    assert [f.code for f in result.findings] == ["BL000"]
+_UNPRIVILEGED_LINT = """
+import json, os, sys
+from budgetlint.runner import lint_file
+os.setgroups([]); os.setgid(int(sys.argv[2])); os.setuid(int(sys.argv[2]))  # root reads every file
+print(json.dumps([[f.code, f.message] for f in lint_file(sys.argv[1], "secret.py", lambda: None).findings]))
+"""
+"""As root (CI), the lint runs in a process that first becomes the unprivileged user ``nobody``."""
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
+def test_a_file_without_read_permission_is_bl000():
+    with tempfile.TemporaryDirectory() as directory:  # under /tmp: another user may enter it
+        os.chmod(directory, 0o755)
+        path = os.path.join(directory, "secret.py")
+        with open(path, "w") as handle:
+            handle.write(CALL)
+        os.chmod(path, 0)
+        if os.geteuid() == 0:
+            try:
+                nobody = pwd.getpwnam("nobody").pw_uid
+            except KeyError:
+                nobody = 65534
+            completed = subprocess.run(
+                [sys.executable, "-c", _UNPRIVILEGED_LINT, path, str(nobody)], capture_output=True, text=True, check=True
+            )
+            findings = [tuple(finding) for finding in json.loads(completed.stdout)]
+        else:
+            findings = [(f.code, f.message) for f in lint_file(path, "secret.py", JOB).findings]
+    assert findings == [("BL000", "cannot read file: Permission denied")]
 
 
 def test_a_dangling_symlink_in_the_tree_is_bl000_and_the_run_goes_on(tmp_path, monkeypatch):
@@ -157,6 +178,39 @@ def test_a_file_above_the_size_limit_is_bl000(tmp_path, monkeypatch):
     result = lint_file(str(path), "big.py", JOB)
     assert [f.code for f in result.findings] == ["BL000"]
     assert "too large" in result.findings[0].message
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        (b"# budgetlint: ignore-file -- generated\n" + CALL.encode(), []),
+        (b"# budgetlint: ignore-file\n" + CALL.encode(), [("BL900", 1)]),
+        (b"x = 1\n" * 10, []),  # the prefilter: nothing a rule looks at
+        (b"# budgetlint: ignore-file[BL002] -- tagged upstream\n" + CALL.encode(), [("BL000", 1)]),
+        (CALL.encode(), [("BL000", 1)]),
+    ],
+    ids=["ignore-file", "ignore-file-without-reason", "prefilter", "ignore-file-some-codes", "llm-code"],
+)
+def test_ignore_file_and_the_prefilter_apply_before_the_size_limit(tmp_path, monkeypatch, source, expected):
+    """Found by adversarial testing: a file over the limit was a blocking BL000 even when it was
+    ignored whole or held nothing a rule looks at."""
+    path = tmp_path / "big.py"
+    path.write_bytes(source)
+    monkeypatch.setattr(intake, "MAX_FILE_BYTES", 10)
+    result = lint_file(str(path), "big.py", JOB)
+    assert [(f.code, f.line) for f in result.findings] == expected
+    assert result.signature is None  # not cached: the cache would hash the whole file
+
+
+def test_a_file_over_the_scan_bound_is_bl000_unless_ignored_whole(tmp_path, monkeypatch):
+    """Past ``SCAN_MAX_BYTES`` the prefilter cannot see the whole file: LLM code may be at its end."""
+    path = tmp_path / "big.py"
+    path.write_bytes(b"x = 1\n" * 10 + CALL.encode())
+    monkeypatch.setattr(intake, "MAX_FILE_BYTES", 45)  # over the scan bound, only this much is read
+    monkeypatch.setattr(intake, "SCAN_MAX_BYTES", 100)
+    assert [f.code for f in lint_file(str(path), "big.py", JOB).findings] == ["BL000"]
+    path.write_bytes(b"# budgetlint: ignore-file -- generated\n" + b"x = 1\n" * 10 + CALL.encode())
+    assert lint_file(str(path), "big.py", JOB).findings == ()
 
 
 # deep nesting and internal errors

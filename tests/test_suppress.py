@@ -156,13 +156,35 @@ def test_a_suppression_on_the_line_above_does_not_suppress():
 @pytest.mark.parametrize(
     "head",
     [
-        "# budgetlint: ignore-file\n",
+        "# budgetlint: ignore-file -- vendored\n",
         "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n# budgetlint: ignore-file -- generated client\n",
-        '"""Generated."""\n# BUDGETLINT: IGNORE-FILE\n',
+        '"""Generated."""\n# BUDGETLINT: IGNORE-FILE -- generated\n',
     ],
 )
 def test_ignore_file_near_the_top_skips_the_file(head):
     assert found(f"{head}{HEAD}{BOTH}\n") == []
+
+
+@pytest.mark.parametrize("tier", ["soft", "medium"])
+def test_below_tier_hard_ignore_file_needs_no_reason(tier):
+    assert found(f"# budgetlint: ignore-file\n{HEAD}{BOTH}\n", tier=tier) == []
+
+
+@pytest.mark.parametrize(
+    "head",
+    ["# budgetlint: ignore-file\n", "# budgetlint: ignore-file --\n", "# budgetlint: ignore-file[BL001]\n"],
+)
+def test_at_tier_hard_ignore_file_without_a_reason_is_bl900_at_the_comment(head):
+    """Found by adversarial testing: a file-level suppression needed no reason."""
+    assert found(f'"""Generated."""\n{head}{HEAD}{UNBOUNDED}\n') == [("BL900", 2)]
+    assert found(f'"""Generated."""\n{head}x = 1\n') == [("BL900", 2)]  # even where the prefilter skips
+
+
+def test_ignore_file_with_codes_ignores_only_those_codes():
+    """Found by adversarial testing: ``ignore-file[BL002]`` silenced every rule."""
+    assert found(f"# budgetlint: ignore-file[BL002] -- tagged by the gateway\n{HEAD}{BOTH}\n") == [("BL001", 4)]
+    assert found(f"# budgetlint: ignore-file[BL001, BL002] -- generated\n{HEAD}{BOTH}\n") == []
+    assert found(f"# budgetlint: ignore-file[bl001] -- generated\n{HEAD}{BOTH}  # noqa: BL002 -- tagged\n") == []
 
 
 def test_ignore_file_far_below_the_top_does_not_skip_the_file():

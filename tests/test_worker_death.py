@@ -6,6 +6,9 @@ import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,3 +104,66 @@ def test_a_memory_error_is_caught_in_the_worker_for_its_file(files, tmp_path):
     [boom] = [result for result in results if result.path == "boom.py"]
     assert [finding.message for finding in boom.findings] == ["internal error while analysing file (MemoryError)"]
     assert len(results) == len(files) and boom.signature is None
+
+
+# --- the main process dies: its workers do not outlive it ------------------------------------
+
+
+def _children(parent: int) -> set[int]:
+    """The live (not zombie) processes whose parent is ``parent``, from /proc."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if fields[0] != "Z" and int(fields[1]) == parent:
+            found.add(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+_WITHOUT_PRCTL = (
+    "from budgetlint import pool; pool._kill_when_parent_ends = lambda: False; "
+    "from budgetlint.__main__ import run; run()"
+)
+"""The command line with the portable fallback (a thread polling the parent id) instead of prctl."""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc (Linux)")
+@pytest.mark.parametrize("start", [["-m", "budgetlint"], ["-c", _WITHOUT_PRCTL]], ids=["prctl", "watcher-thread"])
+def test_workers_end_when_the_main_process_is_killed(tmp_path, start):
+    """Found by adversarial testing: after SIGKILL of the main process (as ``subprocess.run(timeout=...)``
+    sends), its pool workers waited forever for the next task."""
+    for index in range(400):
+        shutil.copyfile(FIXTURES / ("unbounded.py" if index % 2 else "untagged.py"), tmp_path / f"m{index:03d}.py")
+    (tmp_path / ".git").mkdir()
+    command = [sys.executable, *start, "check", "--jobs", "2", "--no-cache", "."]
+    main_process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        workers: set[int] = set()
+        deadline = time.monotonic() + 120
+        while len(workers) < 2 and main_process.poll() is None and time.monotonic() < deadline:
+            workers |= _children(main_process.pid)
+            time.sleep(0.01)
+        assert len(workers) >= 2, "the run ended before its workers were seen: give it more files"
+        main_process.kill()
+        main_process.wait()
+        deadline = time.monotonic() + 60  # a bound for a loaded machine, not a speed requirement
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(pid) for pid in workers), f"workers {sorted(workers)} outlived the main process"
+    finally:
+        main_process.kill()
+        for pid in workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
