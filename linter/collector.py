@@ -378,8 +378,8 @@ class Collector(ReadOnlyWalker):
             if cls is not None:
                 kind = BindingKind.VALUE if value is not None else BindingKind.OPAQUE
                 cls.attrs.setdefault(target.attr.value, []).append(Binding(kind, self.scope, value=value))
-            elif value is not None:
-                self.assignments.append((target, value, self.scope))
+            if value is not None:
+                self.assignments.append((target, value, self.scope))  # endpoints set in code (BL004)
         elif isinstance(target, cst.Subscript):
             if isinstance(target.value, cst.Name):
                 index = target.slice[0].slice if len(target.slice) == 1 else None
