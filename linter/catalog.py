@@ -470,3 +470,43 @@ def distinctive_methods() -> list[tuple[tuple[str, ...], Family, Method]]:
 
 
 DISTINCTIVE = distinctive_methods()
+
+# --- endpoints written outside a call (BL004) ----------------------------------------------
+
+ENDPOINT_ATTRIBUTES: frozenset[str] = frozenset(
+    {param.name for client in CLIENTS for param in client.endpoint if param.name != "model"}
+    | {name for family in FAMILIES.values() for name in family.endpoint_kwargs}
+    | {"api_url"}
+)
+"""Attribute names that hold an endpoint (``self.base_url = ...``): the catalog's endpoint
+parameters (not ``model``, which names a model far more often than a URL) and ``api_url``."""
+
+LLM_API_HOSTS: dict[str, str] = {
+    "api.openai.com": "OPENAI_BASE_URL",
+    "api.anthropic.com": "ANTHROPIC_BASE_URL",
+    "api.groq.com": "GROQ_BASE_URL",
+    "api.together.xyz": "TOGETHER_BASE_URL",
+    "api.mistral.ai": "MISTRAL_SERVER_URL",
+    "api.cohere.com": "CO_API_URL",
+    "api.cohere.ai": "CO_API_URL",
+    "api-inference.huggingface.co": "HF_INFERENCE_ENDPOINT",
+    "router.huggingface.co": "OPENAI_BASE_URL",
+    "generativelanguage.googleapis.com": "OPENAI_BASE_URL",
+    "api.deepseek.com": "OPENAI_BASE_URL",
+    "openrouter.ai": "OPENAI_BASE_URL",
+    "api.perplexity.ai": "OPENAI_BASE_URL",
+    "api.fireworks.ai": "OPENAI_BASE_URL",
+    "api.x.ai": "OPENAI_BASE_URL",
+}
+"""Hosts that serve only LLM APIs, with the variable a fix reads their endpoint from."""
+LLM_API_HOST_SUFFIXES: dict[str, str] = {".openai.azure.com": "OPENAI_BASE_URL"}
+
+INFERENCE_PORTS: dict[int, str] = {11434: "OLLAMA_HOST", 1234: "OPENAI_BASE_URL"}
+"""Default ports of local inference servers that few other services use (Ollama, LM Studio)."""
+OPENAI_COMPATIBLE_BASE_PATH = "/v1"
+"""The base path of an OpenAI-compatible server (vLLM, llama.cpp, LocalAI, LM Studio, Ollama)."""
+OPENAI_COMPATIBLE_ENV_VAR = "OPENAI_BASE_URL"
+"""The variable an OpenAI-compatible endpoint is conventionally read from."""
+DISTINCTIVE_HTTP_PATHS = ("/chat/completions",)
+"""LLM API paths that mark an LLM endpoint on any host; the others (``/api/chat``, ``/responses``)
+do only on a local host or after the OpenAI-compatible base path (``/v1/responses``)."""

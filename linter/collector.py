@@ -37,12 +37,21 @@ class LoopFacts:
 
     node: cst.For | cst.While
     incremented: set[str] = field(default_factory=set)
+    """Names stepped in the loop (``+=``, ``-=``, ``i = i + 1``)."""
+    decremented: set[str] = field(default_factory=set)
+    """Names counted down in the loop (``tries -= 1``, ``tries = tries - 1``)."""
     compared: set[str] = field(default_factory=set)
+    """Names compared with a limit (not with an emptiness value)."""
+    floor_tested: set[str] = field(default_factory=set)
+    """Names compared with 0 or 1, or tested for truth (``tries <= 0``, ``while tries``, ``not tries``)."""
     interactive: bool = False
 
     @property
     def has_counter_bound(self) -> bool:
-        return bool(self.incremented & self.compared) or _LEN_BOUND in self.compared
+        """A counter stepped and compared with a limit, a count-down tested against its floor, or a length bound."""
+        if self.incremented & self.compared or _LEN_BOUND in self.compared:
+            return True
+        return bool(self.decremented & self.floor_tested)
 
 
 _MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__"})
@@ -179,23 +188,42 @@ class Collector(ReadOnlyWalker):
 
     # loops and their counters (BL005)
     def visit_While(self, node: cst.While) -> None:
-        self._open_loop(node)
+        facts = self._open_loop(node)
+        if name := _truth_tested(node.test):
+            facts.floor_tested.add(name)  # while tries:
 
     def leave_While(self, original_node: cst.While) -> None:
-        self.open_loops[-1].pop()
+        self._close_loop(original_node)
 
     def leave_For(self, original_node: cst.For) -> None:
-        self.open_loops[-1].pop()
+        self._close_loop(original_node)
 
-    def _open_loop(self, node: cst.For | cst.While) -> None:
+    def visit_Else(self, node: cst.Else) -> None:
+        loops = self.open_loops[-1]
+        if loops and loops[-1].node.orelse is node:
+            loops.pop()  # a loop's `else:` runs once, after the loop: nothing in it repeats
+
+    def _open_loop(self, node: cst.For | cst.While) -> LoopFacts:
         facts = LoopFacts(node)
         self.loops[id(node)] = facts
         self.open_loops[-1].append(facts)
+        return facts
+
+    def _close_loop(self, node: cst.For | cst.While) -> None:
+        loops = self.open_loops[-1]
+        if loops and loops[-1].node is node:  # else already closed by its `else:` clause
+            loops.pop()
+
+    def visit_UnaryOperation(self, node: cst.UnaryOperation) -> None:
+        if self.open_loops[-1] and isinstance(node.operator, cst.Not) and (name := _truth_tested(node.expression)):
+            for facts in self.open_loops[-1]:
+                facts.floor_tested.add(name)  # if not tries: break
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         if not self.open_loops[-1]:
             return
         names: set[str] = set()
+        floors: set[str] = set()
         left = node.left
         for target in node.comparisons:
             right = target.comparator
@@ -207,9 +235,13 @@ class Collector(ReadOnlyWalker):
                 names |= {dotted(left), dotted(right)} - {""}
                 if ordering and (_is_len(left) or _is_len(right)):
                     names.add(_LEN_BOUND)
+            elif ordering or equality:
+                # `tries <= 0`, `retries == 0`: the floor of a count-down (bounds only a decremented name).
+                floors |= {dotted(side) for side, other in ((left, right), (right, left)) if isinstance(other, cst.Integer)} - {""}
             left = right
         for facts in self.open_loops[-1]:
             facts.compared |= names
+            facts.floor_tested |= floors
 
     def visit_Global(self, node: cst.Global) -> None:
         self.scope.globals.update(item.name.value for item in node.names)
@@ -248,7 +280,8 @@ class Collector(ReadOnlyWalker):
                 dotted(node.value.left),
                 dotted(node.value.right),
             ):
-                self._count(target.target)  # i = i + 1
+                down = isinstance(node.value.operator, cst.Subtract) and dotted(target.target) == dotted(node.value.left)
+                self._count(target.target, down)  # i = i + 1, tries = tries - 1
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -258,7 +291,7 @@ class Collector(ReadOnlyWalker):
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._bind_target(node.target, None)
-        self._count(node.target)
+        self._count(node.target, isinstance(node.operator, cst.SubtractAssign))
         if isinstance(node.target, cst.Name) and isinstance(node.operator, cst.BitOrAssign):
             self._mutate(node.target.value, None, None)  # params |= extra
 
@@ -277,10 +310,12 @@ class Collector(ReadOnlyWalker):
     def _mutate(self, name: str, key: cst.BaseExpression | None, value: cst.BaseExpression | None) -> None:
         self.scope.home.mutations.setdefault(name, []).append((key, value))
 
-    def _count(self, target: cst.BaseExpression) -> None:
+    def _count(self, target: cst.BaseExpression, down: bool = False) -> None:
         name = dotted(target)
         for facts in self.open_loops[-1]:
             facts.incremented.add(name)
+            if down:
+                facts.decremented.add(name)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         into = self.scope
@@ -343,8 +378,8 @@ class Collector(ReadOnlyWalker):
             if cls is not None:
                 kind = BindingKind.VALUE if value is not None else BindingKind.OPAQUE
                 cls.attrs.setdefault(target.attr.value, []).append(Binding(kind, self.scope, value=value))
-            elif value is not None:
-                self.assignments.append((target, value, self.scope))
+            if value is not None:
+                self.assignments.append((target, value, self.scope))  # endpoints set in code (BL004)
         elif isinstance(target, cst.Subscript):
             if isinstance(target.value, cst.Name):
                 index = target.slice[0].slice if len(target.slice) == 1 else None
@@ -376,6 +411,11 @@ def _trivial(node: cst.BaseExpression) -> bool:
     if isinstance(node, (cst.List, cst.Tuple, cst.Dict, cst.Set)):
         return not node.elements
     return False
+
+
+def _truth_tested(node: cst.BaseExpression) -> str:
+    """The counter a truth test reads (``while tries``, ``not self.budget``), or ``""``."""
+    return dotted(node) if isinstance(node, (cst.Name, cst.Attribute)) else ""
 
 
 def _is_len(node: cst.BaseExpression) -> bool:

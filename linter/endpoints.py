@@ -11,7 +11,7 @@ import libcst as cst
 
 from . import catalog
 from .catalog import Location
-from .scopes import RefKind, Scope, resolve, single_value
+from .scopes import BindingKind, RefKind, Scope, resolve, single_value
 from .values import StringParts, evaluate, string_parts
 
 
@@ -128,6 +128,10 @@ def _classify(expr: cst.BaseExpression, scope: Scope, policy: EndpointPolicy, de
         bound = single_value(expr.value, scope)
         if bound is not None:
             return _classify(bound[0], bound[1], policy, depth + 1)
+    if isinstance(expr, cst.Attribute):
+        bound = self_attribute_value(expr, scope)
+        if bound is not None:
+            return _classify(bound[0], bound[1], policy, depth + 1)
     if isinstance(expr, cst.BooleanOperation):  # os.getenv("X") or "http://localhost:8000"
         left = _classify(expr.left, scope, policy, depth + 1)
         right = _classify(expr.right, scope, policy, depth + 1)
@@ -150,6 +154,54 @@ def _classify_parts(parts: StringParts, scope: Scope, policy: EndpointPolicy, de
     # Built from a leading expression: f"{os.environ['VLLM_URL']}/v1", BASE + "/v1".
     inner = _classify(first[0], first[1], policy, depth + 1)
     return inner
+
+
+def self_attribute_value(expr: cst.Attribute, scope: Scope) -> tuple[cst.BaseExpression, Scope] | None:
+    """What ``self.x`` in a method stands for, when the class gives ``x`` exactly one value: one
+    ``self.x = ...`` in its methods, or else one class attribute ``x = ...``."""
+    if not isinstance(expr.value, cst.Name):
+        return None
+    cls = scope.self_class(expr.value.value)
+    if cls is None:
+        return None
+    bindings = cls.attrs.get(expr.attr.value) or cls.names.get(expr.attr.value) or []
+    if len(bindings) != 1 or bindings[0].kind is not BindingKind.VALUE or bindings[0].value is None:
+        return None
+    return bindings[0].value, bindings[0].scope
+
+
+def evident_llm_endpoint(url: str, route: catalog.HttpPath | None) -> str | None:
+    """The conventional variable for ``url`` when the URL alone shows an LLM endpoint, else None.
+
+    It does when it ends with an LLM API ``route`` (without body requirements) that is distinctive
+    (``/chat/completions``), follows ``/v1`` or sits on a local host; when its host serves only LLM
+    APIs; or when a local host listens on an inference server's port or serves the ``/v1`` base
+    (``http://localhost:11434``, ``http://gpu:8000/v1``).
+    """
+    text = url.strip() if "://" in url else "//" + url.strip()
+    try:
+        parts = urlsplit(text)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return None
+    path = parts.path.rstrip("/")
+    local = host_location(url) is Location.LOCAL
+    if route is not None and not route.requires:
+        base = catalog.OPENAI_COMPATIBLE_BASE_PATH
+        if local or route.suffix in catalog.DISTINCTIVE_HTTP_PATHS or path.endswith(base + route.suffix):
+            return route.env_var
+    if host in catalog.LLM_API_HOSTS:
+        return catalog.LLM_API_HOSTS[host]
+    for suffix, env in catalog.LLM_API_HOST_SUFFIXES.items():
+        if host.endswith(suffix):
+            return env
+    if not local:
+        return None
+    if port in catalog.INFERENCE_PORTS:
+        return catalog.INFERENCE_PORTS[port]
+    if path == catalog.OPENAI_COMPATIBLE_BASE_PATH:
+        return catalog.OPENAI_COMPATIBLE_ENV_VAR
+    return None
 
 
 def is_endpoint_env(name: str) -> bool:

@@ -9,7 +9,8 @@ import libcst as cst
 
 from .model import FileModel, LoopFacts, RecordedCall
 from .policy import EscalationLog  # it lives with the policy; imported from here too
-from .scopes import RefKind, Scope, resolve
+from .scopes import BindingKind, RefKind, Scope, resolve
+from .values import positional
 
 _FUNCTIONS = (cst.FunctionDef, cst.Module, cst.Lambda)
 
@@ -113,22 +114,40 @@ def _mentions(expr: cst.BaseExpression, pattern: re.Pattern[str]) -> bool:
 # --- loops ---------------------------------------------------------------------------------
 
 _UNBOUNDED_ITERATORS = frozenset({"itertools.count", "itertools.cycle", "itertools.repeat"})
+_COUNTED_ITERATORS = {"itertools.repeat": ("times", 1)}
+"""Iterators bounded when given a count: its keyword and position."""
 
 
 def unbounded_loop(model: FileModel, ancestors: tuple[cst.CSTNode, ...], scope: Scope) -> LoopFacts | None:
     """The outermost loop around a node (in its function) that nothing bounds."""
     start = max(i for i, node in enumerate(ancestors) if isinstance(node, _FUNCTIONS))
-    for node in ancestors[start + 1 :]:
+    inside = ancestors[start + 1 :]
+    for index, node in enumerate(inside):
         if not isinstance(node, (cst.While, cst.For)):
             continue
+        if index + 1 < len(inside) and inside[index + 1] is node.orelse:
+            continue  # the loop's `else:` runs once, after the loop
         facts = model.loop(node)
         if facts is None or facts.interactive or facts.has_counter_bound:
             continue
-        if isinstance(node, cst.While) and _open_ended(node.test):
+        if isinstance(node, cst.While) and _unbounded_test(node, model, scope):
             return facts
         if isinstance(node, cst.For) and _endless_iterator(node.iter, scope):
             return facts
     return None
+
+
+def _unbounded_test(loop: cst.While, model: FileModel, scope: Scope) -> bool:
+    """A condition that only the model or a flag ends (``while True``, ``while not done``,
+    ``while response.stop_reason == "tool_use"``), not one the data ends (``while page.next_token``)."""
+    test = loop.test
+    reader = ResponseReader(model)
+    if reader.reads(test, scope):
+        return True
+    field = test.expression if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) else test
+    if isinstance(field, cst.Attribute) and reader.fetched_in(field, loop, scope):
+        return False
+    return _open_ended(test)
 
 
 def _open_ended(test: cst.BaseExpression) -> bool:
@@ -150,4 +169,79 @@ def _endless_iterator(expr: cst.BaseExpression, scope: Scope) -> bool:
     if isinstance(expr.func, cst.Name) and expr.func.value == "iter" and len(expr.args) == 2:
         return True  # iter(callable, sentinel)
     ref = resolve(expr.func, scope)
-    return ref.kind is RefKind.IMPORT and ref.qualname in _UNBOUNDED_ITERATORS
+    if ref.kind is not RefKind.IMPORT or ref.qualname not in _UNBOUNDED_ITERATORS:
+        return False
+    counted = _COUNTED_ITERATORS.get(ref.qualname)
+    if counted is None:
+        return True
+    keyword, position = counted
+    given = any(arg.keyword is not None and arg.keyword.value == keyword for arg in expr.args)
+    return not given and positional(expr, position) is None and not any(arg.star for arg in expr.args)
+
+
+class ResponseReader:
+    """Whether an expression reads the result of an LLM generation call of the file's model:
+    the call itself, a name bound to it, an attribute or subscript of one, or a value computed
+    from one (``finish_reason = response.choices[0].finish_reason``, ``done = is_final(reply)``)."""
+
+    _MAX_DEPTH = 12
+
+    def __init__(self, model: FileModel) -> None:
+        self.model = model
+        self._generations: frozenset[int] | None = None
+
+    @property
+    def generations(self) -> frozenset[int]:
+        if self._generations is None:
+            self._generations = frozenset(id(site.node) for site in self.model.generation_sites())
+        return self._generations
+
+    def reads(self, expr: cst.BaseExpression, scope: Scope) -> bool:
+        return self._reads(expr, scope, set(), 0)
+
+    def fetched_in(self, field: cst.Attribute, loop: cst.While, scope: Scope) -> bool:
+        """``page.next_token`` where the loop rebinds ``page`` from a call that reads no LLM response."""
+        root: cst.BaseExpression = field
+        while isinstance(root, (cst.Attribute, cst.Subscript)):
+            root = root.value
+        if not isinstance(root, cst.Name):
+            return False
+        calls = {id(call.node): call for call in self.model.calls}
+        for binding in scope.lookup(root.value):
+            value = binding.value.expression if isinstance(binding.value, cst.Await) else binding.value
+            if binding.kind is BindingKind.VALUE and isinstance(value, cst.Call) and id(value) in calls:
+                if any(node is loop for node in calls[id(value)].ancestors):
+                    return True
+        return False
+
+    def _reads(self, expr: cst.BaseExpression, scope: Scope, seen: set[int], depth: int) -> bool:
+        if depth > self._MAX_DEPTH:
+            return False
+        parts: list[cst.BaseExpression]
+        if isinstance(expr, cst.Name):
+            return self._name_reads(expr.value, scope, seen, depth)
+        if isinstance(expr, cst.Call):
+            if id(expr) in self.generations:
+                return True
+            receiver = [expr.func.value] if isinstance(expr.func, cst.Attribute) else []
+            parts = [*receiver, *(arg.value for arg in expr.args)]
+        elif isinstance(expr, (cst.Attribute, cst.Subscript, cst.NamedExpr)):
+            parts = [expr.value]
+        elif isinstance(expr, (cst.Await, cst.UnaryOperation)):
+            parts = [expr.expression]
+        elif isinstance(expr, (cst.BooleanOperation, cst.BinaryOperation)):
+            parts = [expr.left, expr.right]
+        elif isinstance(expr, cst.Comparison):
+            parts = [expr.left, *(target.comparator for target in expr.comparisons)]
+        else:
+            return False
+        return any(self._reads(part, scope, seen, depth + 1) for part in parts)
+
+    def _name_reads(self, name: str, scope: Scope, seen: set[int], depth: int) -> bool:
+        for binding in scope.lookup(name):
+            if binding.kind is not BindingKind.VALUE or binding.value is None or id(binding) in seen:
+                continue
+            seen.add(id(binding))
+            if self._reads(binding.value, binding.scope, seen, depth + 1):
+                return True
+        return False

@@ -15,7 +15,16 @@ import libcst as cst
 
 from . import catalog
 from .catalog import Client, ClientKind, Family, HttpPath, Location, Method
-from .endpoints import Endpoint, EndpointPolicy, UNKNOWN_ENDPOINT, classify, env_lookup, is_endpoint_env, looks_like_url
+from .endpoints import (
+    Endpoint,
+    EndpointPolicy,
+    UNKNOWN_ENDPOINT,
+    classify,
+    env_lookup,
+    evident_llm_endpoint,
+    is_endpoint_env,
+    looks_like_url,
+)
 from .collector import Collector, LoopFacts, RecordedCall
 from .scopes import Ref, RefKind, Scope, resolve
 from .values import Mapping, evaluate, keyword_mapping, mapping, positional, string_parts
@@ -111,6 +120,8 @@ class EndpointLiteral:
     """The literal is assigned to ``os.environ[env_var]`` in code."""
     scope: Scope | None = None
     """The scope the literal is written in."""
+    route: HttpPath | None = None
+    """The LLM API path the literal ends with, when that path is what marks it (``self.url = ".../api/chat"``)."""
 
 
 @dataclass
@@ -170,7 +181,7 @@ class _Builder:
         self.literals: list[EndpointLiteral] = []
         self._seen_literals: set[int] = set()
 
-    # endpoints assigned in code: openai.base_url = "...", os.environ["X_BASE_URL"] = "..."
+    # endpoints assigned in code: openai.base_url = "...", os.environ["X_BASE_URL"] = "...", self.api_base = "..."
     def module_endpoints(self, assignments: list) -> dict[str, Endpoint]:
         found: dict[str, Endpoint] = {}
         for target, value, scope in assignments:
@@ -183,6 +194,8 @@ class _Builder:
                     endpoint = classify(value, scope, self.policy, family.location if family else Location.UNKNOWN)
                     found[module] = endpoint
                     self._note_literal(endpoint, family.env_var if family else "OPENAI_BASE_URL", f"`{ref.qualname}`")
+                elif target.attr.value in catalog.ENDPOINT_ATTRIBUTES:
+                    self._endpoint_attribute(target, value, scope)
             elif isinstance(target, cst.Subscript):
                 lookup = env_lookup(target, scope)
                 if lookup is not None and lookup[0] and is_endpoint_env(lookup[0]):
@@ -190,6 +203,23 @@ class _Builder:
                     if parts is not None and looks_like_url(parts.static_prefix):
                         self._add_literal(parts.literal, parts.scope, lookup[0], f'`os.environ["{lookup[0]}"]`', sets_env=True)
         return found
+
+    def _endpoint_attribute(self, target: cst.Attribute, value: cst.BaseExpression, scope: Scope) -> None:
+        """``client.base_url = "..."``, ``self.api_base = "..."``: a literal endpoint when the object is
+        an SDK client with that endpoint, or the URL itself shows an LLM endpoint (an LLM API path,
+        an LLM API host, a local inference port or ``/v1`` base). Otherwise it is one only when an
+        LLM client or call in the file reads it as its endpoint (``OpenAI(base_url=self.base_url)``)."""
+        endpoint = classify(value, scope, self.policy, Location.UNKNOWN)
+        node = endpoint.literal or endpoint.default_literal
+        parts = string_parts(node, endpoint.literal_scope or scope) if isinstance(node, cst.BaseExpression) else None
+        if parts is None:
+            return
+        route = _http_route(parts.template)
+        route = route if route is not None and not route.requires else None  # no request body to tell TGI's /generate
+        env_var = _client_endpoint_env(resolve(target.value, scope), target.attr.value)
+        env_var = env_var or evident_llm_endpoint(parts.static_prefix, route)
+        if env_var:
+            self._note_literal(endpoint, env_var, f"`{callee_text(target)}`", route)
 
     def site(self, call: RecordedCall, module_endpoints: dict[str, Endpoint]) -> CallSite | None:
         ref = resolve(call.node.func, call.scope)
@@ -229,9 +259,9 @@ class _Builder:
 
     def _ctor_endpoint(self, node: cst.Call, scope: Scope, client: Client, family: Family) -> Endpoint:
         for param in client.endpoint:
-            expr = _argument(node, param.name, param.position)
-            if expr is not None:
-                endpoint = classify(expr, scope, self.policy, family.location)
+            found = _endpoint_argument(node, scope, param.name, param.position)
+            if found is not None:
+                endpoint = classify(found[0], found[1], self.policy, family.location)
                 self._note_literal(endpoint, family.env_var or "OPENAI_BASE_URL", f"`{param.name}=`")
                 return endpoint
         return Endpoint(family.location)
@@ -260,9 +290,9 @@ class _Builder:
     def _call_endpoint(self, site: CallSite) -> Endpoint:
         family = site.family
         for name in family.endpoint_kwargs:
-            expr = _argument(site.node, name, None)
-            if expr is not None:
-                endpoint = classify(expr, site.scope, self.policy, family.location)
+            found = _endpoint_argument(site.node, site.scope, name, None)
+            if found is not None:
+                endpoint = classify(found[0], found[1], self.policy, family.location)
                 self._note_literal(endpoint, family.env_var, f"`{name}=`")
                 return endpoint
         if family.model_prefixes_local:
@@ -280,9 +310,9 @@ class _Builder:
 
     def _ctor_endpoint_quiet(self, node: cst.Call, scope: Scope, client: Client, family: Family) -> Endpoint:
         for param in client.endpoint:
-            expr = _argument(node, param.name, param.position)
-            if expr is not None:
-                return classify(expr, scope, self.policy, family.location)
+            found = _endpoint_argument(node, scope, param.name, param.position)
+            if found is not None:
+                return classify(found[0], found[1], self.policy, family.location)
         if any(arg.star == "**" for arg in node.args):
             return UNKNOWN_ENDPOINT
         return Endpoint(family.location)
@@ -306,9 +336,9 @@ class _Builder:
         self._note_literal(site.endpoint, route.env_var, "the request URL")
         return site
 
-    def _note_literal(self, endpoint: Endpoint, env_var: str, context: str) -> None:
+    def _note_literal(self, endpoint: Endpoint, env_var: str, context: str, route: HttpPath | None = None) -> None:
         if endpoint.literal is not None:
-            self._add_literal(endpoint.literal, endpoint.literal_scope, endpoint.env or env_var, context)
+            self._add_literal(endpoint.literal, endpoint.literal_scope, endpoint.env or env_var, context, route=route)
         if endpoint.default_literal is not None:
             self._add_literal(endpoint.default_literal, endpoint.literal_scope, endpoint.env or env_var, context, env_default=True)
 
@@ -320,11 +350,12 @@ class _Builder:
         context: str,
         env_default: bool = False,
         sets_env: bool = False,
+        route: HttpPath | None = None,
     ) -> None:
         if node is None or id(node) in self._seen_literals:
             return
         self._seen_literals.add(id(node))
-        self.literals.append(EndpointLiteral(node, env_var, context, env_default, sets_env, scope))
+        self.literals.append(EndpointLiteral(node, env_var, context, env_default, sets_env, scope, route))
 
 
 def _source_attrs(expr: cst.BaseExpression) -> tuple[str, ...]:
@@ -350,6 +381,29 @@ def _argument(call: cst.Call, name: str, position: int | None) -> cst.BaseExpres
         if arg.keyword is not None and arg.keyword.value == name:
             return arg.value
     return positional(call, position) if position is not None else None
+
+
+def _endpoint_argument(call: cst.Call, scope: Scope, name: str, position: int | None) -> tuple[cst.BaseExpression, Scope] | None:
+    """An endpoint argument and the scope it is written in: a keyword, a position, or a key of a
+    dict unpacked into the call (``OpenAI(**{"base_url": URL})``, ``OpenAI(**kw)``)."""
+    expr = _argument(call, name, position)
+    if expr is not None:
+        return expr, scope
+    if any(arg.star == "**" for arg in call.args):
+        return keyword_mapping(call, scope).get(name)
+    return None
+
+
+def _client_endpoint_env(receiver: Ref, attribute: str) -> str:
+    """The family's endpoint variable when ``receiver.<attribute>`` is an SDK client's endpoint."""
+    client = receiver.client
+    if receiver.kind is RefKind.IMPORT:
+        client = _MODULE_CLIENTS.get(receiver.qualname)  # litellm.api_base = "..."
+    if client is None:
+        return ""
+    family = catalog.FAMILIES[client.family]
+    names = {param.name for param in client.endpoint} | set(family.endpoint_kwargs)
+    return family.env_var if attribute in names else ""
 
 
 def _has_evidence(call: cst.Call, evidence: tuple[str, ...]) -> bool:

@@ -12,7 +12,11 @@ call-site model (``model.py``): a call site or an endpoint literal. Each of thos
   each segment of its path is an attribute, written after a dot with at most whitespace,
   comments or line continuations in between;
 - an assignment to ``os.environ[...]``: the word ``environ`` (``from os import environ as e``
-  still names it).
+  still names it);
+- an endpoint attribute set to a URL that shows an LLM endpoint by itself
+  (``self.api_base = "http://localhost:1234/v1"``): the attribute after a dot, and every word of
+  the evidence (each label of an LLM API host, the inference port, ``v1``, or the segments of an
+  LLM API path). Set on an SDK client, or read by one, it needs that client's words anyway.
 
 So a file passes when all the words of one *requirement* occur in it. A word found in a string
 or a comment only lets more files through. Bytes are read as ASCII, as every encoding Python
@@ -139,7 +143,19 @@ def catalog_requirements() -> list[Requirement]:
     for path, _family, _method in catalog.DISTINCTIVE:
         found.add(Requirement(max(path, key=len), attributes=frozenset(path)))
     found.add(Requirement("environ"))
+    for attribute in catalog.ENDPOINT_ATTRIBUTES:
+        found.update(Requirement(attribute, words, frozenset({attribute})) for words in _endpoint_evidence())
     return sorted(found, key=lambda requirement: (requirement.anchor, sorted(requirement.words), sorted(requirement.attributes)))
+
+
+def _endpoint_evidence() -> list[frozenset[str]]:
+    """The words of each kind of URL ``endpoints.evident_llm_endpoint`` (or an LLM API path) accepts."""
+    hosts = [*catalog.LLM_API_HOSTS, *(suffix.strip(".") for suffix in catalog.LLM_API_HOST_SUFFIXES)]
+    evidence = [frozenset(re.split(r"[.-]", host)) for host in hosts]
+    evidence += [frozenset({str(port)}) for port in catalog.INFERENCE_PORTS]
+    paths = [catalog.OPENAI_COMPATIBLE_BASE_PATH, *(route.suffix for route in catalog.HTTP_PATHS if not route.requires)]
+    evidence += [frozenset(path.strip("/").split("/")) for path in paths]
+    return evidence
 
 
 might_matter = Prefilter(catalog_requirements())

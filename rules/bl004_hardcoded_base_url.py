@@ -21,8 +21,20 @@ class HardcodedBaseUrl(Rule):
     ## What it does
     Flags an LLM endpoint written as a literal URL in code: `base_url=`, `host=`, `api_base=`,
     an SDK's positional endpoint argument, `openai.base_url = "..."`,
-    `os.environ["OPENAI_BASE_URL"] = "..."`, the URL of a raw HTTP call to an LLM API path, or
-    a name bound to such a literal (reported once, at the literal).
+    `os.environ["OPENAI_BASE_URL"] = "..."`, the URL of a raw HTTP call to an LLM API path, a
+    name or `self.<attribute>` bound to such a literal, or a key of a dict unpacked into the
+    client or call (`OpenAI(**{"base_url": URL})`, `kw = dict(base_url=URL); OpenAI(**kw)`);
+    each literal is reported once, at the literal.
+
+    An endpoint attribute set in code (`client.base_url = "..."`, `self.api_base = "..."`: an
+    attribute named like an SDK's endpoint parameter, or `api_url`) is flagged when the object is
+    an SDK client, when an LLM client or call in the file reads the attribute as its endpoint, or
+    when the URL shows an LLM endpoint by itself: a host that serves only LLM APIs
+    (`api.openai.com`, `api.groq.com`, ...), a local host on an inference server's port (Ollama's
+    11434, LM Studio's 1234) or with the OpenAI-compatible `/v1` base, or an LLM API path
+    (`/chat/completions` anywhere; `/api/chat`, `/responses`, ... after `/v1` or on a local
+    host). `self.host = "localhost"` for a database or `self.base_url = "https://api.github.com"`
+    is left alone.
 
     Reading the endpoint from the environment (`os.environ[...]`, `os.getenv(...)`), a
     settings object or a parameter is fine; a literal default of `os.getenv` is allowed unless
@@ -61,6 +73,9 @@ class HardcodedBaseUrl(Rule):
     is appended to it, the variable must hold a full URL with its scheme, so raw HTTP to Ollama
     reads `OLLAMA_BASE_URL`, not `OLLAMA_HOST` (often a bare `host:port`, which the Ollama SDK
     accepts but a URL does not); the stack file's `base_url_env` still wins when one fits.
+
+    An endpoint attribute or a dict entry is fixed the same way, where it is written; an
+    attribute whose URL holds an LLM API path keeps the path in code, as a request URL does.
 
     No fix is offered for a URL built in an f-string, an implicit concatenation or a `+`
     (`"http://host" + path`), nor under `strict`, which would flag the literal default the fix
@@ -125,6 +140,33 @@ httpx.post(f"{HOST}/generate", json={"inputs": "hi", "parameters": {"max_new_tok
         """
 import os
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
+""",
+        # Endpoint-named attributes of classes that do not talk to an LLM.
+        """
+class Database:
+    def __init__(self):
+        self.host = "localhost"
+        self.port = 5432
+
+class GitHub:
+    def __init__(self):
+        self.base_url = "https://api.github.com"
+        self.api_url = "http://localhost:8000"
+""",
+        # An attribute read from the environment, and a dict read from it.
+        """
+import os
+from openai import OpenAI
+client = OpenAI()
+client.base_url = os.environ["LLM_BASE_URL"]
+OpenAI(**{"base_url": os.environ["LLM_BASE_URL"]})
+""",
+        # A literal in a dict unpacked into an unrelated class.
+        """
+class Api:
+    def __init__(self, base_url): ...
+settings = {"base_url": "http://localhost:9000/v1"}
+Api(**settings)
 """,
     ]
 
@@ -296,6 +338,117 @@ import os
 client = ollama.AsyncClient(host=os.environ.get("OLLAMA_HOST", "http://localhost:11434"))
 """,
         ),
+        # An endpoint attribute of an SDK client set in code.
+        Invalid(
+            """
+from openai import OpenAI
+client = OpenAI()
+client.base_url = "http://10.0.0.5:8000/v1"
+""",
+            line=4,
+            column=19,
+            expected_replacement="""
+from openai import OpenAI
+import os
+client = OpenAI()
+client.base_url = os.environ.get("OPENAI_BASE_URL", "http://10.0.0.5:8000/v1")
+""",
+        ),
+        # An endpoint attribute holding an evident LLM endpoint (LM Studio's port, an LLM API host).
+        Invalid(
+            """
+class LocalModel:
+    def __init__(self):
+        self.api_base = "http://localhost:1234/v1"
+""",
+            line=4,
+            expected_replacement="""
+import os
+class LocalModel:
+    def __init__(self):
+        self.api_base = os.environ.get("OPENAI_BASE_URL", "http://localhost:1234/v1")
+""",
+        ),
+        Invalid(
+            """
+def configure(llm):
+    llm.api_base = "https://api.groq.com/openai/v1"
+""",
+            line=3,
+            expected_replacement="""
+import os
+def configure(llm):
+    llm.api_base = os.environ.get("GROQ_BASE_URL", "https://api.groq.com/openai/v1")
+""",
+        ),
+        # An attribute read as the endpoint of an LLM client in the file.
+        Invalid(
+            """
+from openai import OpenAI
+class Bot:
+    base_url = "http://localhost:8000"
+    def __init__(self):
+        self.client = OpenAI(base_url=self.base_url)
+""",
+            line=4,
+            column=16,
+            expected_replacement="""
+from openai import OpenAI
+import os
+class Bot:
+    base_url = os.environ.get("OPENAI_BASE_URL", "http://localhost:8000")
+    def __init__(self):
+        self.client = OpenAI(base_url=self.base_url)
+""",
+        ),
+        # A literal carried in a dict unpacked into a client: at the literal, once.
+        Invalid(
+            """
+from openai import OpenAI
+OpenAI(**{"base_url": "http://localhost:8000/v1", "api_key": "x"})
+""",
+            line=3,
+            column=23,
+            expected_replacement="""
+from openai import OpenAI
+import os
+OpenAI(**{"base_url": os.environ.get("OPENAI_BASE_URL", "http://localhost:8000/v1"), "api_key": "x"})
+""",
+        ),
+        Invalid(
+            """
+from openai import OpenAI, AsyncOpenAI
+URL = "http://vllm:8000/v1"
+kw = dict(base_url=URL, api_key="x")
+sync = OpenAI(**kw)
+aio = AsyncOpenAI(**kw)
+""",
+            line=3,
+            expected_replacement="""
+from openai import OpenAI, AsyncOpenAI
+import os
+URL = os.environ.get("OPENAI_BASE_URL", "http://vllm:8000/v1")
+kw = dict(base_url=URL, api_key="x")
+sync = OpenAI(**kw)
+aio = AsyncOpenAI(**kw)
+""",
+        ),
+        Invalid(
+            """
+import litellm
+cfg = {"model": "ollama/llama3", "max_tokens": 5}
+cfg["api_base"] = "http://localhost:11434"
+litellm.completion(messages=[], **cfg)
+""",
+            line=4,
+            expected_replacement="""
+import litellm
+import os
+cfg = {"model": "ollama/llama3", "max_tokens": 5}
+cfg["api_base"] = os.environ.get("LITELLM_API_BASE", "http://localhost:11434")
+litellm.completion(messages=[], **cfg)
+""",
+        ),
         # Strict mode: literal defaults of environment lookups too.
         Invalid(
             """
@@ -334,7 +487,7 @@ def _fix(literal: EndpointLiteral, node: cst.SimpleString, model: FileModel, pol
     sites = [site for site in model.sites if site.endpoint.literal is node]
     default: cst.SimpleString = node
     path: cst.SimpleString | None = None
-    route = next((site.http_path for site in sites if site.http_path is not None), None)
+    route = literal.route or next((site.http_path for site in sites if site.http_path is not None), None)
     if route is not None:  # a request URL: the base comes from the environment, the API path stays
         split = _split(node, route.suffix)
         if split is None:

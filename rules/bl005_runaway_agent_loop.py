@@ -16,9 +16,16 @@ class RunawayAgentLoop(Rule):
     """
     ## What it does
     Flags an LLM call inside a loop that nothing bounds: `while True`, `while 1`,
-    `while not done`, `while self.running`, `for _ in itertools.count()`, with no counter
-    incremented in the loop and compared against a limit. A loop that waits for a person each
-    turn (`input()` in its body) is interactive, not runaway.
+    `while not done`, `while self.running`, `for _ in itertools.count()` or
+    `itertools.repeat(x)` without a count, and a `while` whose condition reads the model's last
+    response (`while response.stop_reason == "tool_use"`, `while msg.tool_calls`, through any
+    name bound to a generation call's result or to a field of it), with no counter compared
+    against a limit in the loop. A counter bounds the loop when it is stepped and compared with
+    a limit (`turns += 1` and `if turns >= MAX`), or counted down and tested against its floor
+    (`tries -= 1` and `if tries <= 0`, or `while tries > 0`). A loop that waits for a person each
+    turn (`input()` in its body) is interactive, not runaway; one that walks the pages of a
+    non-LLM API (`while page.next_token:` with `page` fetched again in the loop) ends with the
+    data. A call in a loop's `else:` clause runs once, after the loop, and is not in it.
 
     ## Why is this bad?
     An agent loop that stops only when the model says so runs as long as the model keeps asking
@@ -129,6 +136,73 @@ while True:
     history.append(ollama.chat(model="llama3", messages=history))
     if len(history) > 40:
         break
+""",
+        # A count-down: the counter is decremented and tested against zero.
+        """
+import ollama
+tries = 5
+while True:
+    ollama.chat(model="llama3", messages=[])
+    tries -= 1
+    if tries <= 0:
+        break
+""",
+        """
+from openai import OpenAI
+client = OpenAI()
+retries = 3
+while retries:
+    client.chat.completions.create(model="m", messages=[], max_tokens=5)
+    retries = retries - 1
+""",
+        # The model's last response drives the loop, but a counter bounds it.
+        """
+import anthropic
+client = anthropic.Anthropic()
+response = client.messages.create(model="c", max_tokens=100, messages=[])
+turns_left = 10
+while response.stop_reason == "tool_use" and turns_left > 0:
+    response = client.messages.create(model="c", max_tokens=100, messages=[])
+    turns_left -= 1
+""",
+        # `itertools.repeat` with a count is bounded, however it is imported.
+        """
+import itertools
+import ollama
+for _ in itertools.repeat(None, 5):
+    ollama.chat(model="llama3", messages=[])
+""",
+        """
+from itertools import repeat
+import ollama
+for _ in repeat(None, times=3):
+    ollama.chat(model="llama3", messages=[])
+""",
+        # The `else:` clause of a loop runs once, after it: not inside it.
+        """
+import ollama
+while not ready():
+    sleep(1)
+else:
+    ollama.chat(model="llama3", messages=[])
+""",
+        # A loop over pages of a non-LLM API ends with the data, not with the model.
+        """
+import ollama
+page = api.list_documents()
+while page.next_token:
+    page = api.list_documents(token=page.next_token)
+    for doc in page.items:
+        ollama.generate(model="llama3", prompt=doc)
+""",
+        # A condition on a non-LLM response's field.
+        """
+import requests
+import ollama
+job = requests.get("https://jobs.example.com/1").json()
+while job["state"] != "done":
+    ollama.chat(model="llama3", messages=[])
+    job = requests.get("https://jobs.example.com/1").json()
 """,
     ]
 
@@ -242,6 +316,90 @@ while True:
     break
 """,
             line=4,
+        ),
+        # The condition reads the model's last response: it stops when the model says so.
+        Invalid(
+            """
+import anthropic
+client = anthropic.Anthropic()
+response = client.messages.create(model="c", max_tokens=100, messages=[])
+while response.stop_reason == "tool_use":
+    response = client.messages.create(model="c", max_tokens=100, messages=[])
+""",
+            line=6,
+            column=16,
+        ),
+        Invalid(
+            """
+from anthropic import AsyncAnthropic
+client = AsyncAnthropic()
+async def agent(messages):
+    resp = await client.messages.create(model="c", max_tokens=100, messages=messages)
+    while resp.stop_reason != "end_turn":
+        messages.append({"role": "assistant", "content": resp.content})
+        resp = await client.messages.create(model="c", max_tokens=100, messages=messages)
+""",
+            line=8,
+        ),
+        # Through a name bound to a field of the response.
+        Invalid(
+            """
+from openai import OpenAI
+client = OpenAI()
+def run(messages):
+    response = client.chat.completions.create(model="m", messages=messages, max_tokens=50)
+    finish_reason = response.choices[0].finish_reason
+    while finish_reason == "tool_calls":
+        response = client.chat.completions.create(model="m", messages=messages, max_tokens=50)
+        finish_reason = response.choices[0].finish_reason
+""",
+            line=8,
+        ),
+        Invalid(
+            """
+from openai import OpenAI
+client = OpenAI()
+msg = client.chat.completions.create(model="m", messages=[], max_tokens=50).choices[0].message
+while msg.tool_calls is not None:
+    msg = client.chat.completions.create(model="m", messages=[], max_tokens=50).choices[0].message
+""",
+            line=6,
+        ),
+        # A counter that is decremented but never tested does not bound anything.
+        Invalid(
+            """
+import ollama
+tries = 5
+while True:
+    ollama.chat(model="llama3", messages=[])
+    tries -= 1
+""",
+            line=5,
+        ),
+        # `itertools.repeat` without a count repeats forever.
+        Invalid(
+            """
+from itertools import repeat
+import ollama
+for _ in repeat(None):
+    ollama.chat(model="llama3", messages=[])
+""",
+            line=5,
+        ),
+        # A loop's `else:` runs once after it: a counter compared there bounds nothing.
+        Invalid(
+            """
+import ollama
+done = False
+turns = 0
+while not done:
+    r = ollama.chat(model="llama3", messages=[])
+    turns += 1
+    done = r["done"]
+else:
+    print("finished" if turns < 50 else "long run")
+""",
+            line=6,
         ),
         # A length compared only for emptiness is a stop condition, not a bound.
         Invalid(

@@ -438,6 +438,35 @@ def test_the_raw_http_fix_reads_a_variable_holding_a_full_url():
     assert 'os.environ.get("OLLAMA_URL", "http://127.0.0.1:11434")' in (fixed(code, stack_endpoints=stack) or "")
 
 
+def test_endpoint_fixes_in_unpacked_dicts_and_attributes_run(monkeypatch):
+    code = """\
+        from openai import OpenAI
+        URL = "http://localhost:8000/v1"
+        OpenAI(**{"base_url": "http://localhost:8000/v1"})
+        kw = dict(base_url=URL)
+        OpenAI(**kw)
+        class Bot:
+            base_url = "http://localhost:8000/v1"
+            def __init__(self):
+                OpenAI(base_url=self.base_url)
+        Bot()
+        """
+    result = fixed(code)
+    assert result is not None and result.count('os.environ.get("OPENAI_BASE_URL", "http://localhost:8000/v1")') == 3
+    assert _run(result, monkeypatch) == ["http://localhost:8000/v1"] * 3
+
+
+def test_the_fix_of_an_endpoint_attribute_keeps_its_api_path_in_code():
+    code = """\
+        class Ollama:
+            def __init__(self):
+                self.api_url = "http://localhost:11434/api/generate"
+        """
+    assert fixed(code) == textwrap.dedent(code).replace(
+        '"http://localhost:11434/api/generate"', 'os.environ.get("OLLAMA_BASE_URL", "http://localhost:11434") + "/api/generate"'
+    ).replace("class Ollama", "import os\nclass Ollama")
+
+
 def test_no_endpoint_fix_where_os_means_something_else():
     code = """\
         from openai import OpenAI

@@ -65,6 +65,16 @@ def test_host_location(url, location):
         ("import requests\nrequests.post('http://localhost:8000/v1/chat/completions', json={'model': 'm'})", "http", Location.LOCAL),
         ("import aiohttp\nasync def f():\n    async with aiohttp.ClientSession() as s:\n        await s.post('https://api.openai.com/v1/responses', json={})", "http", Location.CLOUD),
         ("from langchain_openai import ChatOpenAI\nllm = ChatOpenAI(max_tokens=5)\nllm.with_structured_output(X).invoke('x')", "langchain", Location.CLOUD),
+        # the endpoint in a dict unpacked into the constructor, or in an attribute of the class
+        ("from openai import OpenAI\nc = OpenAI(**{'base_url': 'http://localhost:8000/v1'})\nc.chat.completions.create(model='m', messages=[])", "openai", Location.LOCAL),
+        ("from openai import OpenAI\nkw = dict(base_url='https://api.deepseek.com')\nc = OpenAI(**kw)\nc.chat.completions.create(model='m', messages=[])", "openai", Location.CLOUD),
+        ("import litellm\ncfg = {'api_base': 'http://gpu.local:8000'}\nlitellm.completion(model='openai/m', messages=[], **cfg)", "litellm", Location.LOCAL),
+        (
+            "from openai import OpenAI\nclass B:\n    def __init__(self):\n        self.url = 'http://vllm:8000/v1'\n"
+            "        self.c = OpenAI(base_url=self.url)\n    def go(self):\n        self.c.chat.completions.create(model='m', messages=[])",
+            "openai",
+            Location.LOCAL,
+        ),
     ],
 )
 def test_generation_call_resolved(code, family, location):
@@ -138,3 +148,58 @@ def test_a_self_referential_name_resolves_quickly():
 def test_names_resolve_through_every_binding_form(code, resolved):
     generation = [site for site in sites(code) if site.kind is SiteKind.GENERATION]
     assert any(site.resolved for site in generation) is resolved
+
+
+def literals(code: str) -> list[tuple[int, str, str]]:
+    """The endpoint literals of ``code``: (line, variable, context)."""
+    module = cst.parse_module(textwrap.dedent(code))
+    model = build(module, POLICY)
+    lines = {id(node): line for line, node in _line_index(module)}
+    return [(lines[id(literal.node)], literal.env_var, literal.context) for literal in model.endpoint_literals]
+
+
+def _line_index(module: cst.Module):
+    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(cst.metadata.PositionProvider)
+    return [(position.start.line, node) for node, position in positions.items() if isinstance(node, cst.BaseString)]
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        # an endpoint attribute of an SDK client or module client: whatever the URL
+        ("from openai import OpenAI\nc = OpenAI()\nc.base_url = 'https://llm.corp.example/v2'", [(3, "OPENAI_BASE_URL", "`c.base_url`")]),
+        ("import litellm\nlitellm.api_base = 'https://llm.corp.example'", [(2, "LITELLM_API_BASE", "`litellm.api_base`")]),
+        # a URL that shows an LLM endpoint by itself, on any object
+        ("class A:\n    def __init__(self):\n        self.host = 'http://localhost:11434'", [(3, "OLLAMA_HOST", "`self.host`")]),
+        ("cfg.api_base = 'https://api.anthropic.com'", [(1, "ANTHROPIC_BASE_URL", "`cfg.api_base`")]),
+        ("cfg.base_url = 'https://x.openai.azure.com'", [(1, "OPENAI_BASE_URL", "`cfg.base_url`")]),
+        ("cfg.api_url = 'http://10.0.0.7:8000/v1'", [(1, "OPENAI_BASE_URL", "`cfg.api_url`")]),
+        ("cfg.api_url = 'https://proxy.example.com/v1/responses'", [(1, "OPENAI_BASE_URL", "`cfg.api_url`")]),
+        ("cfg.api_url = 'http://ollama:11434/api/chat'", [(1, "OLLAMA_BASE_URL", "`cfg.api_url`")]),
+        ("URL = 'http://localhost:1234/v1'\ncfg.base_url = URL", [(1, "OPENAI_BASE_URL", "`cfg.base_url`")]),
+        # look-alikes: not an endpoint attribute, not a URL, or nothing shows an LLM endpoint
+        ("cfg.model = 'http://localhost:11434'\ncfg.url = 'http://localhost:11434'", []),
+        ("class Db:\n    def __init__(self):\n        self.host = 'localhost'\n        self.base_url = 'http://db:5432'", []),
+        ("cfg.base_url = 'https://api.github.com'\ncfg.api_url = 'https://example.com/api/chat'\ncfg.host = 'http://localhost:8080'", []),
+        ("cfg.api_url = 'https://example.com/responses'\ncfg.api_url = 'https://example.com/generate'", []),
+        ("import os\ncfg.base_url = os.getenv('LLM_URL', 'http://localhost:1234/v1')", [(2, "LLM_URL", "`cfg.base_url`")]),
+    ],
+)
+def test_endpoint_literals_set_on_attributes(code, expected):
+    assert literals(code) == expected
+
+
+def test_an_attribute_read_as_an_llm_endpoint_is_a_literal_once():
+    code = """\
+        from openai import OpenAI
+        class Bot:
+            def __init__(self):
+                self.base_url = "http://localhost:8000"
+                self.a = OpenAI(base_url=self.base_url)
+                self.b = OpenAI(base_url=self.base_url)
+        class Other:
+            def __init__(self):
+                self.base_url = "http://localhost:8001"
+        """
+    assert literals(code) == [(4, "OPENAI_BASE_URL", "`base_url=`")]
