@@ -1,9 +1,12 @@
-"""Test-wide settings: Hypothesis runs that leave nothing behind and repeat exactly."""
+"""Test-wide settings: Hypothesis runs that leave nothing behind and repeat exactly; a result cache
+outside the repository for tests that lint its own fixture trees."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("repeatable", database=None, derandomize=True)
@@ -12,3 +15,10 @@ same examples every run, so the suite passes or fails the same way twice in a ro
 settings.register_profile("explore", database=None, derandomize=False)
 """``HYPOTHESIS_PROFILE=explore``: new random examples each run (still nothing saved)."""
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
+
+@pytest.fixture
+def cache_outside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs over the repository's own trees (examples/, tests/fixtures/) cache in a temporary
+    directory: the suite leaves nothing behind in the checkout, and a second run starts alike."""
+    monkeypatch.setenv("BUDGETLINT_CACHE_DIR", str(tmp_path / "budgetlint-cache"))

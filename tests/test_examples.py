@@ -26,7 +26,7 @@ def _expected() -> set[tuple[str, int, str]]:
     return expected
 
 
-def test_every_rule_fires_on_the_example_app_where_its_comment_says(monkeypatch):
+def test_every_rule_fires_on_the_example_app_where_its_comment_says(monkeypatch, cache_outside):
     monkeypatch.chdir(EXAMPLES.parent)
     result = CliRunner().invoke(main, ["check", "examples", "--format", "json"])
     assert result.exit_code == 1
@@ -36,7 +36,7 @@ def test_every_rule_fires_on_the_example_app_where_its_comment_says(monkeypatch)
     assert {code for _, _, code in found} == {"BL001", "BL002", "BL003", "BL004", "BL005"}
 
 
-def test_the_clean_module_passes(monkeypatch):
+def test_the_clean_module_passes(monkeypatch, cache_outside):
     monkeypatch.chdir(EXAMPLES.parent)
     result = CliRunner().invoke(main, ["check", "examples/support_bot/summarize.py"])
     assert result.exit_code == 0, result.output

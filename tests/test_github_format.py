@@ -93,7 +93,7 @@ def test_a_nasty_path_and_message_survive_the_round_trip():
     assert data == message
 
 
-def test_the_fixture_tree_gives_one_command_per_finding_and_a_summary(monkeypatch):
+def test_the_fixture_tree_gives_one_command_per_finding_and_a_summary(monkeypatch, cache_outside):
     monkeypatch.chdir(OUTPUTS)
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(OUTPUTS.parent))
     result = CliRunner().invoke(main, ["check", "--format", "github", "project"], catch_exceptions=False)
@@ -106,7 +106,7 @@ def test_the_fixture_tree_gives_one_command_per_finding_and_a_summary(monkeypatc
     assert lines[-1] == "budgetlint: checked 4 files at tier medium: 5 blocking, 3 warnings."
 
 
-def test_quiet_keeps_only_errors_and_statistics_adds_counts(monkeypatch):
+def test_quiet_keeps_only_errors_and_statistics_adds_counts(monkeypatch, cache_outside):
     monkeypatch.chdir(OUTPUTS)
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(OUTPUTS.parent))
     quiet = CliRunner().invoke(main, ["check", "--format", "github", "--quiet", "project"]).stdout.splitlines()

@@ -29,7 +29,7 @@ UPDATE = os.environ.get("BUDGETLINT_UPDATE_GOLDEN") == "1"
 
 
 @pytest.fixture
-def outputs(monkeypatch: pytest.MonkeyPatch) -> Path:
+def outputs(monkeypatch: pytest.MonkeyPatch, cache_outside: None) -> Path:
     monkeypatch.chdir(OUTPUTS)
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(OUTPUTS.parent))
     return OUTPUTS
