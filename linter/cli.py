@@ -14,11 +14,14 @@ from . import __version__
 from . import stdout
 from .commands import (
     EXIT_USAGE,
+    INVENTORY_FORMATS,
     CheckOptions,
+    InventoryOptions,
     ValidateOptions,
     execute_baseline,
     execute_check,
     execute_init,
+    execute_inventory,
     execute_validate,
     explain_text,
     rules_table,
@@ -136,6 +139,17 @@ def baseline_command(paths: tuple[Path, ...], output: Path, tier: str | None, se
         cache=not no_cache,
     )
     sys.exit(execute_baseline(options, output))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(sorted(INVENTORY_FORMATS)), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the inventory to FILE.")
+@click.option("--all", "constructors", is_flag=True, help="Also list client, model and parameter-object constructors.")
+def inventory(paths: tuple[Path, ...], output_format: str, output: Path | None, constructors: bool) -> None:
+    """List the LLM call sites budgetlint recognises under PATHS (default: .), for review."""
+    options = InventoryOptions(paths=tuple(paths) or (Path("."),), output_format=output_format, output=output, constructors=constructors)
+    sys.exit(execute_inventory(options))
 
 
 @main.command()

@@ -22,6 +22,8 @@ from .discovery import discover_projects, display_name, display_path, shard, sho
 from .finding import Finding, shown_path
 from .intake import engine_finding
 from .interrupts import held_interrupts, replace_file
+from .inventory_report import FORMATS as INVENTORY_FORMATS
+from .inventory_report import Inventory
 from .policy import Policy, Tier, run_policy, stack_endpoints
 from .reporters import REPORTERS
 from .result import RunResult
@@ -497,3 +499,51 @@ def explain_text(code: str) -> str | None:
             tier = "always" if engine_code.tier is Tier.ALWAYS else engine_code.tier.label
             return f"# {engine_code.code} {engine_code.name}\n\nBlocks from tier: {tier}.\n{engine_code.documentation}"
     return None
+
+
+@dataclass(frozen=True)
+class InventoryOptions:
+    paths: tuple[Path, ...]
+    output_format: str = "text"
+    output: Path | None = None
+    constructors: bool = False
+    """``--all``: also list client, model and parameter-object constructors."""
+
+
+def execute_inventory(options: InventoryOptions) -> int:
+    """List the call sites under ``options.paths``: each file found as ``check`` finds it, read
+    with its own project's settings and stack file. Exit 0, or 2 after a usage error."""
+    with held_interrupts():  # see all_rules
+        from .inventory import scan_file  # with libcst
+
+    missing = [str(path) for path in options.paths if not path.exists()]
+    if missing:
+        click.echo(f"budgetlint: error: no such file or directory: {', '.join(missing)}", err=True)
+        return EXIT_USAGE
+    cwd = Path.cwd().resolve()
+    shown = shown_directory(str(cwd))
+    code_paths = [path for path in options.paths if not (path.is_file() and path.suffix in CONFIG_SUFFIXES)]
+    projects = Projects()
+    try:
+        found = discover_projects(code_paths, projects) if code_paths else []
+        every = {root: projects.settings(root) for root in sorted({root for _, root in found})}
+    except SettingsError as error:
+        click.echo(f"budgetlint: error: {error}", err=True)
+        return EXIT_USAGE
+    policies: dict[str, Policy] = {}
+    for root, settings in every.items():
+        project = _project(settings, CheckOptions(paths=options.paths, cache=False), cwd)
+        if isinstance(project, int):
+            return project
+        policies[root] = project.policy
+    files = tuple(
+        scan_file(str(path), display_name(str(path), str(cwd), shown), policies[root], options.constructors) for path, root in found
+    )
+    inventory = Inventory(__version__, files)
+    for path, problem in inventory.skipped():
+        click.echo(f"budgetlint: warning: skipped {shown_path(path)}: {problem}", err=True)
+    text = INVENTORY_FORMATS[options.output_format](inventory)
+    if options.output is not None:
+        return EXIT_OK if _write(options.output, text) else EXIT_USAGE
+    stdout.echo(text, nl=False)
+    return EXIT_OK

@@ -72,13 +72,17 @@ class StackEndpoint:
     engine: str
     location: Location
     openai_compatible: bool = False
+    name: str = ""
+    """The endpoint's ``name`` (``budgetlint inventory`` shows the one a call site reads)."""
 
 
 def stack_endpoints(stack: object) -> tuple[StackEndpoint, ...]:
     """The endpoints of a valid stack document that name their environment variable."""
     endpoints = stack.get("endpoints", []) if isinstance(stack, dict) else []
     return tuple(
-        StackEndpoint(item["base_url_env"], item["engine"], Location(item["location"]), bool(item.get("openai_compatible", False)))
+        StackEndpoint(
+            item["base_url_env"], item["engine"], Location(item["location"]), bool(item.get("openai_compatible", False)), item.get("name", "")
+        )
         for item in endpoints
         if isinstance(item, dict) and "base_url_env" in item
     )

@@ -88,8 +88,25 @@ def test_duplicate_findings_count_once_and_other_codes_are_ignored(score, tmp_pa
 def test_report_paths_are_normalised_and_cells_read(score):
     report = {"findings": [{"path": "./app.py", "line": 20, "code": "BL001"}, {"path": "nb.ipynb", "cell": 2, "line": 3, "code": "BL005"}]}
     assert score.findings_from_report("o/a", report) == [key(score, "app.py", 20, "BL001"), key(score, "nb.ipynb", 3, "BL005", cell=2)]
-    inventory = {"calls": [{"path": "app.py", "line": 10, "api": "chat.completions.create"}]}
-    assert score.findings_from_report("o/a", inventory, code_key="") == [key(score, "app.py", 10, "CALL")]
+    inventory = {"sites": [{"path": "app.py", "line": 10, "kind": "generation"}, {"path": "app.py", "line": 4, "kind": "client"}]}
+    assert score.sites_from_inventory("o/a", inventory) == [key(score, "app.py", 10, "CALL")]
+
+
+def test_inventory_json_is_read_as_call_sites(score, tmp_path, monkeypatch):
+    """The scorer reads what `budgetlint inventory --format json` prints (notebook cells too)."""
+    from click.testing import CliRunner
+
+    from budgetlint.cli import main
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app.py").write_text('import ollama\n\nollama.chat(model="llama3", messages=[])\n', encoding="utf-8")
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": ["import ollama\n"]},
+             {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": ['ollama.generate(model="m", prompt="p")\n']}]
+    (tmp_path / "nb.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["inventory", ".", "--format", "json", "--all"])
+    assert result.exit_code == 0, result.output
+    assert score.sites_from_inventory("o/a", json.loads(result.stdout)) == [key(score, "app.py", 3, "CALL"), key(score, "nb.ipynb", 1, "CALL", cell=2)]
 
 
 def test_precision_and_recall_are_undefined_without_findings_or_flags(score):

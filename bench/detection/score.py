@@ -124,22 +124,24 @@ def load_repos(path: Path) -> list[Repo]:
         return [Repo(row["repo"].strip(), row["commit"].strip(), row.get("kind", ""), row.get("what", "")) for row in csv.DictReader(handle)]
 
 
-def findings_from_report(repo: str, report: object, code_key: str = "code") -> list[Key]:
-    """Keys of a budgetlint JSON report (``check``: {"findings": [...]}; inventory: a list or
-    an object holding one) for the rules scored here."""
-    if isinstance(report, dict):
-        items = next((report[name] for name in ("findings", "calls", "call_sites", "sites", "items") if isinstance(report.get(name), list)), [])
-    elif isinstance(report, list):
-        items = report
-    else:
-        items = []
-    keys = []
-    for item in items:
-        if not isinstance(item, dict) or "path" not in item or "line" not in item:
-            continue
-        rule = item.get(code_key, "CALL") if code_key else "CALL"
-        keys.append(Key(repo, _norm_path(str(item["path"])), _cell(item.get("cell")), int(item["line"]), str(rule)))
-    return keys
+def findings_from_report(repo: str, report: object) -> list[Key]:
+    """Keys of a ``budgetlint check --format json`` report's findings for the rules scored here."""
+    items = report.get("findings") if isinstance(report, dict) else None
+    return [_key(repo, item, str(item.get("code", ""))) for item in items or [] if _located(item)]
+
+
+def sites_from_inventory(repo: str, report: object) -> list[Key]:
+    """CALL keys of a ``budgetlint inventory --format json`` report: its generation ``sites``."""
+    items = report.get("sites") if isinstance(report, dict) else None
+    return [_key(repo, item, "CALL") for item in items or [] if _located(item) and item.get("kind", "generation") == "generation"]
+
+
+def _located(item: object) -> bool:
+    return isinstance(item, dict) and "path" in item and "line" in item
+
+
+def _key(repo: str, item: dict, rule: str) -> Key:
+    return Key(repo, _norm_path(str(item["path"])), _cell(item.get("cell")), int(item["line"]), rule)
 
 
 def match(labels: Iterable[Label], findings: Iterable[Key], rules: Sequence[str] = RULES) -> Score:
@@ -315,7 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if inventory is None:
                     inventory_available = False
                 else:
-                    calls += findings_from_report(repo.repo, inventory, code_key="")
+                    calls += sites_from_inventory(repo.repo, inventory)
         except (OSError, RuntimeError) as error:
             print(f"score.py: {error}", file=sys.stderr)
             return 2
