@@ -56,6 +56,10 @@ class Method:
     """The shape alone marks an LLM call even when the receiver cannot be resolved."""
     evidence: tuple[str, ...] = ("model", "messages")
     """For an unresolved receiver, one of these keywords (or ``**kwargs``) must be present."""
+    claims: tuple[str, ...] = ()
+    """Keywords only this family's method takes: an unresolved call carrying one is this
+    family's, though another family's method has the same path (Anthropic's legacy
+    ``completions.create(max_tokens_to_sample=...)``); without one, the other family's is tried."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,9 @@ class ClientKind(str, Enum):
     """A model object whose constructor also carries the output limit (LangChain)."""
     PARAMS = "params"
     """A parameter object: only the limit (vLLM ``SamplingParams``)."""
+    PATCHER = "patcher"
+    """A function wrapping a client (or a generation function) in an object whose generation
+    methods make the wrapped SDK's call with its arguments (instructor's ``from_openai``)."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,13 @@ class Client:
     """A module used as a client (``ollama.chat``, ``openai.chat.completions.create``)."""
     factories: tuple[str, ...] = ()
     """Class methods returning an instance (``Llama.from_pretrained``)."""
+    wraps: Param | None = None
+    """For patchers: the argument holding the client or generation function they wrap."""
+    target: str = ""
+    """For patchers: the wrapped client's method that the patched object's methods call (for a
+    wrapped function, the family's method it is, when it cannot be resolved)."""
+    same_client: bool = False
+    """For patchers: the wrapped client itself is returned, patched in place (``instructor.patch``)."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +146,7 @@ _OPENAI_CHAT = Limit(("max_tokens", "max_completion_tokens"), default_note="no d
 _OPENAI_COMPLETIONS = Limit(("max_tokens",), missing_bounded=True, default_note="the API default is 16")
 _OPENAI_RESPONSES = Limit(("max_output_tokens",), default_note="no default: the model writes until it stops or fills its context")
 _ANTHROPIC = Limit(("max_tokens",), missing_bounded=True, default_note="required by the API")
+_ANTHROPIC_LEGACY = Limit(("max_tokens_to_sample",), missing_bounded=True, default_note="required by the API")
 _OLLAMA = Limit(
     ("num_predict",),
     container=("options",),
@@ -212,6 +227,16 @@ FAMILIES: dict[str, Family] = {
                 Method("messages.parse", _ANTHROPIC, distinctive=True),
                 Method("beta.messages.create", _ANTHROPIC, distinctive=True),
                 Method("beta.messages.stream", _ANTHROPIC, distinctive=True),
+                # Removed from the SDK (tests/test_catalog_signatures.py REMOVED_FROM_SDK), still in code.
+                Method("beta.prompt_caching.messages.create", _ANTHROPIC, distinctive=True),
+                Method("beta.prompt_caching.messages.stream", _ANTHROPIC, distinctive=True),
+                Method(
+                    "completions.create",
+                    _ANTHROPIC_LEGACY,
+                    distinctive=True,
+                    evidence=("max_tokens_to_sample",),
+                    claims=("max_tokens_to_sample",),
+                ),
             ),
             env_var="ANTHROPIC_BASE_URL",
             passthrough=_CLIENT_PASSTHROUGH,
@@ -334,6 +359,11 @@ CLIENTS: tuple[Client, ...] = (
     Client(("ollama",), "ollama", module=True),
     Client(("llama_cpp.Llama",), "llama_cpp", factories=("from_pretrained",)),
     Client(("vllm.LLM",), "vllm"),
+    Client(
+        ("vllm.AsyncLLMEngine", "vllm.engine.async_llm_engine.AsyncLLMEngine", "vllm.v1.engine.async_llm.AsyncLLM"),
+        "vllm",
+        factories=("from_engine_args",),
+    ),
     Client(("vllm.SamplingParams",), "vllm", kind=ClientKind.PARAMS, limit=_VLLM_PARAMS),
     Client(
         ("huggingface_hub.InferenceClient", "huggingface_hub.AsyncInferenceClient"),
@@ -384,10 +414,41 @@ CLIENTS: tuple[Client, ...] = (
     Client(("google.generativeai.GenerativeModel",), "google", limit=_GOOGLE_LEGACY),
     Client(("mistralai.client.Mistral", "mistralai.Mistral"), "mistral", endpoint=(Param("server_url", 3),)),
     Client(("cohere.ClientV2", "cohere.Client", "cohere.AsyncClientV2", "cohere.AsyncClient"), "cohere", endpoint=(Param("base_url"),)),
+    # instructor: the patched object's methods (PATCHED_METHODS) make the wrapped client's call.
+    Client(
+        ("instructor.from_openai", "instructor.from_openrouter", "instructor.from_perplexity"),
+        "openai",
+        kind=ClientKind.PATCHER,
+        wraps=Param("client", 0),
+        target="chat.completions.create",
+    ),
+    Client(
+        ("instructor.from_together", "instructor.from_deepseek"),
+        "openai",
+        kind=ClientKind.PATCHER,
+        wraps=Param("model_or_client", 0),
+        target="chat.completions.create",
+    ),
+    Client(("instructor.from_groq",), "groq", kind=ClientKind.PATCHER, wraps=Param("client", 0), target="chat.completions.create"),
+    Client(("instructor.from_anthropic",), "anthropic", kind=ClientKind.PATCHER, wraps=Param("client", 0), target="messages.create"),
+    Client(("instructor.from_litellm",), "litellm", kind=ClientKind.PATCHER, wraps=Param("completion", 0), target="completion"),
+    Client(
+        ("instructor.patch", "instructor.apatch"),
+        "openai",
+        kind=ClientKind.PATCHER,
+        wraps=Param("client", 0),
+        target="chat.completions.create",
+        same_client=True,
+    ),
     Client(("requests", "httpx"), "http", module=True),
     Client(("requests.Session",), "http"),  # its headers live on session.headers, not the constructor
     Client(("httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession"), "http", headers=("headers",)),
 )
+
+PATCHED_METHODS = ("create", "create_with_completion", "create_partial", "create_iterable")
+"""Methods of an instructor-patched object that make the wrapped call (``client.create(...)``)."""
+PATCHED_SELF = ("chat", "completions", "messages")
+"""Properties of an instructor-patched object that return itself (``client.chat.completions.create``)."""
 
 # --- raw HTTP ------------------------------------------------------------------------------
 
@@ -399,8 +460,11 @@ _TGI_HTTP = Limit(
 
 HTTP_PATHS: tuple[HttpPath, ...] = (
     HttpPath("/chat/completions", _OPENAI_CHAT),
-    HttpPath("/completions", _OPENAI_COMPLETIONS),
-    HttpPath("/responses", _OPENAI_RESPONSES),
+    HttpPath("/v1/completions", _OPENAI_COMPLETIONS),
+    HttpPath("/v1/responses", _OPENAI_RESPONSES),
+    # Without /v1 (Perplexity, OpenRouter's proxies), a one-word path also needs the API's body keys.
+    HttpPath("/completions", _OPENAI_COMPLETIONS, requires=("model", "prompt")),
+    HttpPath("/responses", _OPENAI_RESPONSES, requires=("model", "input")),
     HttpPath("/api/chat", Limit(("num_predict",), container=("options",), unbounded_values=(-1, -2), default_note=_OLLAMA.default_note), env_var="OLLAMA_BASE_URL"),
     HttpPath("/api/generate", Limit(("num_predict",), container=("options",), unbounded_values=(-1, -2), default_note=_OLLAMA.default_note), env_var="OLLAMA_BASE_URL"),
     HttpPath("/generate", _TGI_HTTP, requires=("inputs",), env_var="TGI_BASE_URL"),
@@ -458,15 +522,16 @@ KNOWN_ROOT_MODULES: frozenset[str] = frozenset(qualname.split(".")[0] for qualna
 
 
 def distinctive_methods() -> list[tuple[tuple[str, ...], Family, Method]]:
-    """Method paths recognisable with an unresolved receiver, longest first."""
+    """Method paths recognisable with an unresolved receiver, longest first; of one path, the
+    methods with ``claims`` first, then the first family's."""
     seen: set[str] = set()
     out = []
     for family in FAMILIES.values():
         for method in family.methods:
-            if method.distinctive and method.path not in seen:
-                seen.add(method.path)
+            if method.distinctive and (method.claims or method.path not in seen):
+                seen.update(() if method.claims else (method.path,))
                 out.append((tuple(method.path.split(".")), family, method))
-    return sorted(out, key=lambda item: -len(item[0]))
+    return sorted(out, key=lambda item: (-len(item[0]), not item[2].claims))
 
 
 DISTINCTIVE = distinctive_methods()

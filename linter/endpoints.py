@@ -188,7 +188,8 @@ def evident_llm_endpoint(url: str, route: catalog.HttpPath | None) -> str | None
     local = host_location(url) is Location.LOCAL
     if route is not None and not route.requires:
         base = catalog.OPENAI_COMPATIBLE_BASE_PATH
-        if local or route.suffix in catalog.DISTINCTIVE_HTTP_PATHS or path.endswith(base + route.suffix):
+        follows_base = route.suffix.startswith(base + "/") or path.endswith(base + route.suffix)
+        if local or route.suffix in catalog.DISTINCTIVE_HTTP_PATHS or follows_base:
             return route.env_var
     if host in catalog.LLM_API_HOSTS:
         return catalog.LLM_API_HOSTS[host]

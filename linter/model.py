@@ -26,6 +26,7 @@ from .endpoints import (
     looks_like_url,
 )
 from .collector import Collector, LoopFacts, RecordedCall
+from .indirect import Partial, partial_of, patched_call
 from .scopes import Ref, RefKind, Scope, resolve
 from .values import Mapping, evaluate, keyword_mapping, mapping, positional, string_parts
 
@@ -60,6 +61,8 @@ class CallSite:
     http_path: HttpPath | None = None
     body: Mapping | None = None
     """For raw HTTP calls: the JSON body."""
+    partial: Partial | None = None
+    """For a call of a ``functools.partial`` of the method: the partial, whose keywords come first."""
 
     @property
     def resolved(self) -> bool:
@@ -67,8 +70,17 @@ class CallSite:
 
     @cached_property
     def kwargs(self) -> Mapping:
-        """The call's keyword arguments, with ``**dict`` splats from the same scope merged."""
-        return keyword_mapping(self.node, self.scope)
+        """The call's keyword arguments, with ``**dict`` splats from the same scope merged (and,
+        for a call of a partial, the partial's keyword arguments under them)."""
+        own = keyword_mapping(self.node, self.scope)
+        if self.partial is None:
+            return own
+        merged = keyword_mapping(self.partial.call, self.partial.scope)
+        merged.entries.update(own.entries)
+        merged.key_nodes.update(own.key_nodes)
+        merged.opaque |= own.opaque
+        merged.node = own.node
+        return merged
 
     @property
     def ctor(self) -> tuple[cst.Call, Scope] | None:
@@ -222,15 +234,24 @@ class _Builder:
             self._note_literal(endpoint, env_var, f"`{callee_text(target)}`", route)
 
     def site(self, call: RecordedCall, module_endpoints: dict[str, Endpoint]) -> CallSite | None:
-        ref = resolve(call.node.func, call.scope)
+        partial = partial_of(call.node.func, call.scope)
+        func, scope = (partial.func, partial.scope) if partial else (call.node.func, call.scope)
+        site = self._match(call, resolve(func, scope), func, module_endpoints, partial)
+        if site is not None and partial is not None:
+            site.partial = partial
+        return site
+
+    def _match(
+        self, call: RecordedCall, ref: Ref, func: cst.BaseExpression, module_endpoints: dict[str, Endpoint], partial: Partial | None
+    ) -> CallSite | None:
         if ref.kind is RefKind.IMPORT:
             client = catalog.client_for(ref.qualname)
             if client is not None and not client.module:
-                return self._constructor(call, client)
+                return None if partial or client.kind is ClientKind.PATCHER else self._constructor(call, client)
             module, path = _split_module_client(ref.qualname)
             if module is not None:
                 receiver = Ref(RefKind.INSTANCE, module)
-                site = self._generation(call, _MODULE_CLIENTS[module], receiver, path)
+                site = self._generation(call, _MODULE_CLIENTS[module], receiver, path, partial)
                 if site is not None and module in module_endpoints and site.http_path is None:
                     site.endpoint = module_endpoints[module]
                 return site
@@ -240,15 +261,36 @@ class _Builder:
             # Another module's object (``from app.llm import client``): only the attributes written
             # after the imported name form the method path, and a one-word method
             # (``create_chat_completion``) must hang off something, not be the import itself.
-            attrs = _source_attrs(call.node.func)
-            return self._distinctive(call, Ref(RefKind.UNKNOWN, path=attrs), imported=True)
+            attrs = _source_attrs(func)
+            return self._distinctive(call, Ref(RefKind.UNKNOWN, path=attrs), imported=True, partial=partial)
         if ref.kind is RefKind.INSTANCE:
             client = ref.client
             assert client is not None
-            return self._generation(call, client, ref, ref.path or ("__call__",))
+            if client.kind is ClientKind.PATCHER:
+                return self._patched(call, ref, partial)
+            return self._generation(call, client, ref, ref.path or ("__call__",), partial)
         if ref.kind is RefKind.UNKNOWN and ref.path:
-            return self._distinctive(call, ref, imported=False)
+            return self._distinctive(call, ref, imported=False, partial=partial)
         return None
+
+    def _patched(self, call: RecordedCall, ref: Ref, partial: Partial | None) -> CallSite | None:
+        """A method of an instructor-patched object: the wrapped client's call, with its limits
+        and endpoint; the patcher's family and target when the wrapped client is unresolved."""
+        patched = patched_call(ref)
+        if patched is None:
+            return None
+        wrapped, path = patched.wrapped, patched.path
+        if wrapped.kind is RefKind.INSTANCE and wrapped.client is not None and wrapped.client.kind is ClientKind.CLIENT:
+            return self._generation(call, wrapped.client, wrapped, path, partial)
+        if wrapped.kind is RefKind.IMPORT:
+            module, inner = (wrapped.qualname, ()) if wrapped.qualname in _MODULE_CLIENTS else _split_module_client(wrapped.qualname)
+            if module is not None:
+                return self._generation(call, _MODULE_CLIENTS[module], Ref(RefKind.INSTANCE, module), inner or path, partial)
+        family = catalog.FAMILIES[patched.patcher.family]
+        method = _METHODS.get((family.name, ".".join(path)))
+        if method is None:
+            return None
+        return CallSite(call.node, SiteKind.GENERATION, family, call.scope, call.ancestors, method, None, Ref(RefKind.UNKNOWN, path=ref.path), partial=partial)
 
     def _constructor(self, call: RecordedCall, client: Client) -> CallSite | None:
         family = catalog.FAMILIES[client.family]
@@ -266,37 +308,44 @@ class _Builder:
                 return endpoint
         return Endpoint(family.location)
 
-    def _generation(self, call: RecordedCall, client: Client, receiver: Ref, path: tuple[str, ...]) -> CallSite | None:
+    def _generation(
+        self, call: RecordedCall, client: Client, receiver: Ref, path: tuple[str, ...], partial: Partial | None = None
+    ) -> CallSite | None:
         family = catalog.FAMILIES[client.family]
         method = _METHODS.get((family.name, ".".join(path)))
         if method is None:
             return None
-        site = CallSite(call.node, SiteKind.GENERATION, family, call.scope, call.ancestors, method, client, receiver)
+        site = CallSite(call.node, SiteKind.GENERATION, family, call.scope, call.ancestors, method, client, receiver, partial=partial)
         if family.name == "http":
             return self._http(site)
         site.endpoint = self._call_endpoint(site)
         return site
 
-    def _distinctive(self, call: RecordedCall, ref: Ref, imported: bool) -> CallSite | None:
+    def _distinctive(self, call: RecordedCall, ref: Ref, imported: bool, partial: Partial | None = None) -> CallSite | None:
         """A distinctive method shape on a receiver that cannot be resolved in this file."""
+        calls = (call.node, partial.call) if partial else (call.node,)
         for path, family, method in catalog.DISTINCTIVE:
             extra = 1 if imported and len(path) == 1 else 0
             if ref.path[-len(path) :] == path and len(ref.path) >= len(path) + extra:
-                if not _has_evidence(call.node, method.evidence):
+                if method.claims and not any(_has_keyword(node, method.claims) for node in calls):
+                    continue  # another family's method of the same path
+                if not any(_has_evidence(node, method.evidence) for node in calls):
                     return None
-                return CallSite(call.node, SiteKind.GENERATION, family, call.scope, call.ancestors, method, None, ref)
+                return CallSite(call.node, SiteKind.GENERATION, family, call.scope, call.ancestors, method, None, ref, partial=partial)
         return None
 
     def _call_endpoint(self, site: CallSite) -> Endpoint:
         family = site.family
         for name in family.endpoint_kwargs:
             found = _endpoint_argument(site.node, site.scope, name, None)
+            if found is None and site.partial is not None:
+                found = _endpoint_argument(site.partial.call, site.partial.scope, name, None)
             if found is not None:
                 endpoint = classify(found[0], found[1], self.policy, family.location)
                 self._note_literal(endpoint, family.env_var, f"`{name}=`")
                 return endpoint
         if family.model_prefixes_local:
-            model = _argument(site.node, "model", 0)
+            model = _site_argument(site, "model", 0)
             value = evaluate(model, site.scope) if model is not None else None
             if isinstance(value, str):
                 return Endpoint(Location.LOCAL if value.startswith(family.model_prefixes_local) else family.location)
@@ -406,8 +455,20 @@ def _client_endpoint_env(receiver: Ref, attribute: str) -> str:
     return family.env_var if attribute in names else ""
 
 
+def _site_argument(site: CallSite, name: str, position: int | None) -> cst.BaseExpression | None:
+    """An argument of the call, else (by keyword) of the partial it calls."""
+    found = _argument(site.node, name, position)
+    if found is None and site.partial is not None:
+        found = _argument(site.partial.call, name, None)
+    return found
+
+
 def _has_evidence(call: cst.Call, evidence: tuple[str, ...]) -> bool:
     return any(arg.star == "**" or (arg.keyword is not None and arg.keyword.value in evidence) for arg in call.args)
+
+
+def _has_keyword(call: cst.Call, names: tuple[str, ...]) -> bool:
+    return any(arg.keyword is not None and arg.keyword.value in names for arg in call.args)
 
 
 _ROUTES = sorted(catalog.HTTP_PATHS, key=lambda route: -len(route.suffix))

@@ -18,6 +18,10 @@ call-site model (``model.py``): a call site or an endpoint literal. Each of thos
   the evidence (each label of an LLM API host, the inference port, ``v1``, or the segments of an
   LLM API path). Set on an SDK client, or read by one, it needs that client's words anyway.
 
+Indirect calls need no words of their own: a patcher (``instructor.from_openai``) is a catalog
+client, so its qualified name is a requirement; a ``functools.partial`` of an SDK method writes
+that method (its client's name, or its distinctive path) in the file.
+
 So a file passes when all the words of one *requirement* occur in it. A word found in a string
 or a comment only lets more files through. Bytes are read as ASCII, as every encoding Python
 reads without a BOM is for identifiers; a file declaring another encoding always passes.

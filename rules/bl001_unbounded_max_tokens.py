@@ -26,9 +26,11 @@ class UnboundedMaxTokens(Rule):
     above the guardrail ceiling `ceilings.max_output_tokens`.
 
     Each SDK names its limit differently: OpenAI `max_tokens`/`max_completion_tokens`, the
-    Responses API `max_output_tokens`, Ollama `options={"num_predict": ...}`, Hugging Face
-    `max_new_tokens`, vLLM `SamplingParams(max_tokens=...)`, Google `max_output_tokens` in
-    `config`. `budgetlint explain` and the catalog list them all.
+    Responses API `max_output_tokens`, Anthropic's legacy completions `max_tokens_to_sample`,
+    Ollama `options={"num_predict": ...}`, Hugging Face `max_new_tokens`, vLLM
+    `SamplingParams(max_tokens=...)`, Google `max_output_tokens` in `config`. A client patched
+    by instructor and a `functools.partial` of an SDK method are checked as the SDK's call.
+    `budgetlint explain` and the catalog list them all.
 
     ## Why is this bad?
     An unbounded call can generate until the model stops or its context is full. On a cloud
@@ -208,6 +210,41 @@ import litellm
 def ask(msgs, defaults):
     params = dict(defaults)
     return litellm.completion(model="gpt-4o", messages=msgs, **params)
+""",
+        # Streaming and beta namespaces with their limits; legacy Anthropic completions.
+        """
+from anthropic import Anthropic
+client = Anthropic()
+with client.messages.stream(model="claude", max_tokens=1024, messages=[]) as stream:
+    pass
+client.beta.messages.create(model="claude", max_tokens=512, messages=[])
+def legacy(c, prompt):
+    return c.completions.create(model="claude-2.1", prompt=prompt, max_tokens_to_sample=300)
+""",
+        # Look-alikes: `.stream()` on other objects, `messages.stream` without the SDK's keywords.
+        """
+def relay(chat, response):
+    chat.messages.stream(room="general")
+    for chunk in response.stream():
+        print(chunk)
+""",
+        # vLLM's async engine: the bound is on SamplingParams (default 16).
+        """
+from vllm import AsyncLLMEngine, SamplingParams
+engine = AsyncLLMEngine.from_engine_args(args)
+async def go(prompt):
+    async for out in engine.generate(prompt, SamplingParams(max_tokens=256), "req-1"):
+        yield out
+""",
+        # An instructor-patched client and a partial carrying the limit.
+        """
+import functools
+import instructor
+from openai import OpenAI
+client = instructor.from_openai(OpenAI())
+client.create(model="m", messages=[], response_model=User, max_tokens=256)
+ask = functools.partial(OpenAI().chat.completions.create, model="m", max_tokens=256)
+ask(messages=[])
 """,
     ]
 
@@ -583,6 +620,101 @@ def ask(client: OpenAI, limit):
 """,
             line=4,
             options={"strict": True},
+        ),
+        # Anthropic streaming and legacy completions: the required limit set to None.
+        Invalid(
+            """
+from anthropic import Anthropic
+client = Anthropic()
+client.messages.stream(model="claude", max_tokens=None, messages=[])
+client.completions.create(model="claude-2.1", prompt="x", max_tokens_to_sample=None)
+""",
+            count=2,
+            expected_replacement="""
+from anthropic import Anthropic
+client = Anthropic()
+client.messages.stream(model="claude", max_tokens=1024, messages=[])
+client.completions.create(model="claude-2.1", prompt="x", max_tokens_to_sample=1024)
+""",
+        ),
+        # Structured-output parsing and streaming helpers of the OpenAI client.
+        Invalid(
+            """
+def extract(client, text):
+    return client.beta.chat.completions.parse(model="m", messages=[], response_format=Answer)
+""",
+            line=3,
+            expected_replacement="""
+def extract(client, text):
+    return client.beta.chat.completions.parse(model="m", messages=[], response_format=Answer, max_tokens=1024)
+""",
+        ),
+        # An instructor-patched client's create is the wrapped SDK's call.
+        Invalid(
+            """
+import instructor
+from openai import OpenAI
+client = instructor.from_openai(OpenAI())
+user = client.create(model="m", messages=[], response_model=User)
+""",
+            line=5,
+            column=8,
+            expected_replacement="""
+import instructor
+from openai import OpenAI
+client = instructor.from_openai(OpenAI())
+user = client.create(model="m", messages=[], response_model=User, max_tokens=1024)
+""",
+        ),
+        # A call of a functools.partial of the SDK method.
+        Invalid(
+            """
+from functools import partial
+from openai import OpenAI
+ask = partial(OpenAI().chat.completions.create, model="m")
+ask(messages=[])
+""",
+            line=5,
+            expected_replacement="""
+from functools import partial
+from openai import OpenAI
+ask = partial(OpenAI().chat.completions.create, model="m")
+ask(messages=[], max_tokens=1024)
+""",
+        ),
+        # Hugging Face text generation: no max_new_tokens.
+        Invalid(
+            """
+from huggingface_hub import InferenceClient
+client = InferenceClient(base_url=TGI_URL)
+client.text_generation("hi")
+""",
+            line=4,
+            expected_replacement="""
+from huggingface_hub import InferenceClient
+client = InferenceClient(base_url=TGI_URL)
+client.text_generation("hi", max_new_tokens=1024)
+""",
+        ),
+        # An OpenAI-compatible path without /v1 (Perplexity), and Ollama after a base held in an attribute.
+        Invalid(
+            """
+import requests
+class Client:
+    def search(self, q):
+        requests.post(PERPLEXITY_URL + "/chat/completions", json={"model": "sonar", "messages": [q]})
+    def local(self, p):
+        requests.post(f"{self.api_url}/api/generate", json={"model": "llama3", "prompt": p})
+""",
+            count=2,
+            expected_replacement="""
+import requests
+class Client:
+    def search(self, q):
+        requests.post(PERPLEXITY_URL + "/chat/completions", json={"model": "sonar", "messages": [q], "max_tokens": 1024})
+    def local(self, p):
+        requests.post(f"{self.api_url}/api/generate", json={"model": "llama3", "prompt": p, "options": {"num_predict": 1024}})
+""",
         ),
     ]
 

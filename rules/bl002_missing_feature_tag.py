@@ -140,6 +140,22 @@ def ask(msgs, defaults):
     litellm.completion(messages=msgs, **dict(BASE))
     return litellm.completion(messages=msgs, **dict(defaults, model="gpt-4o"))
 """,
+        # The tag on the client an instructor patcher wraps; a partial carrying the metadata.
+        """
+import functools
+import instructor
+from openai import OpenAI
+client = instructor.from_openai(OpenAI(default_headers={"X-Feature-Tag": "extract"}))
+client.chat.completions.create(model="m", messages=[], response_model=User, max_tokens=256)
+ask = functools.partial(OpenAI().chat.completions.create, model="m", metadata={"feature": "search"})
+ask(messages=[], max_tokens=256)
+""",
+        # A bare /completions or /responses path of another API: not an LLM call without its body keys.
+        """
+import requests
+requests.post("https://tasks.example.com/completions", json={"task": 42, "done": True})
+requests.post(API + "/responses", json={"survey": 7, "answers": []})
+""",
     ]
 
     INVALID = [
@@ -236,6 +252,21 @@ class Bot:
 """,
             line=7,
             column=16,
+        ),
+        # A patched client, a partial and a bare OpenAI-compatible path: each an untagged LLM call.
+        Invalid(
+            """
+import functools
+import instructor
+import httpx
+from anthropic import Anthropic
+client = instructor.from_anthropic(Anthropic())
+client.messages.create(model="c", max_tokens=256, messages=[], response_model=User)
+ask = functools.partial(Anthropic().messages.create, model="c", max_tokens=256)
+ask(messages=[])
+httpx.post("https://api.example.com/responses", json={"model": "m", "input": "x", "max_output_tokens": 5})
+""",
+            count=3,
         ),
     ]
 

@@ -168,9 +168,35 @@ class Api:
 settings = {"base_url": "http://localhost:9000/v1"}
 Api(**settings)
 """,
+        # A URL ending in /completions of another API, with no LLM request body.
+        """
+import requests
+requests.post("https://tasks.example.com/api/completions", json={"task": 42})
+""",
     ]
 
     INVALID = [
+        # InferenceClient's positional URL, the client an instructor patcher wraps, a URL without /v1.
+        Invalid(
+            """
+import instructor, requests
+from huggingface_hub import InferenceClient
+from openai import OpenAI
+tgi = InferenceClient("http://10.0.0.5:8080")
+client = instructor.from_openai(OpenAI(base_url="http://localhost:8000/v1"))
+requests.post("http://10.0.0.7:8000/completions", json={"model": "m", "prompt": "x", "max_tokens": 5})
+""",
+            count=3,
+            expected_replacement="""
+import instructor, requests
+from huggingface_hub import InferenceClient
+from openai import OpenAI
+import os
+tgi = InferenceClient(os.environ.get("HF_INFERENCE_ENDPOINT", "http://10.0.0.5:8080"))
+client = instructor.from_openai(OpenAI(base_url=os.environ.get("OPENAI_BASE_URL", "http://localhost:8000/v1")))
+requests.post(os.environ.get("OPENAI_BASE_URL", "http://10.0.0.7:8000") + "/completions", json={"model": "m", "prompt": "x", "max_tokens": 5})
+""",
+        ),
         Invalid(
             """
 from openai import OpenAI

@@ -207,6 +207,22 @@ while job["state"] != "done":
     ]
 
     INVALID = [
+        # The call of a patched client (instructor) or of a partial in an unbounded loop.
+        Invalid(
+            """
+import functools
+import instructor
+from openai import OpenAI
+client = instructor.from_openai(OpenAI())
+ask = functools.partial(OpenAI().chat.completions.create, model="m", max_tokens=5)
+while True:
+    plan = client.create(model="m", messages=[], response_model=Plan, max_tokens=5)
+    ask(messages=[plan])
+    if plan.done:
+        break
+""",
+            count=2,
+        ),
         Invalid(
             """
 from openai import OpenAI

@@ -75,6 +75,33 @@ def test_host_location(url, location):
             "openai",
             Location.LOCAL,
         ),
+        # streaming, parsing and beta namespaces of the SDK clients
+        ("from anthropic import Anthropic\nc = Anthropic()\nwith c.messages.stream(model='c', max_tokens=5, messages=[]) as s: pass", "anthropic", Location.CLOUD),
+        ("from anthropic import Anthropic\nAnthropic().beta.messages.stream(model='c', max_tokens=5, messages=[])", "anthropic", Location.CLOUD),
+        ("from anthropic import Anthropic\nAnthropic().beta.prompt_caching.messages.create(model='c', max_tokens=5, messages=[])", "anthropic", Location.CLOUD),
+        ("from openai import OpenAI\nOpenAI().beta.chat.completions.parse(model='m', messages=[], response_format=X)", "openai", Location.CLOUD),
+        # legacy Anthropic text completions: the receiver's family decides, else max_tokens_to_sample does
+        ("from anthropic import Anthropic\nAnthropic().completions.create(model='claude-2', prompt='x', max_tokens_to_sample=5)", "anthropic", Location.CLOUD),
+        ("def go(c):\n    c.completions.create(model='claude-2', prompt='x', max_tokens_to_sample=5)", "anthropic", Location.UNKNOWN),
+        ("def go(c):\n    c.completions.create(model='gpt-3.5-turbo-instruct', prompt='x')", "openai", Location.UNKNOWN),
+        # vLLM's async engine, built by its factory
+        ("from vllm import AsyncLLMEngine\nengine = AsyncLLMEngine.from_engine_args(args)\nengine.generate('x', params, 'id')", "vllm", Location.LOCAL),
+        # a positional base URL of InferenceClient is its endpoint
+        ("from huggingface_hub import InferenceClient\nInferenceClient('http://10.0.0.5:8080').text_generation('x', max_new_tokens=5)", "huggingface", Location.LOCAL),
+        # instructor-patched clients make the wrapped SDK's call, through the wrapped client's endpoint
+        ("import instructor\nfrom openai import OpenAI\nc = instructor.from_openai(OpenAI(base_url='http://localhost:8000/v1'))\nc.chat.completions.create(model='m', messages=[], response_model=X)", "openai", Location.LOCAL),
+        ("import instructor\nfrom openai import OpenAI\nc = instructor.from_openai(OpenAI())\nc.create(model='m', messages=[], response_model=X)", "openai", Location.CLOUD),
+        ("import instructor\nfrom openai import OpenAI\nc = instructor.patch(OpenAI(base_url='http://vllm:8000/v1'))\nc.chat.completions.create(model='m', messages=[], response_model=X)", "openai", Location.LOCAL),
+        ("import instructor, anthropic\nc = instructor.from_anthropic(anthropic.Anthropic())\nc.messages.create(model='c', max_tokens=5, messages=[], response_model=X)", "anthropic", Location.CLOUD),
+        ("import instructor\nfrom litellm import completion\nc = instructor.from_litellm(completion)\nc.create(model='ollama/llama3', messages=[], response_model=X)", "litellm", Location.LOCAL),
+        ("import instructor\nclass B:\n    def __init__(self, raw):\n        self.c = instructor.from_openai(raw)\n    def go(self):\n        self.c.create(model='m', messages=[], response_model=X)", "openai", Location.UNKNOWN),
+        # functools.partial of an SDK method: its calls are the SDK's calls
+        ("import functools\nfrom openai import OpenAI\nask = functools.partial(OpenAI(base_url='http://localhost:8000/v1').chat.completions.create, model='m')\nask(messages=[])", "openai", Location.LOCAL),
+        # OpenAI-compatible paths without /v1 (Perplexity, Groq, OpenRouter), and paths after a base held in an attribute
+        ("import requests\nrequests.post('https://api.perplexity.ai/chat/completions', json={'model': 'm', 'messages': []})", "http", Location.CLOUD),
+        ("import httpx\nhttpx.post('https://api.example.com/completions', json={'model': 'm', 'prompt': 'x'})", "http", Location.CLOUD),
+        ("import httpx\nhttpx.post('https://api.example.com/responses', json={'model': 'm', 'input': 'x'})", "http", Location.CLOUD),
+        ("import requests\nclass C:\n    def go(self):\n        requests.post(f'{self.api_url}/api/generate', json={'model': 'm', 'prompt': 'x'})", "http", Location.UNKNOWN),
     ],
 )
 def test_generation_call_resolved(code, family, location):
@@ -99,6 +126,17 @@ def test_generation_call_resolved(code, family, location):
         "import requests\nrequests.post('https://example.com/generate', json={'text': 'x'})",
         "from twilio.rest import Client\nClient().messages.create(to='+1', body='x')",
         "import openai\nx = openai\nx.embeddings.create(model='e', input='t')",
+        # a bare /completions or /responses path needs the API's body keys; /v1/... does not
+        "import requests\nrequests.post('https://example.com/completions', json={'task': 'x'})",
+        "import requests\nrequests.post(BASE + '/responses', json={'answers': []})",
+        "import requests\ndef send(payload):\n    requests.post('https://example.com/api/completions', json=payload)",
+        # `.stream()` / `messages.stream` on something that is not an SDK client
+        "def go(chat):\n    chat.messages.stream(room='general')",
+        "def go(resp):\n    for chunk in resp.stream():\n        print(chunk)",
+        # instructor's other helpers and a partial of something else
+        "import instructor\ninstructor.Mode.JSON\ninstructor.from_openai",
+        "import functools\nask = functools.partial(print, sep='')\nask('x')",
+        "import instructor\nfrom openai import OpenAI\nc = instructor.from_openai(OpenAI())\nc.on('completion:kwargs', print)",
     ],
 )
 def test_look_alikes_are_not_generation_calls(code):
@@ -203,3 +241,28 @@ def test_an_attribute_read_as_an_llm_endpoint_is_a_literal_once():
                 self.base_url = "http://localhost:8001"
         """
     assert literals(code) == [(4, "OPENAI_BASE_URL", "`base_url=`")]
+
+
+def test_a_partial_call_carries_the_partial_keywords_and_its_own():
+    (site,) = [
+        site
+        for site in sites(
+            "import functools\nfrom openai import OpenAI\nclient = OpenAI()\n"
+            "ask = functools.partial(client.chat.completions.create, model='m', max_tokens=64)\n"
+            "ask(messages=[], temperature=0)"
+        )
+        if site.kind is SiteKind.GENERATION
+    ]
+    assert site.resolved and site.method.path == "chat.completions.create"
+    assert set(site.kwargs.entries) == {"model", "max_tokens", "messages", "temperature"}
+    assert site.node.func.value == "ask"
+
+
+def test_a_patched_client_call_is_the_wrapped_method():
+    code = (
+        "import instructor\nfrom anthropic import Anthropic\nc = instructor.from_anthropic(Anthropic())\n"
+        "c.create(model='c', max_tokens_to_sample=5, max_tokens=9, messages=[], response_model=X)"
+    )
+    (site,) = [site for site in sites(code) if site.kind is SiteKind.GENERATION]
+    assert (site.family.name, site.method.path, site.limit.keys) == ("anthropic", "messages.create", ("max_tokens",))
+    assert [found.display_name for found in sites(code)] == ["Anthropic", "c.create"]  # the patcher call is no site

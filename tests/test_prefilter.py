@@ -115,6 +115,32 @@ REPORTED = {
         client = genai.Client()
         client.models.generate_content(model="gemini", contents="hi")
     """,
+    "instructor-patched-client-of-a-parameter": """\
+        import instructor
+        def extract(raw, text):
+            client = instructor.from_openai(raw)
+            return client.create(model="gpt-4o", messages=[{"role": "user", "content": text}], response_model=User)
+    """,
+    "partial-of-an-imported-client-method": """\
+        from functools import partial
+        from app.llm import client
+        ask = partial(client.chat.completions.create, model="gpt-4o")
+        ask(messages=[])
+    """,
+    "legacy-anthropic-completions-on-a-parameter": """\
+        def complete(client, prompt):
+            return client.completions.create(model="claude-2.1", prompt=prompt, max_tokens_to_sample=None)
+    """,
+    "prompt-caching-beta-on-a-parameter": """\
+        def ask(client):
+            return client.beta.prompt_caching.messages.create(model="claude", max_tokens=None, messages=[])
+    """,
+    "ollama-path-after-a-base-in-an-attribute": """\
+        import requests
+        class Local:
+            def generate(self, prompt):
+                return requests.post(f"{self.api_url}/api/generate", json={"model": "llama3", "prompt": prompt})
+    """,
 }
 
 
@@ -136,6 +162,8 @@ SKIPPED = {
     "requests-get": "import requests\nrequests.get('https://example.com').json()\n",
     "a-messages-attribute": "def last(chat):\n    return chat.messages[-1]\n",
     "reading-the-environment": "import os\nHOME = os.getenv('HOME')\n",
+    "instructor-without-a-patcher": "import instructor\nclass User(instructor.OpenAISchema):\n    name: str\n",
+    "a-partial-of-something-else": "from functools import partial\nask = partial(print, sep='')\nask('x')\n",
 }
 
 
