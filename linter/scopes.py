@@ -3,7 +3,9 @@
 libcst's ScopeProvider and QualifiedNameProvider answer the same question for every node, at a
 cost per file that dominates a lint run. budgetlint only needs to follow the few names that lead
 to an SDK, so the model's visitor records bindings per scope and this module resolves them on
-demand, flow-insensitively (all bindings of a name in a scope are considered together).
+demand. A use in the scope's own code sees the bindings that reach it (``reach.py``); a use
+from other code (a function reading a module global, a closure, a method reading ``self.x``)
+sees every binding of the name, any of which may be the current one when it runs.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from enum import Enum
 import libcst as cst
 
 from . import catalog
+from .reach import Position, Timeline
 
 
 class BindingKind(Enum):
@@ -37,8 +40,19 @@ class Binding:
     value: cst.BaseExpression | None = None
     qualname: str = ""
     node: cst.CSTNode | None = None
+    at: Position | None = None
+    """Where it is made in its scope's own code; None when made from other code (``global``)."""
+    body: Scope | None = None
+    """For a class: its own scope."""
+    ref: object = field(default=None, repr=False)
+    """Memo of what it refers to (``_UNSET`` until resolved, ``_BUSY`` while being resolved)."""
+
+    def __post_init__(self) -> None:
+        self.ref = _UNSET
 
 
+_UNSET = object()
+_BUSY = object()
 _NESTED = ("lambda", "comprehension")
 """Scopes that live inside a function, class or module body's code (see ``Scope.home``)."""
 
@@ -62,13 +76,22 @@ class Scope:
     mutations: dict[str, list[tuple[cst.BaseExpression | None, cst.BaseExpression | None]]] = field(default_factory=dict)
     """Changes to a name's dict after it is bound: ``d["k"] = v`` as (key, value); ``d.update(...)`` as (None, None).
     Recorded on the ``home`` scope of the code that makes them."""
-    resolved: dict[str, Ref] = field(default_factory=dict)
-    """Memo of ``resolve`` for names looked up from this scope, filled after the traversal."""
+    resolved: dict[str, Ref] = field(default_factory=dict, repr=False)
+    """Memo of ``resolve`` for names looked up from this scope's nested code, and of members."""
+    ticks: dict[int, int] = field(default_factory=dict, repr=False)
+    """By ``id`` of each name node in the file: the tick of its statement (one dict for the file)."""
+    timelines: dict[str, Timeline] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.parent is not None:
+            self.ticks = self.parent.ticks
 
     def bind(self, name: str, binding: Binding) -> None:
         if name in self.globals:
+            binding.at = None  # made from a function: any time it is called
             self.module.names.setdefault(name, []).append(binding)
         elif name in self.nonlocals:
+            binding.at = None
             self._nonlocal_owner(name).bind(name, binding)
         else:
             self.names.setdefault(name, []).append(binding)
@@ -137,6 +160,24 @@ class Scope:
         owner = self.owner_of(name)
         return owner.names[name] if owner is not None else []
 
+    def reaching(self, name: cst.Name) -> tuple[list[Binding], bool]:
+        """The bindings of ``name`` that may be the one seen where it is written (in this scope),
+        and whether that depends on where (its own scope's code); else every visible one."""
+        owner = self.owner_of(name.value)
+        if owner is None:
+            return [], False
+        bindings = owner.names[name.value]
+        tick = self.ticks.get(id(name))
+        home = self
+        while home.kind == "comprehension" and home.parent is not None:
+            home = home.parent
+        if tick is None or home is not owner:
+            return bindings, False
+        timeline = owner.timelines.get(name.value)
+        if timeline is None:
+            timeline = owner.timelines[name.value] = Timeline(bindings)
+        return timeline.reaching(tick), True
+
 
 class RefKind(Enum):
     IMPORT = "import"
@@ -158,17 +199,27 @@ class Ref:
     path: tuple[str, ...] = ()
     ctor: cst.Call | None = None
     ctor_scope: Scope | None = None
+    alternatives: tuple[Ref, ...] = ()
+    """Other candidates it may be (a client built in each arm of an ``if``): instances of the same
+    family, each with its own constructor. Properties of the client are known when all agree."""
+    body: Scope | None = None
+    """For a class defined in this file (``qualname`` ``class``) or an instance of one: its scope."""
 
     def attr(self, name: str) -> Ref:
         if self.kind is RefKind.IMPORT:
             return Ref(RefKind.IMPORT, f"{self.qualname}.{name}")
-        return Ref(self.kind, self.qualname, (*self.path, name), self.ctor, self.ctor_scope)
+        return Ref(self.kind, self.qualname, (*self.path, name), self.ctor, self.ctor_scope, self.alternatives)
 
     @property
     def client(self) -> catalog.Client | None:
         if self.kind is RefKind.INSTANCE:
             return catalog.client_for(self.qualname)
         return None
+
+    @property
+    def candidates(self) -> tuple[Ref, ...]:
+        """This referent and its alternatives."""
+        return (self, *self.alternatives)
 
 
 UNKNOWN = Ref(RefKind.UNKNOWN)
@@ -182,18 +233,25 @@ def resolve(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Ref:
     if depth > _MAX_DEPTH:
         return UNKNOWN
     if isinstance(expr, cst.Name):
-        return _resolve_name(expr.value, scope, depth)
+        return _resolve_name(expr, scope, depth)
     if isinstance(expr, cst.Attribute):
         name = expr.attr.value
         if name in _PASSTHROUGH:  # client.with_raw_response.<...>
             return resolve(expr.value, scope, depth + 1)
         if isinstance(expr.value, cst.Name) and (cls := scope.self_class(expr.value.value)) is not None:
-            return _resolve_self_attr(name, cls, depth)
-        return resolve(expr.value, scope, depth + 1).attr(name)
+            return _resolve_member(name, cls, True, depth) or Ref(RefKind.UNKNOWN, path=(name,))
+        owner = resolve(expr.value, scope, depth + 1)
+        if owner.body is not None and not owner.path:  # Bot.client, Bot().client
+            member = _resolve_member(name, owner.body, owner.qualname != "class", depth)
+            if member is not None:
+                return member
+        return owner.attr(name)
     if isinstance(expr, cst.Call):
         return _resolve_call(expr, scope, depth)
     if isinstance(expr, cst.Await):
         return resolve(expr.expression, scope, depth + 1)
+    if isinstance(expr, cst.IfExp):
+        return _agree([resolve(expr.body, scope, depth + 1), resolve(expr.orelse, scope, depth + 1)])
     if isinstance(expr, (cst.BaseString, cst.Integer, cst.Float, cst.List, cst.Dict, cst.Tuple, cst.Set)):
         return LOCAL
     return UNKNOWN
@@ -212,36 +270,59 @@ def _resolve_call(call: cst.Call, scope: Scope, depth: int) -> Ref:
         if client is not None and method in client.factories:
             return Ref(RefKind.INSTANCE, owner, ctor=call, ctor_scope=scope)
         return UNKNOWN
-    if callee.kind is RefKind.LOCAL and callee.qualname == "class":
-        return LOCAL  # an instance of a class defined in this file
+    if callee.kind is RefKind.LOCAL and callee.qualname == "class" and not callee.path:
+        return Ref(RefKind.LOCAL, body=callee.body)  # an instance of a class defined in this file
     return UNKNOWN  # what a function returns is not followed
 
 
-def _resolve_name(name: str, scope: Scope, depth: int) -> Ref:
-    cached = scope.resolved.get(name)
-    if cached is not None:
-        return cached
-    scope.resolved[name] = UNKNOWN  # a name defined through itself (x = x.strip()) stays unknown
-    bindings = scope.lookup(name)
-    refs = [ref for binding in bindings if (ref := _resolve_binding(binding, depth)) is not None]
+def _resolve_name(name: cst.Name, scope: Scope, depth: int) -> Ref:
+    bindings, placed = scope.reaching(name)
+    if not placed:  # every binding: the same answer wherever the name is written in this scope
+        cached = scope.resolved.get(name.value)
+        if cached is not None:
+            return cached
+    refs = [ref for binding in bindings if (ref := _binding_ref(binding, depth)) is not None]
     result = _agree(refs) if bindings else UNKNOWN
-    scope.resolved[name] = result
+    if not placed:
+        scope.resolved[name.value] = result
     return result
 
 
-def _resolve_self_attr(name: str, cls: Scope, depth: int) -> Ref:
-    key = f"self.{name}"
-    cached = cls.resolved.get(key)
-    if cached is not None:
-        return cached
-    unresolved = Ref(RefKind.UNKNOWN, path=(name,))
-    cls.resolved[key] = unresolved
-    bindings = cls.attrs.get(name) or cls.names.get(name)
-    refs = [ref for binding in bindings or () if (ref := _resolve_binding(binding, depth)) is not None]
-    ref = _agree(refs) if bindings else unresolved
-    result = unresolved if ref.kind is RefKind.UNKNOWN and not ref.path else ref
-    cls.resolved[key] = result
+def _resolve_member(name: str, cls: Scope, instance: bool, depth: int) -> Ref | None:
+    """An attribute of a class in this file, or of its instances (``self.x`` set in any method):
+    every binding in the class and its bases in this file; None when there is none."""
+    key = f"{'self' if instance else 'class'}.{name}"
+    if key in cls.resolved:
+        return cls.resolved[key]
+    cls.resolved[key] = UNKNOWN  # a member defined through itself stays unknown
+    bindings = [binding for base in _lineage(cls) for binding in (*(base.attrs.get(name, ()) if instance else ()), *base.names.get(name, ()))]
+    refs = [ref for binding in bindings if (ref := _binding_ref(binding, depth)) is not None]
+    result = _agree(refs) if bindings else None
+    cls.resolved[key] = result  # type: ignore[assignment]  # None: no such member
     return result
+
+
+def _lineage(cls: Scope) -> list[Scope]:
+    """A class and the bases of it defined in this file (as far as they can be followed)."""
+    found = [cls]
+    for current in found:
+        outer = current.parent.parent if current.parent and current.parent.kind == "annotation" else current.parent
+        for base in current.node.bases if isinstance(current.node, cst.ClassDef) and outer else ():
+            ref = resolve(base.value, outer)  # type: ignore[arg-type]
+            if ref.body is not None and ref.qualname == "class" and ref.body not in found and len(found) < 16:
+                found.append(ref.body)
+    return found
+
+
+def _binding_ref(binding: Binding, depth: int) -> Ref | None:
+    """What a binding refers to, memoised; None while it is being resolved (a name defined
+    through itself, ``c = c.with_options(...)`` in a loop, adds nothing of its own)."""
+    if binding.ref is _BUSY:
+        return None
+    if binding.ref is _UNSET:
+        binding.ref = _BUSY
+        binding.ref = _resolve_binding(binding, depth)
+    return binding.ref  # type: ignore[return-value]
 
 
 def _resolve_binding(binding: Binding, depth: int) -> Ref | None:
@@ -252,7 +333,7 @@ def _resolve_binding(binding: Binding, depth: int) -> Ref | None:
     if kind is BindingKind.IMPORT:
         return Ref(RefKind.IMPORT, binding.qualname)
     if kind is BindingKind.CLASS:
-        return Ref(RefKind.LOCAL, "class")
+        return Ref(RefKind.LOCAL, "class", body=binding.body)
     if kind is BindingKind.FUNCTION:
         return Ref(RefKind.LOCAL, "function")
     if kind is BindingKind.VALUE and binding.value is not None:
@@ -267,19 +348,53 @@ def _resolve_binding(binding: Binding, depth: int) -> Ref | None:
 
 
 def _agree(refs: list[Ref]) -> Ref:
-    """One referent when every binding agrees on it, else unknown."""
+    """One referent when every candidate agrees on it (instances of clients of one family count
+    as one, keeping the others as alternatives), else unknown."""
     if not refs:
         return UNKNOWN
     first = refs[0]
-    for ref in refs[1:]:
-        if (ref.kind, ref.qualname, ref.path) != (first.kind, first.qualname, first.path):
-            return UNKNOWN
-    return first
+    candidates: list[Ref] = []
+    for ref in refs:
+        if (ref.kind, ref.qualname, ref.path, ref.body) != (first.kind, first.qualname, first.path, first.body):
+            if not (ref.kind is first.kind is RefKind.INSTANCE and ref.path == first.path and _family(ref) == _family(first)):
+                return UNKNOWN
+        for candidate in ref.candidates:
+            if not any(candidate.ctor is seen.ctor and candidate.qualname == seen.qualname for seen in candidates):
+                candidates.append(candidate)
+    if len(candidates) == 1:
+        return first
+    head = candidates[0]
+    return Ref(head.kind, head.qualname, head.path, head.ctor, head.ctor_scope, tuple(_single(ref) for ref in candidates[1:]), head.body)
 
 
-def single_value(name: str, scope: Scope) -> tuple[cst.BaseExpression, Scope] | None:
-    """The expression a name is bound to, when it has exactly one plain assignment in reach."""
-    bindings = [binding for binding in scope.lookup(name) if binding.kind is not BindingKind.UNBOUND]
-    if len(bindings) != 1 or bindings[0].kind is not BindingKind.VALUE or bindings[0].value is None:
-        return None
-    return bindings[0].value, bindings[0].scope
+def _family(ref: Ref) -> str | None:
+    client = ref.client
+    return client.family if client is not None and not client.module else None
+
+
+def _single(ref: Ref) -> Ref:
+    return Ref(ref.kind, ref.qualname, ref.path, ref.ctor, ref.ctor_scope) if ref.alternatives else ref
+
+
+def values_of(name: cst.Name | str, scope: Scope) -> list[tuple[cst.BaseExpression, Scope]] | None:
+    """The expressions ``name`` may be bound to where it is written, when every binding that
+    reaches it is a plain assignment (``del`` says nothing); else None."""
+    if isinstance(name, str):
+        bindings = scope.lookup(name)
+    else:
+        bindings = scope.reaching(name)[0]
+    values = []
+    for binding in bindings:
+        if binding.kind is BindingKind.UNBOUND:
+            continue
+        if binding.kind is not BindingKind.VALUE or binding.value is None:
+            return None
+        values.append((binding.value, binding.scope))
+    return values or None
+
+
+def single_value(name: cst.Name | str, scope: Scope) -> tuple[cst.BaseExpression, Scope] | None:
+    """The expression a name is bound to, when exactly one plain assignment reaches it (a name
+    given as a string: when it has exactly one in reach)."""
+    values = values_of(name, scope)
+    return values[0] if values is not None and len(values) == 1 else None
