@@ -19,6 +19,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .scopes import Binding
 
+MANY = 32
+"""More candidates than this for one use: the caller takes every binding instead (a superset,
+answered once per name), so that a long run of ``if`` arms binding one name costs no more than
+that name's bindings (not their number times their uses)."""
+
 
 @dataclass(eq=False)
 class Span:
@@ -52,7 +57,8 @@ class Timeline:
         self.anytime = [binding for binding in bindings if binding.at is None]
         """Bindings made from other code (``global``/``nonlocal``): any may be the current one."""
 
-    def reaching(self, tick: int) -> list[Binding]:
+    def reaching(self, tick: int) -> list[Binding] | None:
+        """The bindings that may be the one seen at ``tick``; None when there are too ``MANY``."""
         placed = self.placed
         index = bisect_left(self.ticks, tick)
         found = list(self.anytime)
@@ -63,6 +69,8 @@ class Timeline:
             if at.hides and at.block.holds(tick):
                 hidden_before = at.tick
                 break
+            if len(found) > MANY:
+                return None
         if index < len(placed):
             outermost = _outermost(placed[index][1].loop)
             if outermost is not None and outermost.holds(tick):
@@ -73,6 +81,8 @@ class Timeline:
                     loop = _around(at.loop, tick)
                     if loop is not None and hidden_before < loop.start:
                         found.append(binding)
+                        if len(found) > MANY:
+                            return None
         return found
 
 

@@ -16,7 +16,7 @@ from enum import Enum
 import libcst as cst
 
 from . import catalog
-from .reach import Position, Timeline
+from .reach import MANY, Position, Timeline
 
 
 class BindingKind(Enum):
@@ -76,7 +76,7 @@ class Scope:
     mutations: dict[str, list[tuple[cst.BaseExpression | None, cst.BaseExpression | None]]] = field(default_factory=dict)
     """Changes to a name's dict after it is bound: ``d["k"] = v`` as (key, value); ``d.update(...)`` as (None, None).
     Recorded on the ``home`` scope of the code that makes them."""
-    resolved: dict[str, Ref] = field(default_factory=dict, repr=False)
+    resolved: dict[object, Ref | None] = field(default_factory=dict, repr=False)
     """Memo of ``resolve`` for names looked up from this scope's nested code, and of members."""
     ticks: dict[int, int] = field(default_factory=dict, repr=False)
     """By ``id`` of each name node in the file: the tick of its statement (one dict for the file)."""
@@ -176,7 +176,8 @@ class Scope:
         timeline = owner.timelines.get(name.value)
         if timeline is None:
             timeline = owner.timelines[name.value] = Timeline(bindings)
-        return timeline.reaching(tick), True
+        reaching = timeline.reaching(tick)
+        return (reaching, True) if reaching is not None else (bindings, False)
 
 
 class RefKind(Enum):
@@ -277,14 +278,16 @@ def _resolve_call(call: cst.Call, scope: Scope, depth: int) -> Ref:
 
 def _resolve_name(name: cst.Name, scope: Scope, depth: int) -> Ref:
     bindings, placed = scope.reaching(name)
-    if not placed:  # every binding: the same answer wherever the name is written in this scope
-        cached = scope.resolved.get(name.value)
-        if cached is not None:
-            return cached
+    # every binding: the same answer wherever the name is written in this scope; else the same
+    # answer for the same reaching bindings
+    key: object = name.value if not placed else (name.value, *map(id, bindings))
+    cached = scope.resolved.get(key)
+    if cached is not None:
+        return cached
     refs = [ref for binding in bindings if (ref := _binding_ref(binding, depth)) is not None]
     result = _agree(refs) if bindings else UNKNOWN
-    if not placed:
-        scope.resolved[name.value] = result
+    if all(binding.ref is not _BUSY for binding in bindings):  # not a partial answer inside a cycle
+        scope.resolved[key] = result
     return result
 
 
@@ -298,7 +301,7 @@ def _resolve_member(name: str, cls: Scope, instance: bool, depth: int) -> Ref | 
     bindings = [binding for base in _lineage(cls) for binding in (*(base.attrs.get(name, ()) if instance else ()), *base.names.get(name, ()))]
     refs = [ref for binding in bindings if (ref := _binding_ref(binding, depth)) is not None]
     result = _agree(refs) if bindings else None
-    cls.resolved[key] = result  # type: ignore[assignment]  # None: no such member
+    cls.resolved[key] = result  # None: no such member
     return result
 
 
@@ -353,18 +356,19 @@ def _agree(refs: list[Ref]) -> Ref:
     if not refs:
         return UNKNOWN
     first = refs[0]
-    candidates: list[Ref] = []
+    candidates: dict[tuple[int, str], Ref] = {}
     for ref in refs:
-        if (ref.kind, ref.qualname, ref.path, ref.body) != (first.kind, first.qualname, first.path, first.body):
+        if ref is not first and (ref.kind, ref.qualname, ref.path, ref.body) != (first.kind, first.qualname, first.path, first.body):
             if not (ref.kind is first.kind is RefKind.INSTANCE and ref.path == first.path and _family(ref) == _family(first)):
                 return UNKNOWN
         for candidate in ref.candidates:
-            if not any(candidate.ctor is seen.ctor and candidate.qualname == seen.qualname for seen in candidates):
-                candidates.append(candidate)
+            candidates.setdefault((id(candidate.ctor), candidate.qualname), candidate)
     if len(candidates) == 1:
         return first
-    head = candidates[0]
-    return Ref(head.kind, head.qualname, head.path, head.ctor, head.ctor_scope, tuple(_single(ref) for ref in candidates[1:]), head.body)
+    if len(candidates) > MANY:  # the family is known, what each constructor says is not read
+        return Ref(first.kind, first.qualname, first.path)
+    head, *others = candidates.values()
+    return Ref(head.kind, head.qualname, head.path, head.ctor, head.ctor_scope, tuple(map(_single, others)), head.body)
 
 
 def _family(ref: Ref) -> str | None:

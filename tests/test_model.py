@@ -224,3 +224,10 @@ def test_candidates_of_different_families_leave_the_client_unknown():
     assert site.family.name == "anthropic"
     assert not site.resolved
     assert site.endpoint.location is Location.UNKNOWN
+
+
+def test_a_name_bound_in_many_arms_keeps_its_family_not_its_endpoint():
+    arms = "".join(f"if x{i}:\n    c = OpenAI(base_url='http://gpu{i}:8000/v1')\n" for i in range(40))
+    (site,) = _generation(f"from openai import OpenAI\n{arms}{CREATE}")
+    assert site.resolved
+    assert site.endpoint.location is Location.UNKNOWN
