@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from .names import Binding, BindingKind, Scope
 from .reach import Position, Span
-from .scopes import Binding, BindingKind, Scope
 from .walk import ReadOnlyWalker
 
 _STRUCTURAL_BASES = (
