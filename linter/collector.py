@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .scopes import Binding, BindingKind, Scope
+from .names import Binding, BindingKind, Scope
+from .reach import Position, Span
 from .walk import ReadOnlyWalker
 
 _STRUCTURAL_BASES = (
@@ -29,6 +30,8 @@ STRUCTURAL: frozenset[type] = frozenset(
     if isinstance(node_type, type) and issubclass(node_type, _STRUCTURAL_BASES)
 )
 """Node types kept on the ancestor stack of each call (a set: ``isinstance`` on ABCs is slow)."""
+_BLOCKS = frozenset({cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite})
+_LOOPS = frozenset({cst.For, cst.While})
 
 
 @dataclass(eq=False)
@@ -90,18 +93,45 @@ class Collector(ReadOnlyWalker):
         """Comprehensions being visited: the first iterable of each, and the scope it runs in."""
         self.switched: list[tuple[cst.CSTNode, Scope]] = []
         """Nodes visited in another scope than their parent's, with the scope to return to."""
+        # where bindings and uses are, for ``reach.py``: statements are numbered as they come
+        self.tick = 0
+        self.ticks = self.scope.ticks
+        self.blocks: list[Span] = []
+        self.loop_spans: list[Span | None] = [None]
+        """Per function, class or lambda being visited: the innermost loop around the current node."""
 
     def enter(self, node: cst.CSTNode) -> None:
-        if type(node) in STRUCTURAL:
+        kind = type(node)
+        if kind is cst.Name:  # where each name is written (not a visit_Name: one call less per name)
+            self.ticks[id(node)] = self.tick
+        elif kind in STRUCTURAL:
             self.stack.append(node)
+            self.tick += 1
+            if kind in _BLOCKS:
+                self.blocks.append(Span(self.tick))
+            elif kind in _LOOPS:
+                self.loop_spans[-1] = Span(self.tick, self.loop_spans[-1])
         if self.outer_iters and node is self.outer_iters[-1][0]:
             self._switch(node, self.outer_iters.pop()[1])
 
     def exit(self, node: cst.CSTNode) -> None:
-        if type(node) in STRUCTURAL:
+        kind = type(node)
+        if kind in STRUCTURAL:
             self.stack.pop()
+            if kind in _BLOCKS:
+                self.blocks.pop().end = self.tick
+            elif kind in _LOOPS:
+                loop = self.loop_spans[-1]
+                assert loop is not None
+                loop.end = self.tick
+                self.loop_spans[-1] = loop.parent
         if self.switched and node is self.switched[-1][0]:
             self.scope = self.switched.pop()[1]
+
+    def _placed(self, binding: Binding, hides: bool = True) -> Binding:
+        """``binding``, stamped with where it is made (``hides``: whenever its block runs past it)."""
+        binding.at = Position(self.tick, self.blocks[-1], self.loop_spans[-1], hides)
+        return binding
 
     def _switch(self, node: cst.CSTNode, scope: Scope) -> None:
         self.switched.append((node, self.scope))
@@ -109,16 +139,20 @@ class Collector(ReadOnlyWalker):
 
     # scopes
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.scope.bind(node.name.value, Binding(BindingKind.CLASS, self.scope, node=node))
-        self.scope = Scope("class", node, self._type_scope(node))
+        body = Scope("class", node, self._type_scope(node))
+        self.scope.bind(node.name.value, self._placed(Binding(BindingKind.CLASS, self.scope, node=node, body=body)))
+        self.scope = body
+        self.loop_spans.append(None)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.scope = self._outside(self.scope)
+        self.loop_spans.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.scope.bind(node.name.value, Binding(BindingKind.FUNCTION, self.scope, node=node))
+        self.scope.bind(node.name.value, self._placed(Binding(BindingKind.FUNCTION, self.scope, node=node)))
         outer = self.scope
         self.scope = Scope("function", node, self._type_scope(node))
+        self.loop_spans.append(None)
         params = self._bind_params(node.params, outer)
         if outer.kind == "class" and params and not _is_static(node):
             self.scope.self_name = params[0].name.value
@@ -127,14 +161,17 @@ class Collector(ReadOnlyWalker):
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.scope = self._outside(self.scope)
         self.open_loops.pop()
+        self.loop_spans.pop()
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         outer = self.scope
         self.scope = Scope("lambda", node, outer)
+        self.loop_spans.append(None)
         self._bind_params(node.params, outer)
 
     def leave_Lambda(self, original_node: cst.Lambda) -> None:
         self.scope = self.scope.parent  # type: ignore[assignment]
+        self.loop_spans.pop()
 
     def _bind_params(self, parameters: cst.Parameters, outer: Scope) -> list[cst.Param]:
         params = [*parameters.posonly_params, *parameters.params, *parameters.kwonly_params]
@@ -143,7 +180,7 @@ class Collector(ReadOnlyWalker):
                 params.append(extra)
         for param in params:
             annotation = param.annotation.annotation if param.annotation else None
-            self.scope.bind(param.name.value, Binding(BindingKind.PARAM, outer, value=annotation))
+            self.scope.bind(param.name.value, self._placed(Binding(BindingKind.PARAM, outer, value=annotation), hides=False))
         return params
 
     def _type_scope(self, node: cst.FunctionDef | cst.ClassDef) -> Scope:
@@ -181,10 +218,10 @@ class Collector(ReadOnlyWalker):
     leave_SetComp = leave_GeneratorExp = leave_DictComp = leave_ListComp
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._bind_target(node.target, None)
+        self._bind_target(node.target, None, hides=False)
 
     def visit_TypeAlias(self, node: cst.TypeAlias) -> None:
-        self.scope.bind(node.name.value, Binding(BindingKind.OPAQUE, self.scope))
+        self.scope.bind(node.name.value, self._placed(Binding(BindingKind.OPAQUE, self.scope)))
 
     # loops and their counters (BL005)
     def visit_While(self, node: cst.While) -> None:
@@ -254,10 +291,10 @@ class Collector(ReadOnlyWalker):
         for alias in node.names:
             qualname = dotted(alias.name)
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.scope.bind(alias.asname.name.value, Binding(BindingKind.IMPORT, self.scope, qualname=qualname))
+                self.scope.bind(alias.asname.name.value, self._placed(Binding(BindingKind.IMPORT, self.scope, qualname=qualname)))
             else:
                 top = qualname.split(".")[0]
-                self.scope.bind(top, Binding(BindingKind.IMPORT, self.scope, qualname=top))
+                self.scope.bind(top, self._placed(Binding(BindingKind.IMPORT, self.scope, qualname=top)))
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar):
@@ -268,9 +305,9 @@ class Collector(ReadOnlyWalker):
             name = dotted(alias.name)
             local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
             if relative:
-                self.scope.bind(local, Binding(BindingKind.OPAQUE, self.scope))
+                self.scope.bind(local, self._placed(Binding(BindingKind.OPAQUE, self.scope)))
             else:
-                self.scope.bind(local, Binding(BindingKind.IMPORT, self.scope, qualname=f"{module}.{name}"))
+                self.scope.bind(local, self._placed(Binding(BindingKind.IMPORT, self.scope, qualname=f"{module}.{name}")))
 
     # assignments
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -287,7 +324,7 @@ class Collector(ReadOnlyWalker):
         if node.value is not None:
             self._bind_target(node.target, node.value)
         elif self.scope.kind == "function" and isinstance(node.target, cst.Name):
-            self.scope.bind(node.target.value, Binding(BindingKind.UNBOUND, self.scope))  # `x: int` makes x local
+            self.scope.bind(node.target.value, self._placed(Binding(BindingKind.UNBOUND, self.scope), hides=False))  # `x: int` makes x local
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._bind_target(node.target, None)
@@ -300,7 +337,7 @@ class Collector(ReadOnlyWalker):
 
     def _unbind(self, target: cst.BaseExpression) -> None:
         if isinstance(target, cst.Name):
-            self.scope.bind(target.value, Binding(BindingKind.UNBOUND, self.scope))
+            self.scope.bind(target.value, self._placed(Binding(BindingKind.UNBOUND, self.scope)))
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._unbind(element.value)
@@ -322,10 +359,10 @@ class Collector(ReadOnlyWalker):
         while into.kind == "comprehension" and into.parent is not None:
             into = into.parent  # a walrus in a comprehension binds in the scope around it
         if isinstance(node.target, cst.Name):
-            into.bind(node.target.value, Binding(BindingKind.VALUE, self.scope, value=node.value))
+            into.bind(node.target.value, self._placed(Binding(BindingKind.VALUE, self.scope, value=node.value), hides=False))
 
     def visit_For(self, node: cst.For) -> None:
-        self._bind_target(node.target, None)
+        self._bind_target(node.target, None, hides=False)
         self._open_loop(node)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
@@ -334,20 +371,20 @@ class Collector(ReadOnlyWalker):
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> None:
         if node.name is not None:
-            self._bind_target(node.name.name, None)
+            self._bind_target(node.name.name, None, hides=False)
 
     visit_ExceptStarHandler = visit_ExceptHandler
 
     # match captures: `case x`, `case ... as x`, `case [*x]`, `case {**x}` (class patterns hold MatchAs)
     def visit_MatchAs(self, node: cst.MatchAs | cst.MatchStar) -> None:
         if node.name is not None:
-            self._bind_target(node.name, None)
+            self._bind_target(node.name, None, hides=False)
 
     visit_MatchStar = visit_MatchAs
 
     def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
         if node.rest is not None:
-            self._bind_target(node.rest, None)
+            self._bind_target(node.rest, None, hides=False)
 
     def visit_Call(self, node: cst.Call) -> None:
         self.calls.append(RecordedCall(node, self.scope, tuple(self.stack)))
@@ -361,18 +398,19 @@ class Collector(ReadOnlyWalker):
             for facts in self.open_loops[-1]:
                 facts.interactive = True
 
-    def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+    def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None, hides: bool = True) -> None:
+        """Bind the names in an assignment target (``hides``: whenever its statement runs)."""
         if isinstance(target, cst.Name):
             kind = BindingKind.VALUE if value is not None else BindingKind.OPAQUE
-            self.scope.bind(target.value, Binding(kind, self.scope, value=value))
+            self.scope.bind(target.value, self._placed(Binding(kind, self.scope, value=value), hides))
         elif isinstance(target, (cst.Tuple, cst.List)):
             values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
             if values is not None and (len(values) != len(target.elements) or _starred(values) or _starred(target.elements)):
                 values = None  # a, *rest = 1, 2, 3: elements do not pair one to one
             for index, element in enumerate(target.elements):
-                self._bind_target(element.value, values[index].value if values is not None else None)
+                self._bind_target(element.value, values[index].value if values is not None else None, hides)
         elif isinstance(target, cst.StarredElement):
-            self._bind_target(target.value, None)
+            self._bind_target(target.value, None, hides)
         elif isinstance(target, cst.Attribute):
             cls = self.scope.self_class(target.value.value) if isinstance(target.value, cst.Name) else None
             if cls is not None:

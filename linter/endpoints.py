@@ -125,7 +125,7 @@ def _classify(expr: cst.BaseExpression, scope: Scope, policy: EndpointPolicy, de
     if parts is not None:
         return _classify_parts(parts, scope, policy, depth)
     if isinstance(expr, cst.Name):
-        bound = single_value(expr.value, scope)
+        bound = single_value(expr, scope)
         if bound is not None:
             return _classify(bound[0], bound[1], policy, depth + 1)
     if isinstance(expr, cst.Attribute):

@@ -51,11 +51,19 @@ def verdict(site: CallSite, ceiling: int | None) -> Verdict | None:
     if limit is None:
         return None
     found = _find(site, limit)
-    if found.expr is None and site.kind is SiteKind.GENERATION and site.ctor and site.client and site.client.limit:
-        ctor, ctor_scope = site.ctor  # GenerativeModel(generation_config=...) bounds its calls
-        on_ctor = _lookup(keyword_mapping(ctor, ctor_scope), site.client.limit, ctor, ctor_scope)
-        if on_ctor.expr is not None or on_ctor.opaque:
-            found = on_ctor
+    if found.expr is None and site.kind is SiteKind.GENERATION and site.client and site.client.limit:
+        # GenerativeModel(generation_config=...) bounds its calls; with several candidate clients,
+        # only when every one gives the same limit
+        ctor_limit = site.client.limit
+        on_ctors = [_lookup(keyword_mapping(*ctor), ctor_limit, *ctor) for ctor in site.ctors if ctor is not None]
+        given = [on_ctor for on_ctor in on_ctors if on_ctor.expr is not None or on_ctor.opaque]
+        if len(given) == 1 == len(site.ctors):
+            found = given[0]
+        elif given:
+            values = [evaluate(on_ctor.expr, on_ctor.scope) if on_ctor.expr is not None and on_ctor.scope else UNKNOWN for on_ctor in given]
+            if len(given) < len(site.ctors) or UNKNOWN in values or any(value != values[0] for value in values):
+                return Verdict(Bound.UNRESOLVED, given[0].key)
+            found = given[0]
     if found.expr is None:
         if found.opaque:
             return Verdict(Bound.UNRESOLVED, found.key)
@@ -195,7 +203,7 @@ def _home(expr: cst.BaseExpression, scope: Scope) -> tuple[cst.BaseExpression, S
     for _ in range(8):
         if not isinstance(expr, cst.Name):
             break
-        bound = single_value(expr.value, scope)
+        bound = single_value(expr, scope)
         if bound is None:
             break
         expr, scope = bound

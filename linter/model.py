@@ -83,11 +83,22 @@ class CallSite:
         return merged
 
     @property
+    def ctors(self) -> tuple[tuple[cst.Call, Scope] | None, ...]:
+        """The constructor call of each client the call may go through (a client built in each arm
+        of an ``if``); None for one built where the file does not show."""
+        if self.receiver is None:
+            return ()
+        return tuple(
+            (ref.ctor, ref.ctor_scope) if ref.ctor is not None and ref.ctor_scope is not None else None
+            for ref in self.receiver.candidates
+        )
+
+    @property
     def ctor(self) -> tuple[cst.Call, Scope] | None:
-        """The constructor call of the client this call goes through, when it is in the file."""
-        if self.receiver is not None and self.receiver.ctor is not None and self.receiver.ctor_scope is not None:
-            return self.receiver.ctor, self.receiver.ctor_scope
-        return None
+        """The constructor call of the client this call goes through, when it is the only
+        candidate and it is in the file."""
+        ctors = self.ctors
+        return ctors[0] if len(ctors) == 1 else None
 
     @property
     def limit(self) -> catalog.Limit | None:
@@ -350,12 +361,19 @@ class _Builder:
             if isinstance(value, str):
                 return Endpoint(Location.LOCAL if value.startswith(family.model_prefixes_local) else family.location)
             return UNKNOWN_ENDPOINT
-        ctor = site.ctor
-        if ctor is not None and site.client is not None and not site.client.module:
-            return self._ctor_endpoint_quiet(ctor[0], ctor[1], site.client, family)
         if site.client is not None and site.client.module:
             return Endpoint(family.location)
-        return UNKNOWN_ENDPOINT
+        if site.client is None or site.receiver is None:
+            return UNKNOWN_ENDPOINT
+        endpoints = []
+        for ref in site.receiver.candidates:
+            client = ref.client
+            if ref.ctor is None or ref.ctor_scope is None or client is None:
+                return UNKNOWN_ENDPOINT  # a client built elsewhere (an annotated parameter)
+            endpoints.append(self._ctor_endpoint_quiet(ref.ctor, ref.ctor_scope, client, family))
+        if any(endpoint.location is not endpoints[0].location for endpoint in endpoints):
+            return UNKNOWN_ENDPOINT  # candidates disagree
+        return endpoints[0] if len(endpoints) == 1 else Endpoint(endpoints[0].location)
 
     def _ctor_endpoint_quiet(self, node: cst.Call, scope: Scope, client: Client, family: Family) -> Endpoint:
         for param in client.endpoint:

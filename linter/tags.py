@@ -42,12 +42,22 @@ def feature_tag(site: CallSite, carriers: TagCarriers) -> Tag:
         return on_call
     if site.receiver is None or not site.resolved:
         return Tag(Tagged.MAYBE)  # the client comes from elsewhere and may carry the header
-    ctor = site.ctor
-    if ctor is not None:
-        return _in_arguments(keyword_mapping(*ctor), carriers, ())
+    ctors = site.ctors
+    if ctors and all(ctor is not None for ctor in ctors):  # every client it may go through is built here
+        return _agreed([_in_arguments(keyword_mapping(*ctor), carriers, ()) for ctor in ctors if ctor is not None])
     if site.client is not None and not site.client.module:
         return Tag(Tagged.MAYBE)  # a client passed in (annotated parameter): built elsewhere
     return on_call
+
+
+def _agreed(tags: list[Tag]) -> Tag:
+    """The tag every candidate client carries; maybe when they differ."""
+    first = tags[0]
+    if any(tag.state is not first.state for tag in tags):
+        return Tag(Tagged.MAYBE)
+    if any(tag.value != first.value for tag in tags):
+        return Tag(first.state)
+    return first
 
 
 def _in_arguments(arguments: Mapping, carriers: TagCarriers, containers: tuple[str, ...]) -> Tag:

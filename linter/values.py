@@ -1,7 +1,8 @@
 """Static evaluation of the few kinds of values the rules read: numbers, strings, mappings.
 
-Literals, unary minus, ``float("inf")``/``math.inf``, module constants and names with a single
-plain assignment are followed; anything else is ``UNKNOWN``, and rules do not guess about it.
+Literals, unary minus, ``float("inf")``/``math.inf``, module constants and names bound by plain
+assignments are followed (a name that more than one assignment reaches has a value when they all
+give the same number or string); anything else is ``UNKNOWN``, and rules do not guess about it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .scopes import RefKind, Scope, resolve, single_value
+from .scopes import RefKind, Scope, resolve, single_value, values_of
 
 
 class _Unknown:
@@ -66,12 +67,14 @@ def evaluate(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> object:
     if isinstance(expr, cst.Name):
         if expr.value in ("None", "True", "False"):
             return {"None": None, "True": True, "False": False}[expr.value]
-        bound = single_value(expr.value, scope)
+        bound = values_of(expr, scope)
         if bound is None:
             return UNKNOWN
-        value = evaluate(bound[0], bound[1], depth + 1)
+        if len(bound) > 1:
+            return _agreed([evaluate(value, value_scope, depth + 1) for value, value_scope in bound])
+        value = evaluate(bound[0][0], bound[0][1], depth + 1)
         if isinstance(value, Mapping):
-            _apply_mutations(value, bound[1].home.mutations.get(expr.value, ()), bound[1], depth)
+            _apply_mutations(value, bound[0][1].home.mutations.get(expr.value, ()), bound[0][1], depth)
         return value
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
         value = evaluate(expr.expression, scope, depth + 1)
@@ -88,6 +91,14 @@ def evaluate(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> object:
         if ref.kind is RefKind.IMPORT and ref.qualname in ("math.inf", "numpy.inf", "sys.maxsize"):
             return math.inf if ref.qualname != "sys.maxsize" else 2**63 - 1
     return UNKNOWN
+
+
+def _agreed(values: list[object]) -> object:
+    """The one scalar every candidate gives, else unknown (candidate mappings are not merged)."""
+    first = values[0]
+    if isinstance(first, Mapping) or any(type(value) is not type(first) or value != first for value in values[1:]):
+        return UNKNOWN
+    return first
 
 
 def _apply_mutations(target: Mapping, mutations, scope: Scope, depth: int) -> None:
@@ -253,7 +264,7 @@ def string_parts(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Stri
         holder = left if left.literal is not None else right
         return StringParts(left.parts + right.parts, holder.literal, holder.scope)
     if isinstance(expr, cst.Name):
-        bound = single_value(expr.value, scope)
+        bound = single_value(expr, scope)
         if bound is not None:
             return string_parts(bound[0], bound[1], depth + 1)
     return None

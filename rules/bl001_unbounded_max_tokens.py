@@ -246,6 +246,50 @@ client.create(model="m", messages=[], response_model=User, max_tokens=256)
 ask = functools.partial(OpenAI().chat.completions.create, model="m", max_tokens=256)
 ask(messages=[])
 """,
+        # Rebound to a class of this file before the call: not an Ollama client any more.
+        """
+import ollama
+class Cache:
+    def chat(self, **kw):
+        return {}
+client = ollama.Client()
+client = Cache()
+client.chat(model="llama3", messages=[])
+""",
+        # Candidates of different kinds (an Ollama client or a class of this file): a generic
+        # method name counts only when every candidate is an SDK client.
+        """
+import ollama
+class Replay:
+    def chat(self, **kw):
+        return {}
+def reply(msgs, offline):
+    if offline:
+        client = Replay()
+    else:
+        client = ollama.Client()
+    return client.chat(model="llama3", messages=msgs)
+""",
+        # A limit bound to the same value in every arm is known.
+        Valid(
+            """
+from openai import OpenAI
+if LARGE:
+    LIMIT = 512
+else:
+    LIMIT = 512
+OpenAI().chat.completions.create(model="m", messages=[], max_tokens=LIMIT)
+""",
+            options={"strict": True},
+        ),
+        # A method of a class of this file, reached through an instance.
+        """
+class Bot:
+    def chat(self, **kw):
+        return kw
+bot = Bot()
+bot.chat(model="llama3", messages=[])
+""",
     ]
 
     INVALID = [
@@ -715,6 +759,126 @@ class Client:
     def local(self, p):
         requests.post(f"{self.api_url}/api/generate", json={"model": "llama3", "prompt": p, "options": {"num_predict": 1024}})
 """,
+        ),
+        # A client bound in both arms of an `if` (two clients of one family).
+        Invalid(
+            """
+import ollama
+if ASYNC:
+    client = ollama.AsyncClient()
+else:
+    client = ollama.Client()
+client.chat(model="llama3", messages=[])
+""",
+            expected_replacement="""
+import ollama
+if ASYNC:
+    client = ollama.AsyncClient()
+else:
+    client = ollama.Client()
+client.chat(model="llama3", messages=[], options={"num_predict": 1024})
+""",
+            line=7,
+        ),
+        # `with ... as`, tuple unpacking and the walrus bind the client.
+        Invalid(
+            """
+import ollama
+from openai import OpenAI
+local, cloud = ollama.Client(), OpenAI()
+local.chat(model="llama3", messages=[])
+if (backup := ollama.Client()):
+    backup.generate(model="llama3", prompt="x")
+""",
+            expected_replacement="""
+import ollama
+from openai import OpenAI
+local, cloud = ollama.Client(), OpenAI()
+local.chat(model="llama3", messages=[], options={"num_predict": 1024})
+if (backup := ollama.Client()):
+    backup.generate(model="llama3", prompt="x", options={"num_predict": 1024})
+""",
+            count=2,
+        ),
+        # The binding that reaches the call wins: rebound to something else only after it.
+        Invalid(
+            """
+import ollama
+client = ollama.Client()
+client.chat(model="llama3", messages=[])
+client = None
+""",
+            expected_replacement="""
+import ollama
+client = ollama.Client()
+client.chat(model="llama3", messages=[], options={"num_predict": 1024})
+client = None
+""",
+            line=4,
+        ),
+        # A module global set under `if __name__ == "__main__":` and read in a function.
+        Invalid(
+            """
+import ollama
+client = None
+def ask(q):
+    return client.chat(model="llama3", messages=[{"role": "user", "content": q}])
+if __name__ == "__main__":
+    client = ollama.Client()
+    ask("hi")
+""",
+            expected_replacement="""
+import ollama
+client = None
+def ask(q):
+    return client.chat(model="llama3", messages=[{"role": "user", "content": q}], options={"num_predict": 1024})
+if __name__ == "__main__":
+    client = ollama.Client()
+    ask("hi")
+""",
+            line=5,
+            column=12,
+        ),
+        # self.x set in a base class of this file; a class attribute through self and the class.
+        Invalid(
+            """
+import ollama
+class Base:
+    def connect(self):
+        self.llm = ollama.Client()
+class Bot(Base):
+    model = ollama.Client()
+    def reply(self, q):
+        return self.llm.chat(model="llama3", messages=[])
+    def title(self, q):
+        return self.model.generate(model="llama3", prompt=q)
+Bot.model.generate(model="llama3", prompt="x")
+""",
+            expected_replacement="""
+import ollama
+class Base:
+    def connect(self):
+        self.llm = ollama.Client()
+class Bot(Base):
+    model = ollama.Client()
+    def reply(self, q):
+        return self.llm.chat(model="llama3", messages=[], options={"num_predict": 1024})
+    def title(self, q):
+        return self.model.generate(model="llama3", prompt=q, options={"num_predict": 1024})
+Bot.model.generate(model="llama3", prompt="x", options={"num_predict": 1024})
+""",
+            count=3,
+        ),
+        # A limit that differs between arms is not known: flagged in strict mode only.
+        Invalid(
+            """
+from openai import OpenAI
+LIMIT = None
+if LARGE:
+    LIMIT = 512
+OpenAI().chat.completions.create(model="m", messages=[], max_tokens=LIMIT)
+""",
+            options={"strict": True},
         ),
     ]
 

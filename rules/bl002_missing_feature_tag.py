@@ -156,6 +156,24 @@ import requests
 requests.post("https://tasks.example.com/completions", json={"task": 42, "done": True})
 requests.post(API + "/responses", json={"survey": 7, "answers": []})
 """,
+        # One candidate client carries the tag header and one does not: it may carry it.
+        """
+from openai import OpenAI
+TAGGED = OpenAI(default_headers={"X-Feature-Tag": "search"})
+def client_for(search):
+    if search:
+        client = TAGGED
+    else:
+        client = OpenAI()
+    return client.chat.completions.create(model="m", messages=[], max_tokens=5)
+""",
+        # Every candidate carries the tag, bound before the call and kept after it.
+        """
+from anthropic import Anthropic, AsyncAnthropic
+HEADERS = {"X-Feature-Tag": "support-bot"}
+client = AsyncAnthropic(default_headers=HEADERS) if ASYNC else Anthropic(default_headers=HEADERS)
+client.messages.create(model="c", max_tokens=10, messages=[])
+""",
     ]
 
     INVALID = [
@@ -267,6 +285,31 @@ ask(messages=[])
 httpx.post("https://api.example.com/responses", json={"model": "m", "input": "x", "max_output_tokens": 5})
 """,
             count=3,
+        ),
+        # No candidate client carries the tag (one built in each arm of an `if`).
+        Invalid(
+            """
+from openai import AsyncOpenAI, OpenAI
+if ASYNC:
+    client = AsyncOpenAI(default_headers={"X-Team": "core"})
+else:
+    client = OpenAI()
+client.chat.completions.create(model="m", messages=[], max_tokens=5)
+""",
+            line=7,
+        ),
+        # The client that reaches the call has no tag; the tagged one is built after it.
+        Invalid(
+            """
+from openai import OpenAI
+def ask(m):
+    client = OpenAI()
+    first = client.chat.completions.create(model="m", messages=m, max_tokens=5)
+    client = OpenAI(default_headers={"X-Feature-Tag": "search"})
+    return client.chat.completions.create(model="m", messages=m, max_tokens=5)
+""",
+            line=5,
+            column=13,
         ),
     ]
 

@@ -141,6 +141,22 @@ def answer(m):
     if bad(first):
         return Anthropic().messages.create(model="claude", max_tokens=100, messages=m)
 """,
+        # The fallback client is cloud in one arm and a local server in the other: its endpoint is
+        # unknown, so the call is not known to escalate.
+        """
+import os
+import ollama
+from openai import OpenAI
+if os.environ.get("ONLINE"):
+    fallback = OpenAI()
+else:
+    fallback = OpenAI(base_url=os.environ["VLLM_URL"])
+def answer(m):
+    try:
+        return ollama.chat(model="llama3", messages=m)
+    except Exception:
+        return fallback.chat.completions.create(model="gpt-4o", messages=m)
+""",
     ]
 
     INVALID = [
@@ -279,6 +295,24 @@ def answer(m):
 """,
             line=7,
             options={"escalation_log": {"functions": ("record_fallback",), "message_pattern": "fallback"}},
+        ),
+        # The cloud client is set on self in a base class of this file.
+        Invalid(
+            """
+import ollama
+from openai import OpenAI
+class Clients:
+    def __init__(self):
+        self.cloud = OpenAI()
+class Router(Clients):
+    def answer(self, m):
+        try:
+            return ollama.chat(model="llama3", messages=m)
+        except Exception:
+            return self.cloud.chat.completions.create(model="gpt-4o", messages=m)
+""",
+            line=12,
+            column=20,
         ),
     ]
 

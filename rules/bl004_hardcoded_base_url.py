@@ -173,6 +173,16 @@ Api(**settings)
 import requests
 requests.post("https://tasks.example.com/api/completions", json={"task": 42})
 """,
+        # Arms that disagree on the endpoint (the environment, or a literal): it is unknown.
+        """
+import os
+from openai import OpenAI
+if "LLM_URL" in os.environ:
+    url = os.environ["LLM_URL"]
+else:
+    url = "http://localhost:8000/v1"
+client = OpenAI(base_url=url)
+""",
     ]
 
     INVALID = [
@@ -484,6 +494,25 @@ OpenAI(base_url=os.getenv("VLLM_BASE_URL", "http://localhost:8000/v1"))
 """,
             line=4,
             options={"strict": True},
+        ),
+        # The binding that reaches the constructor is the literal, not the lookup before it.
+        Invalid(
+            """
+import os
+from openai import OpenAI
+url = os.environ.get("LLM_URL")
+url = "http://localhost:8000/v1"
+client = OpenAI(base_url=url)
+""",
+            expected_replacement="""
+import os
+from openai import OpenAI
+url = os.environ.get("LLM_URL")
+url = os.environ.get("OPENAI_BASE_URL", "http://localhost:8000/v1")
+client = OpenAI(base_url=url)
+""",
+            line=5,
+            column=7,
         ),
     ]
 

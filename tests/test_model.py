@@ -266,3 +266,96 @@ def test_a_patched_client_call_is_the_wrapped_method():
     (site,) = [site for site in sites(code) if site.kind is SiteKind.GENERATION]
     assert (site.family.name, site.method.path, site.limit.keys) == ("anthropic", "messages.create", ("max_tokens",))
     assert [found.display_name for found in sites(code)] == ["Anthropic", "c.create"]  # the patcher call is no site
+
+
+def _generation(code: str):
+    return [site for site in sites(code) if site.kind is SiteKind.GENERATION]
+
+
+CREATE = "c.chat.completions.create(model='m', messages=[])"
+LOCAL_URL = "'http://localhost:8000/v1'"
+
+
+@pytest.mark.parametrize(
+    "code, location",
+    [
+        # the binding that reaches the call wins over one made after it
+        (f"from openai import OpenAI\nclass Stub: ...\nc = OpenAI(base_url={LOCAL_URL})\n{CREATE}\nc = Stub()", Location.LOCAL),
+        (f"from openai import OpenAI\nclass Stub: ...\nc = Stub()\nc = OpenAI(base_url={LOCAL_URL})\n{CREATE}", Location.LOCAL),
+        (f"from openai import OpenAI\ndef f():\n    c = OpenAI()\n    {CREATE}\n    c = OpenAI(base_url={LOCAL_URL})\n    c.models.list()", Location.CLOUD),
+        # every arm of an if or a try reaches the code after it: the endpoint is known when all agree
+        (f"from openai import OpenAI\nif x:\n    c = OpenAI(base_url={LOCAL_URL})\nelse:\n    c = OpenAI()\n{CREATE}", Location.UNKNOWN),
+        (f"from openai import OpenAI\nif x:\n    c = OpenAI(base_url={LOCAL_URL})\nelse:\n    c = OpenAI(base_url='http://vllm:8000/v1')\n{CREATE}", Location.LOCAL),
+        (f"from openai import OpenAI\ntry:\n    c = OpenAI()\nexcept ImportError:\n    c = OpenAI(base_url={LOCAL_URL})\n{CREATE}", Location.UNKNOWN),
+        (f"from openai import OpenAI, AsyncOpenAI\nc = AsyncOpenAI() if x else OpenAI()\nif y:\n    c = AsyncOpenAI()\n{CREATE}", Location.CLOUD),
+        # within an arm, the arm's own binding wins
+        (f"from openai import OpenAI\nc = OpenAI()\nif x:\n    c = OpenAI(base_url={LOCAL_URL})\n    {CREATE}", Location.LOCAL),
+        # a later binding in a loop reaches the next iteration
+        (f"from openai import OpenAI\nc = OpenAI()\nfor m in ms:\n    {CREATE}\n    c = OpenAI(base_url={LOCAL_URL})", Location.UNKNOWN),
+        (f"from openai import OpenAI\nfor m in ms:\n    c = OpenAI()\n    {CREATE}\n    c = OpenAI(base_url={LOCAL_URL})", Location.CLOUD),
+        # a module global read in a function: any module-level binding may be the one at call time
+        (f"from openai import OpenAI\nc = None\ndef ask():\n    {CREATE}\nif __name__ == '__main__':\n    c = OpenAI(base_url={LOCAL_URL})\n    ask()", Location.LOCAL),
+        (f"from openai import OpenAI\nc = OpenAI()\ndef ask():\n    {CREATE}\nif __name__ == '__main__':\n    c = OpenAI(base_url={LOCAL_URL})", Location.UNKNOWN),
+        # with, async with, tuple unpacking, walrus
+        (f"from openai import OpenAI\nwith OpenAI(base_url={LOCAL_URL}) as c:\n    {CREATE}", Location.LOCAL),
+        (f"from openai import AsyncOpenAI\nasync def f():\n    async with AsyncOpenAI(base_url={LOCAL_URL}) as c:\n        await {CREATE}", Location.LOCAL),
+        (f"from openai import OpenAI\nfrom anthropic import Anthropic\nc, d = OpenAI(base_url={LOCAL_URL}), Anthropic()\n{CREATE}", Location.LOCAL),
+        (f"from openai import OpenAI\nif (c := OpenAI(base_url={LOCAL_URL})):\n    {CREATE}", Location.LOCAL),
+        # self.x in any method of the class or a base in the file, class attributes
+        (
+            f"from openai import OpenAI\nclass Base:\n    def setup(self):\n        self.c = OpenAI(base_url={LOCAL_URL})\n"
+            f"class Bot(Base):\n    def go(self):\n        self.{CREATE}",
+            Location.LOCAL,
+        ),
+        (
+            f"from openai import OpenAI\nclass Bot:\n    c = None\n    def start(self):\n        self.c = OpenAI(base_url={LOCAL_URL})\n"
+            f"    def go(self):\n        self.{CREATE}",
+            Location.LOCAL,
+        ),
+        (f"from openai import OpenAI\nclass Bot:\n    c = OpenAI(base_url={LOCAL_URL})\n    def go(self):\n        self.{CREATE}", Location.LOCAL),
+        (f"from openai import OpenAI\nclass Bot:\n    c = OpenAI(base_url={LOCAL_URL})\nBot.{CREATE}", Location.LOCAL),
+        (
+            f"from openai import OpenAI\nclass Bot:\n    def __init__(self, fast):\n        if fast:\n            self.c = OpenAI(base_url={LOCAL_URL})\n"
+            f"        else:\n            self.c = OpenAI()\n    def go(self):\n        self.{CREATE}",
+            Location.UNKNOWN,
+        ),
+    ],
+)
+def test_the_bindings_that_reach_a_call_decide_its_client(code, location):
+    generation = _generation(code)
+    assert len(generation) == 1
+    assert generation[0].resolved
+    assert generation[0].family.name == "openai"
+    assert generation[0].endpoint.location is location
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # rebound to something that is not an LLM client before the call
+        f"from openai import OpenAI\nclass Stub: ...\nc = OpenAI()\nc = Stub()\n{CREATE}",
+        f"from openai import OpenAI\nclass Stub: ...\ndef f():\n    c = OpenAI()\n    c = Stub()\n    {CREATE}",
+        f"from openai import OpenAI\nclass Stub: ...\nwith OpenAI() as c:\n    c = Stub()\n    {CREATE}",
+        f"from openai import OpenAI\nclass Stub: ...\nclass Bot:\n    c = Stub()\nBot.{CREATE}",
+    ],
+)
+def test_a_name_rebound_before_the_call_is_not_the_client(code):
+    assert _generation(code) == []
+
+
+def test_candidates_of_different_families_leave_the_client_unknown():
+    code = (
+        "from openai import OpenAI\nfrom anthropic import Anthropic\nif x:\n    c = OpenAI()\nelse:\n    c = Anthropic()\n"
+        "c.messages.create(model='m', max_tokens=5, messages=[])"
+    )
+    (site,) = _generation(code)
+    assert site.family.name == "anthropic"
+    assert not site.resolved
+    assert site.endpoint.location is Location.UNKNOWN
+
+
+def test_a_name_bound_in_many_arms_keeps_its_family_not_its_endpoint():
+    arms = "".join(f"if x{i}:\n    c = OpenAI(base_url='http://gpu{i}:8000/v1')\n" for i in range(40))
+    (site,) = _generation(f"from openai import OpenAI\n{arms}{CREATE}")
+    assert site.resolved
+    assert site.endpoint.location is Location.UNKNOWN
