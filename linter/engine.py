@@ -2,44 +2,35 @@
 
 ``lint_read`` is the per-file boundary: whatever goes wrong inside becomes a BL000 finding
 for that file, and the run goes on; ``runner.lint_file`` reads the file and comes here only
-for what needs the parser. Many files are scheduled by ``runner.lint_paths``
-(re-exported here with ``Job``, ``FileResult`` and ``display_path``).
+for what needs the parser. The engine analyses one module: the orchestration above it
+(``runner``, ``pool``, ``phases``) schedules many, and it never imports them. ``Job`` and
+``FileResult`` (``job.py``) are re-exported here.
 """
 
 from __future__ import annotations
 
-import ast
 import functools
 import io
 import os
-import re
 import sys
 import tokenize
-import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 
 import libcst as cst
-from libcst import CSTNode
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from . import intake, model, notebook, suppress
+from . import intake, model, notebook
 from .cache import signature
-from .codes import PARSE_ERROR, UNEXPLAINED_SUPPRESSION
-from .discovery import display_path  # noqa: F401  (re-exported)
+from .codes import PARSE_ERROR
 from .finding import Finding
 from .fix import FileFix, FixError, fix_module, may_rewrite
-from .intake import engine_finding, fingerprint, source_lines
+from .intake import engine_finding
+from .job import FileResult, Job
+from .locate import locate, positions  # noqa: F401  (positions re-exported)
+from .parsing import cell_error, cpython_verdict, unvalidated
 from .policy import Policy
 from .rule import Report, Rule
-from .runner import FileResult, Job, lint_file, lint_paths  # noqa: F401  (lint_file, lint_paths re-exported)
 
-MAX_BOOL_CHAIN = 1000
-"""Operands of one ``and``/``or`` chain: CPython keeps them flat, libcst nests one level each."""
-_BOOL_OPERATORS = re.compile(rb"\b(?:and|or)\b")
-_CPYTHON_RECURSION_LIMIT = 1000
-"""While CPython pre-parses: nesting it accepts under this limit is nesting libcst survives."""
 _RECURSION_LIMIT = 20_000
 _UNPARSED = "cannot analyse {what}: valid Python that libcst's parser cannot read ({why}); nothing in it was checked"
 
@@ -99,11 +90,11 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> 
         text = source.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError) as error:
         return _error(name, f"cannot decode file: {error}", key=key)
-    refusal, cpython_error = _cpython_verdict(source, text)
+    refusal, cpython_error = cpython_verdict(source, text)
     if refusal is not None:
         return _error(name, f"cannot analyse file: {refusal.msg}", refusal.lineno or 1, refusal.offset or 1, text, key=key)
     try:
-        with _unvalidated():
+        with unvalidated():
             module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         if cpython_error is not None and cpython_error.lineno:
@@ -117,7 +108,7 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> 
     if not reports:
         return FileResult(name, (), parsed=True)
     kept: list[Report] = []
-    result = FileResult(name, tuple(_locate(module, text, name, key or name, reports, job, kept)), parsed=True)
+    result = FileResult(name, tuple(locate(module, text, name, key or name, reports, job, kept)), parsed=True)
     if job.fix and may_rewrite(name) and any(job.applies(report) for report in kept):
         return _fix(result, source, module, kept, job, key)
     return result
@@ -145,7 +136,7 @@ def _fix(result: FileResult, source: bytes, module: cst.Module, kept: list[Repor
             break
         module = cst.parse_module(fixed)
         kept = []
-        findings = tuple(_locate(module, fixed.decode(module.encoding), result.path, key or result.path, _run_rules(module, job), job, kept))
+        findings = tuple(locate(module, fixed.decode(module.encoding), result.path, key or result.path, _run_rules(module, job), job, kept))
         current, applied = fixed, applied + count
     if current == source:
         return result
@@ -171,7 +162,7 @@ def _lint_notebook(source: bytes, name: str, job: Job, key: str | None) -> FileR
     findings: list[Finding] = []
     broken: set[int] = set()
     for cell in book.cells:
-        problem = _cell_error(cell.text)
+        problem = cell_error(cell.text)
         if problem is not None:
             message, line, column = problem
             broken.add(cell.index)
@@ -186,85 +177,6 @@ def _lint_notebook(source: bytes, name: str, job: Job, key: str | None) -> FileR
     return FileResult(name, tuple(findings), parsed=result is not None and result.parsed)
 
 
-def _cell_error(text: str) -> tuple[str, int, int] | None:
-    """Why one notebook cell cannot be analysed: (message, line, column) in the cell; None if it can."""
-    refusal, cpython_error = _cpython_verdict(text.encode("utf-8", "surrogatepass"), text)
-    if refusal is not None:
-        return f"cannot analyse cell: {refusal.msg}", refusal.lineno or 1, refusal.offset or 1
-    if cpython_error is None:
-        return None
-    try:
-        cst.parse_module(text)  # libcst may accept syntax newer than the running interpreter
-    except cst.ParserSyntaxError as error:
-        if cpython_error.lineno:
-            return f"syntax error: {cpython_error.msg}", cpython_error.lineno, max(cpython_error.offset or 1, 1)
-        return f"syntax error: {error.message}", error.raw_line, error.raw_column + 1
-    return None
-
-
-def _cpython_verdict(source: bytes, text: str) -> tuple[SyntaxError | None, SyntaxError | None]:
-    """Parse with CPython first: (nesting too deep to analyse, syntax error to report).
-
-    libcst's native parser recurses once per nesting level and overflows the C stack on deep
-    enough input: a crash of the whole run, not an exception. CPython's parser bounds its own
-    recursion, so what it refuses as too deep is refused here before libcst sees it. Other
-    CPython syntax errors are only used for their location: libcst may accept syntax newer
-    than the running interpreter.
-    """
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(_CPYTHON_RECURSION_LIMIT)  # CPython scales its nesting bound by this limit
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)  # not the bytes: columns in characters, as libcst counts them
-    except (RecursionError, MemoryError):
-        return SyntaxError("nesting too deep"), None
-    except SyntaxError as error:
-        if error.msg.startswith("too many"):  # nested parentheses, levels of indentation
-            return error, None
-        return None, error
-    except ValueError:
-        return None, None
-    finally:
-        sys.setrecursionlimit(limit)
-    if source.count(b"and") + source.count(b"or") > MAX_BOOL_CHAIN and len(_BOOL_OPERATORS.findall(source)) > MAX_BOOL_CHAIN:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.BoolOp) and len(node.values) > MAX_BOOL_CHAIN:
-                return SyntaxError("nesting too deep", ("", node.lineno, 1, "")), None
-    return None, None
-
-
-@contextmanager
-def _unvalidated() -> Iterator[None]:
-    """While parsing, libcst's nodes skip their own validation (``CSTNode.__post_init__``).
-
-    The parser builds valid nodes by construction; validating each again was 14% of parsing
-    (libcst's own comment there says as much). Nodes built anywhere else (fixes) are validated.
-    """
-    original = CSTNode.__dict__.get("__post_init__")
-    if original is None:  # another libcst: leave it alone
-        yield
-        return
-    CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        CSTNode.__post_init__ = original  # type: ignore[method-assign]
-
-
-def _no_validation(self: CSTNode) -> None:
-    pass
-
-
-def _positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
-    """``PositionProvider``'s positions, computed directly.
-
-    ``MetadataWrapper.resolve`` also visits (and rebuilds) the whole tree for the batchable
-    providers, even when there are none: 30% of the cost of positions.
-    """
-    return PositionProvider()._gen(MetadataWrapper(module, unsafe_skip_copy=True))
-
-
 def _run_rules(module: cst.Module, job: Job) -> list[tuple[type[Rule], object]]:
     file_model = model.build(module, job.policy.endpoints())
     reports = []
@@ -272,64 +184,6 @@ def _run_rules(module: cst.Module, job: Job) -> list[tuple[type[Rule], object]]:
         for report in rule().check(file_model, job.policy):
             reports.append((rule, report))
     return reports
-
-
-def _locate(
-    module: cst.Module, text: str, name: str, key: str, reports: list, job: Job, kept: list[Report] | None = None
-) -> Iterable[Finding]:
-    """Findings for the reports not suppressed; those reports are appended to ``kept``."""
-    positions = _positions(module)
-    lines = source_lines(text)
-    comments = suppress.suppressions(text) if suppress.might_suppress(text.encode("utf-8", "replace")) else {}
-    occurrences: dict[tuple[str, str], int] = {}
-    used: set[int] = set()
-    seen: set[tuple] = set()
-    for rule, report in reports:
-        where = positions[report.node]
-        line, column = where.start.line, where.start.column + 1
-        identity = (rule.code, line, column, report.message)
-        if identity in seen:
-            continue
-        seen.add(identity)
-        comment = comments.get(line)
-        if comment is not None and comment.covers(rule.code):
-            used.add(line)
-            continue
-        if kept is not None:
-            kept.append(report)
-        snippet = " ".join(module.code_for_node(report.node).split())
-        index = occurrences.get((rule.code, snippet), 0)
-        occurrences[(rule.code, snippet)] = index + 1
-        yield Finding(
-            path=name,
-            line=line,
-            column=column,
-            code=rule.code,
-            end_line=where.end.line,
-            end_column=where.end.column + 1,
-            name=rule.name,
-            message=report.message,
-            tier=rule.tier.label,
-            blocking=job.policy.blocks(rule.tier),
-            fingerprint=fingerprint(rule.code, key, snippet, index),
-            fixable=job.applies(report) and may_rewrite(name),
-            source_line=lines[line - 1] if 0 < line <= len(lines) else "",
-        )
-    if job.report_suppressions:
-        unexplained = [line for line in sorted(used) if not comments[line].reason]
-        for occurrence, line in enumerate(unexplained):
-            yield engine_finding(
-                UNEXPLAINED_SUPPRESSION,
-                name,
-                line,
-                1,
-                "suppression without a reason: at tier hard every silenced finding needs one. "
-                "Add it after `--`, e.g. `# noqa: BL001 -- bounded by the gateway`.",
-                job.policy,
-                lines,
-                key=key,
-                occurrence=occurrence,
-            )
 
 
 def _error(name: str, message: str, line: int = 1, column: int = 1, text: str = "", *, key: str | None) -> FileResult:

@@ -11,52 +11,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import intake
-from .cache import ResultCache, Signature, signature
+from .cache import ResultCache, signature
 from .discovery import display_name, root_keys, shown_directory
 from .finding import Finding
 from .interrupts import held_interrupts
-from .policy import Policy
-
-if TYPE_CHECKING:
-    from .fix import FileFix
-    from .rule import Report, Rule
+from .job import FileResult, Job
 
 SERIAL_BELOW = 32
 """Fewer files to lint than this: no process pool (starting one costs more than it saves)."""
-
-
-@dataclass(frozen=True)
-class Job:
-    """What every worker needs: the policy and the rules to run."""
-
-    policy: Policy
-    rules: tuple[type[Rule], ...]
-    report_suppressions: bool
-    fix: bool = False
-    """Apply the fixes (``--fix``, ``--diff``): results carry the fixed bytes and what remains."""
-    unsafe_fixes: bool = False
-    """Unsafe fixes count as fixable and apply too (``--unsafe-fixes``)."""
-
-    def applies(self, report: Report) -> bool:
-        return report.fix is not None and (report.fix.safe or self.unsafe_fixes)
-
-
-@dataclass(frozen=True)
-class FileResult:
-    path: str
-    findings: tuple[Finding, ...]
-    parsed: bool
-    fix: FileFix | None = None
-    """With ``Job.fix``, when fixes applied: the bytes before and after; ``findings`` are then the
-    fixed code's."""
-    signature: Signature | None = field(default=None, compare=False)
-    """What the result was computed from (content hash, stat), for the cache; None: not cacheable
-    (the file could not be read, was too large, or analysing it failed)."""
 
 
 def lint_paths(
@@ -139,4 +104,9 @@ def _lint_all(triples: list[tuple[str, str, str]], job: Job | Callable[[], Job],
         from . import engine  # noqa: F401  before the pool forks: workers inherit it
         from . import pool  # a run the cache answers needs no pool
 
-    yield from pool.lint_in_pool(triples, job if isinstance(job, Job) else job(), jobs)
+    yield from pool.lint_in_pool(triples, job if isinstance(job, Job) else job(), jobs, lint_chunk)
+
+
+def lint_chunk(triples: list[tuple[str, str, str]], job: Job) -> list[FileResult]:
+    """A pool task: lint consecutive files in a worker (through ``lint_file`` as this module has it)."""
+    return [lint_file(path, name, job, key) for path, name, key in triples]

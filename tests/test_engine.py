@@ -14,7 +14,8 @@ from click.testing import CliRunner
 
 from budgetlint import engine, intake
 from budgetlint.cli import main
-from budgetlint.engine import Job, lint_file, lint_paths, lint_source
+from budgetlint.engine import Job, lint_source
+from budgetlint.runner import lint_file, lint_paths
 from budgetlint.prefilter import might_matter
 from budgetlint.policy import Policy, Tier
 from budgetlint.rules import ALL_RULES
@@ -346,4 +347,4 @@ def test_positions_are_libcsts():
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     module = cst.parse_module(CALL)
-    assert dict(engine._positions(module)) == dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
+    assert dict(engine.positions(module)) == dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
