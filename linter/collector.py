@@ -81,6 +81,8 @@ class Collector(ReadOnlyWalker):
         """Comprehensions being visited: the first iterable of each, and the scope it runs in."""
         self.switched: list[tuple[cst.CSTNode, Scope]] = []
         """Nodes visited in another scope than their parent's, with the scope to return to."""
+        self.functions: dict[int, Scope] = {}
+        """By ``id`` of each ``def``: its body's scope (the project summary reads them)."""
 
     def enter(self, node: cst.CSTNode) -> None:
         if type(node) in STRUCTURAL:
@@ -110,6 +112,7 @@ class Collector(ReadOnlyWalker):
         self.scope.bind(node.name.value, Binding(BindingKind.FUNCTION, self.scope, node=node))
         outer = self.scope
         self.scope = Scope("function", node, self._type_scope(node))
+        self.functions[id(node)] = self.scope
         params = self._bind_params(node.params, outer)
         if outer.kind == "class" and params and not _is_static(node):
             self.scope.self_name = params[0].name.value
@@ -230,15 +233,13 @@ class Collector(ReadOnlyWalker):
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar):
             return
-        module = dotted(node.module) if node.module is not None else ""
-        relative = bool(node.relative)
+        # A relative import keeps its dots (``.llm.client``): the project index resolves it.
+        module = "." * len(node.relative) + (dotted(node.module) if node.module is not None else "")
         for alias in node.names:
             name = dotted(alias.name)
             local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
-            if relative:
-                self.scope.bind(local, Binding(BindingKind.OPAQUE, self.scope))
-            else:
-                self.scope.bind(local, Binding(BindingKind.IMPORT, self.scope, qualname=f"{module}.{name}"))
+            qualname = f"{module}{name}" if module.endswith(".") else f"{module}.{name}"
+            self.scope.bind(local, Binding(BindingKind.IMPORT, self.scope, qualname=qualname))
 
     # assignments
     def visit_Assign(self, node: cst.Assign) -> None:

@@ -19,7 +19,8 @@ from dataclasses import replace
 
 import libcst as cst
 
-from . import intake, model, notebook
+from . import intake, notebook
+from .analysis import analyse
 from .cache import signature
 from .codes import PARSE_ERROR
 from .finding import Finding
@@ -29,7 +30,7 @@ from .job import FileResult, Job
 from .locate import locate, positions  # noqa: F401  (positions re-exported)
 from .parsing import cell_error, cpython_verdict, unvalidated
 from .policy import Policy
-from .rule import Report, Rule
+from .rule import Report
 
 _RECURSION_LIMIT = 20_000
 _UNPARSED = "cannot analyse {what}: valid Python that libcst's parser cannot read ({why}); nothing in it was checked"
@@ -82,7 +83,7 @@ def lint_source(source: bytes, name: str, job: Job, key: str | None = None) -> F
 
 
 def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> FileResult:
-    decided = intake.screen(source, name, key)
+    decided = intake.screen(source, name, key, prefilter=job.project is None)
     if decided is not None:
         return FileResult(name, decided, parsed=False)
     try:
@@ -104,11 +105,12 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> 
         if cpython_error is None:  # valid Python that libcst's parser gives up on: the whole file
             return _error(name, _UNPARSED.format(what="file", why=error.message), 1, 1, text, key=key)
         return _error(name, f"syntax error: {error.message}", error.raw_line, error.raw_column + 1, text, key=key)
-    reports = _run_rules(module, job)
-    if not reports:
-        return FileResult(name, (), parsed=True)
+    analysis = analyse(module, job, key or name)
+    if not analysis.reports:
+        return FileResult(name, (), parsed=True, facts=analysis.facts())
     kept: list[Report] = []
-    result = FileResult(name, tuple(locate(module, text, name, key or name, reports, job, kept)), parsed=True)
+    findings = tuple(locate(module, text, name, key or name, analysis.reports, job, kept, analysis.shown))
+    result = FileResult(name, findings, parsed=True, facts=analysis.facts(kept))
     if job.fix and may_rewrite(name) and any(job.applies(report) for report in kept):
         return _fix(result, source, module, kept, job, key)
     return result
@@ -136,11 +138,12 @@ def _fix(result: FileResult, source: bytes, module: cst.Module, kept: list[Repor
             break
         module = cst.parse_module(fixed)
         kept = []
-        findings = tuple(locate(module, fixed.decode(module.encoding), result.path, key or result.path, _run_rules(module, job), job, kept))
+        analysis = analyse(module, job, key or result.path)
+        findings = tuple(locate(module, fixed.decode(module.encoding), result.path, key or result.path, analysis.reports, job, kept, analysis.shown))
         current, applied = fixed, applied + count
     if current == source:
         return result
-    return FileResult(result.path, findings, parsed=True, fix=FileFix(source, current, applied, result.findings))
+    return FileResult(result.path, findings, parsed=True, fix=FileFix(source, current, applied, result.findings), facts=result.facts)
 
 
 def _lint_notebook(source: bytes, name: str, job: Job, key: str | None) -> FileResult:
@@ -174,16 +177,10 @@ def _lint_notebook(source: bytes, name: str, job: Job, key: str | None) -> FileR
     for finding in result.findings if result is not None else ():
         cell, offset = module.cell_at(finding.line)
         findings.append(book.place(finding, cell, offset))
-    return FileResult(name, tuple(findings), parsed=result is not None and result.parsed)
-
-
-def _run_rules(module: cst.Module, job: Job) -> list[tuple[type[Rule], object]]:
-    file_model = model.build(module, job.policy.endpoints())
-    reports = []
-    for rule in job.rules:
-        for report in rule().check(file_model, job.policy):
-            reports.append((rule, report))
-    return reports
+    facts = result.facts if result is not None else None
+    if facts is not None:  # a notebook is no module: nothing of it is imported, so no mark of its findings is needed
+        facts = {**facts, "summary": {"names": {}}, "marks": []}
+    return FileResult(name, tuple(findings), parsed=result is not None and result.parsed, facts=facts)
 
 
 def _error(name: str, message: str, line: int = 1, column: int = 1, text: str = "", *, key: str | None) -> FileResult:

@@ -49,6 +49,8 @@ class FileResult:
     signature: Signature | None = field(default=None, compare=False)
     """What the result was computed from (content hash, stat), for the cache; None: not cacheable
     (the file could not be read, was too large, or analysing it failed)."""
+    content: str = field(default="", compare=False)
+    """The content hash of a result the cache answered (``signature`` holds it otherwise)."""
     facts: dict | None = field(default=None, compare=False)
     """What the project phases need from a parsed file (``summary.FileFacts`` as JSON data): its
     module summary, the project names it uses, the wrappers it calls, and which of its findings

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from . import suppress
 from .codes import UNEXPLAINED_SUPPRESSION
-from .finding import Finding
+from .finding import Finding, Related
 from .fix import may_rewrite
 from .intake import engine_finding, fingerprint, source_lines
 from .job import Job
@@ -25,10 +25,23 @@ def positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
     return PositionProvider()._gen(MetadataWrapper(module, unsafe_skip_copy=True))
 
 
+RELATED_MESSAGE = "the LLM call the wrapper makes"
+
+
 def locate(
-    module: cst.Module, text: str, name: str, key: str, reports: list, job: Job, kept: list[Report] | None = None
+    module: cst.Module,
+    text: str,
+    name: str,
+    key: str,
+    reports: list,
+    job: Job,
+    kept: list[Report] | None = None,
+    shown: Callable[[str], str] = str,
 ) -> Iterable[Finding]:
-    """Findings for the reports not suppressed; those reports are appended to ``kept``."""
+    """Findings for the reports not suppressed; those reports are appended to ``kept``.
+
+    ``shown`` gives the display name of another module (by its root-relative path) that a
+    report's related location is in."""
     where_of = positions(module)
     lines = source_lines(text)
     comments = suppress.suppressions(text) if suppress.might_suppress(text.encode("utf-8", "replace")) else {}
@@ -65,6 +78,7 @@ def locate(
             fingerprint=fingerprint(rule.code, key, snippet, index),
             fixable=job.applies(report) and may_rewrite(name),
             source_line=lines[line - 1] if 0 < line <= len(lines) else "",
+            related=tuple(_related(place, where_of, name, shown) for place in report.related),
         )
     if job.report_suppressions:
         unexplained = [line for line in sorted(used) if not comments[line].reason]
@@ -81,3 +95,12 @@ def locate(
                 key=key,
                 occurrence=occurrence,
             )
+
+
+def _related(place: object, where_of: Mapping[cst.CSTNode, CodeRange], name: str, shown: Callable[[str], str]) -> Related:
+    """A report's related place: a node of this module, or (key, line, column, end line, end column)."""
+    if isinstance(place, cst.CSTNode):
+        where = where_of[place]
+        return Related(name, where.start.line, where.start.column + 1, where.end.line, where.end.column + 1, RELATED_MESSAGE)
+    key, line, column, end_line, end_column = place  # type: ignore[misc]
+    return Related(shown(key), line, column, end_line, end_column, RELATED_MESSAGE)

@@ -7,9 +7,10 @@ each call is matched against the catalog (``catalog.py``) through the name table
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -19,6 +20,10 @@ from .endpoints import Endpoint, EndpointPolicy, UNKNOWN_ENDPOINT, classify, env
 from .collector import Collector, LoopFacts, RecordedCall
 from .scopes import Ref, RefKind, Scope, resolve
 from .values import Mapping, evaluate, keyword_mapping, mapping, positional, string_parts
+
+if TYPE_CHECKING:
+    from .project import ProjectView
+    from .wrappers import Helper, LocalHelper
 
 
 class SiteKind(Enum):
@@ -51,6 +56,9 @@ class CallSite:
     http_path: HttpPath | None = None
     body: Mapping | None = None
     """For raw HTTP calls: the JSON body."""
+    helper: Helper | None = None
+    """A call of a project function that makes an LLM call (``wrappers.py``): what it reaches.
+    ``method`` and ``endpoint`` are then its inner call's."""
 
     @property
     def resolved(self) -> bool:
@@ -124,6 +132,12 @@ class FileModel:
     module_scope: Scope
     loops: dict[int, LoopFacts]
     """By ``id`` of the loop node."""
+    functions: dict[int, Scope] = field(default_factory=dict)
+    """By ``id`` of each ``def``: its body's scope."""
+    helpers: list[LocalHelper] = field(default_factory=list)
+    """The functions of this module that make an LLM call (``wrappers.link`` fills it)."""
+    moved: set[int] = field(default_factory=set)
+    """``id`` of the inner calls of wrappers called in this module: BL001/BL002 report at the callers."""
 
     def loop(self, node: cst.CSTNode) -> LoopFacts | None:
         return self.loops.get(id(node))
@@ -153,14 +167,16 @@ _METHODS: dict[tuple[str, str], Method] = {
 _MODULE_CLIENTS = {qualname: client for client in catalog.CLIENTS if client.module for qualname in client.qualnames}
 
 
-def build(module: cst.Module, policy: EndpointPolicy) -> FileModel:
-    """Traverse ``module`` once and build its call-site model."""
+def build(module: cst.Module, policy: EndpointPolicy, project: ProjectView | None = None) -> FileModel:
+    """Traverse ``module`` once and build its call-site model; names imported from the
+    ``project`` resolve through its summaries (the second phase)."""
     collector = Collector(module)
     collector.walk(module)
+    collector.scope.project = project
     builder = _Builder(policy, collector.scope)
     module_endpoints = builder.module_endpoints(collector.assignments)
     sites = [site for call in collector.calls if (site := builder.site(call, module_endpoints)) is not None]
-    return FileModel(module, sites, collector.calls, builder.literals, collector.scope, collector.loops)
+    return FileModel(module, sites, collector.calls, builder.literals, collector.scope, collector.loops, collector.functions)
 
 
 class _Builder:
@@ -271,6 +287,8 @@ class _Builder:
             if isinstance(value, str):
                 return Endpoint(Location.LOCAL if value.startswith(family.model_prefixes_local) else family.location)
             return UNKNOWN_ENDPOINT
+        if site.receiver is not None and site.receiver.origin is not None:  # built in another project module
+            return Endpoint(Location(site.receiver.origin.location))
         ctor = site.ctor
         if ctor is not None and site.client is not None and not site.client.module:
             return self._ctor_endpoint_quiet(ctor[0], ctor[1], site.client, family)

@@ -53,7 +53,7 @@ def lint_paths(
         if hit is None:
             pending.append(index)
             continue
-        results[index] = FileResult(name, hit.findings, hit.parsed)
+        results[index] = FileResult(name, hit.findings, hit.parsed, facts=hit.facts, content=hit.digest)
         if progress is not None:
             progress(1)
     if pending:
@@ -64,7 +64,7 @@ def lint_paths(
                 index = pending[position]
                 results[index] = result
                 if cache is not None and result.signature is not None:
-                    cache.put(triples[index][2], result.path, result.signature, result.findings, result.parsed)
+                    cache.put(triples[index][2], result.path, result.signature, result.findings, result.parsed, result.facts)
                 if progress is not None:
                     progress(1)
     return results  # type: ignore[return-value]  # every slot is filled
@@ -83,7 +83,7 @@ def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | Non
         return FileResult(name, (outcome,), parsed=False)
     source, info = outcome
     try:
-        decided = intake.screen(source, name, key)
+        decided = intake.screen(source, name, key, prefilter=(job.project is None) if isinstance(job, Job) else True)
     except Exception:  # noqa: BLE001  the engine's boundary reports it
         decided = None
     if decided is not None:

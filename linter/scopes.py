@@ -14,6 +14,8 @@ from enum import Enum
 import libcst as cst
 
 from . import catalog
+from .annotations import annotated_class
+from .project import ProjectView, Remote, client_of
 
 
 class BindingKind(Enum):
@@ -64,6 +66,8 @@ class Scope:
     Recorded on the ``home`` scope of the code that makes them."""
     resolved: dict[str, Ref] = field(default_factory=dict)
     """Memo of ``resolve`` for names looked up from this scope, filled after the traversal."""
+    project: ProjectView | None = None
+    """Module scopes in the second phase: how names imported from the project resolve."""
 
     def bind(self, name: str, binding: Binding) -> None:
         if name in self.globals:
@@ -158,11 +162,13 @@ class Ref:
     path: tuple[str, ...] = ()
     ctor: cst.Call | None = None
     ctor_scope: Scope | None = None
+    origin: Remote | None = None
+    """An instance built in another module of the project (``ctor`` is then None)."""
 
     def attr(self, name: str) -> Ref:
         if self.kind is RefKind.IMPORT:
             return Ref(RefKind.IMPORT, f"{self.qualname}.{name}")
-        return Ref(self.kind, self.qualname, (*self.path, name), self.ctor, self.ctor_scope)
+        return Ref(self.kind, self.qualname, (*self.path, name), self.ctor, self.ctor_scope, self.origin)
 
     @property
     def client(self) -> catalog.Client | None:
@@ -182,14 +188,14 @@ def resolve(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Ref:
     if depth > _MAX_DEPTH:
         return UNKNOWN
     if isinstance(expr, cst.Name):
-        return _resolve_name(expr.value, scope, depth)
+        return _from_project(_resolve_name(expr.value, scope, depth), scope)
     if isinstance(expr, cst.Attribute):
         name = expr.attr.value
         if name in _PASSTHROUGH:  # client.with_raw_response.<...>
             return resolve(expr.value, scope, depth + 1)
         if isinstance(expr.value, cst.Name) and (cls := scope.self_class(expr.value.value)) is not None:
             return _resolve_self_attr(name, cls, depth)
-        return resolve(expr.value, scope, depth + 1).attr(name)
+        return _from_project(resolve(expr.value, scope, depth + 1).attr(name), scope)
     if isinstance(expr, cst.Call):
         return _resolve_call(expr, scope, depth)
     if isinstance(expr, cst.Await):
@@ -211,7 +217,7 @@ def _resolve_call(call: cst.Call, scope: Scope, depth: int) -> Ref:
         client = catalog.client_for(owner)
         if client is not None and method in client.factories:
             return Ref(RefKind.INSTANCE, owner, ctor=call, ctor_scope=scope)
-        return UNKNOWN
+        return _project_instance(callee, scope, called=True) or UNKNOWN
     if callee.kind is RefKind.LOCAL and callee.qualname == "class":
         return LOCAL  # an instance of a class defined in this file
     return UNKNOWN  # what a function returns is not followed
@@ -260,7 +266,7 @@ def _resolve_binding(binding: Binding, depth: int) -> Ref | None:
             return None
         return resolve(binding.value, binding.scope, depth + 1)
     if kind is BindingKind.PARAM and binding.value is not None:  # annotated with an SDK class
-        annotation = resolve(binding.value, binding.scope, depth + 1)
+        annotation = resolve(annotated_class(binding.value), binding.scope, depth + 1)
         if annotation.kind is RefKind.IMPORT and catalog.client_for(annotation.qualname):
             return Ref(RefKind.INSTANCE, annotation.qualname)
     return UNKNOWN
@@ -272,9 +278,29 @@ def _agree(refs: list[Ref]) -> Ref:
         return UNKNOWN
     first = refs[0]
     for ref in refs[1:]:
-        if (ref.kind, ref.qualname, ref.path) != (first.kind, first.qualname, first.path):
+        if (ref.kind, ref.qualname, ref.path, ref.origin) != (first.kind, first.qualname, first.path, first.origin):
             return UNKNOWN
     return first
+
+
+def _from_project(ref: Ref, scope: Scope) -> Ref:
+    """An imported name that is a client of another project module, as that client."""
+    if ref.kind is not RefKind.IMPORT:
+        return ref
+    return _project_instance(ref, scope, called=False) or ref
+
+
+def _project_instance(ref: Ref, scope: Scope, called: bool) -> Ref | None:
+    """The instance an imported project name is (a module-level client), or that calling it
+    returns (a factory); None when the project does not say (or this is the first phase)."""
+    project = scope.module.project
+    if project is None:
+        return None
+    found = client_of(project.lookup(ref.qualname), called)
+    if found is None:
+        return None
+    remote, rest = found
+    return Ref(RefKind.INSTANCE, remote.client, rest, origin=remote)
 
 
 def single_value(name: str, scope: Scope) -> tuple[cst.BaseExpression, Scope] | None:

@@ -11,6 +11,7 @@ from budgetlint.limits import Bound, Verdict, placement, verdict
 from budgetlint.model import CallSite, FileModel, SiteKind
 from budgetlint.policy import Policy, Tier
 from budgetlint.rule import Invalid, Report, Rule, Valid
+from budgetlint.helpers import call_name, related, reported_here, wrapper_verdict
 
 DEFAULT_FIX_LIMIT = 1024
 """The limit a fix writes when the guardrails set no ``ceilings.max_output_tokens``."""
@@ -588,39 +589,43 @@ def ask(client: OpenAI, limit):
 
     def check(self, model: FileModel, policy: Policy) -> Iterator[Report]:
         for site in model.sites:
-            if site.kind is SiteKind.CLIENT:
+            if site.kind is SiteKind.CLIENT or not reported_here(site, model):
                 continue
-            result = verdict(site, policy.max_output_tokens)
+            if site.helper is not None:
+                result = wrapper_verdict(site, policy.max_output_tokens)
+            else:
+                result = verdict(site, policy.max_output_tokens)
             if result is None or result.bound is Bound.BOUNDED:
                 continue
             limit = site.limit
             assert limit is not None
-            where = f"`{limit.container[0]}` key `{result.key}`" if limit.container else f"`{result.key}`"
-            name = site.display_name
+            named = site.helper is not None and site.helper.limit is not None and site.helper.limit.param is not None
+            where = f"`{limit.container[0]}` key `{result.key}`" if limit.container and not named else f"`{result.key}`"
+            name = call_name(site)
             if result.bound is Bound.MISSING:
                 why = f" ({limit.default_note})" if limit.default_note else ""
                 message = (
-                    f"`{name}` sets no output limit{why}: one call can run until the context is full, "
+                    f"{name} sets no output limit{why}: one call can run until the context is full, "
                     f"billing tokens or holding a GPU slot. Set {where}."
                 )
             elif result.bound is Bound.SENTINEL:
                 message = (
-                    f"`{name}` sets {where} to {_show(result.value)}, which means no limit: one call can run "
+                    f"{name} sets {where} to {_show(result.value)}, which means no limit: one call can run "
                     f"until the context is full. Set a positive number of tokens."
                 )
             elif result.bound is Bound.ABOVE_CEILING:
                 message = (
-                    f"`{name}` sets {where} to {_show(result.value)}, above the guardrail ceiling "
+                    f"{name} sets {where} to {_show(result.value)}, above the guardrail ceiling "
                     f"ceilings.max_output_tokens={policy.max_output_tokens}. Lower it to the ceiling or less."
                 )
             elif policy.strict:
                 message = (
-                    f"`{name}` takes {where} from a value budgetlint cannot resolve (strict mode): "
+                    f"{name} takes {where} from a value budgetlint cannot resolve (strict mode): "
                     f"the bound cannot be checked in review. Use a literal or a module constant."
                 )
             else:
                 continue
-            yield Report(site.node, message, _fix(site, result, policy))
+            yield Report(site.node, message, _fix(site, result, policy), related(site))
 
 
 def _fix(site: CallSite, result: Verdict, policy: Policy) -> Fix | None:

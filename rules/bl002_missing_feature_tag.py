@@ -8,6 +8,7 @@ from budgetlint.model import FileModel
 from budgetlint.policy import Policy, Tier
 from budgetlint.rule import Invalid, Report, Rule, Valid
 from budgetlint.tags import Tagged, feature_tag
+from budgetlint.helpers import call_name, related, reported_here
 
 
 class MissingFeatureTag(Rule):
@@ -241,13 +242,16 @@ class Bot:
 
     def check(self, model: FileModel, policy: Policy) -> Iterator[Report]:
         for site in model.generation_sites():
+            if not reported_here(site, model):
+                continue
             tag = feature_tag(site, policy.carriers)
             if tag.state is Tagged.NO:
                 yield Report(
                     site.node,
-                    f"`{site.display_name}` carries no feature tag: its tokens and GPU time cannot be "
+                    f"{call_name(site)} carries no feature tag: its tokens and GPU time cannot be "
                     f"attributed to a product feature. Add `metadata={{\"{policy.carriers.metadata_keys[0]}\": ...}}`, "
                     f"an `{policy.carriers.headers[0]}` header, or wrap it in `{policy.carriers.wrappers[0]}(...)`.",
+                    related=related(site),
                 )
             elif (
                 tag.state is Tagged.YES

@@ -234,7 +234,7 @@ def test_an_internal_error_is_not_cached(project, monkeypatch):
         raise KeyError("surprise")
 
     with monkeypatch.context() as patch:
-        patch.setattr(engine, "_run_rules", broken)
+        patch.setattr(engine, "analyse", broken)
         _, out = check(".")
     assert "internal error" in out
     _, out = check(".")

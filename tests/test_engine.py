@@ -170,7 +170,7 @@ def test_a_recursion_error_while_analysing_is_bl000_not_a_crash(tmp_path, monkey
     def too_deep(*args, **kwargs):
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(engine, "_run_rules", too_deep)
+    monkeypatch.setattr(engine, "analyse", too_deep)
     limit = sys.getrecursionlimit()
     result = lint_file(str(path), "deep.py", JOB)
     assert [(f.code, f.message) for f in result.findings] == [("BL000", "cannot analyse file: nesting too deep")]
@@ -184,7 +184,7 @@ def test_an_internal_error_is_bl000_naming_it(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise KeyError("surprise")
 
-    monkeypatch.setattr(engine, "_run_rules", broken)
+    monkeypatch.setattr(engine, "analyse", broken)
     [finding] = lint_file(str(path), "odd.py", JOB).findings
     assert finding.code == "BL000"
     assert "KeyError" in finding.message and "surprise" in finding.message
