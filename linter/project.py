@@ -109,9 +109,10 @@ class ProjectIndex:
         scored = sorted(((_shared(name, importer), name) for name in candidates), reverse=True)
         return scored[0][1] if scored[0][0] > scored[1][0] else None
 
-    def digest(self, found: list[tuple[str, Found | None]]) -> str:
-        """A digest of the summaries a file used: its project names and what each resolved to."""
-        document = [[name, None if hit is None else hit.canonical()] for name, hit in found]
+    def digest(self, found: list[tuple[str, object]]) -> str:
+        """A digest of the summaries a file used: its project names and what each resolved to
+        (plain data)."""
+        document = [[name, hit] for name, hit in found]
         return hashlib.blake2b(json.dumps(document, sort_keys=True, default=repr).encode(), digest_size=16).hexdigest()
 
 

@@ -42,10 +42,7 @@ def lint_paths(
     linted, and the others' results are put in it. ``job`` may be a function making the job: it
     is called only when some file must be linted.
     """
-    here = str(cwd)
-    shown = shown_directory(here)
-    keys = root_keys([os.path.abspath(path) for path in files], os.path.realpath(root or cwd))
-    triples = [(str(path), display_name(str(path), here, shown), key) for path, key in zip(files, keys)]
+    triples = triples_of(files, cwd, root)
     results: list[FileResult | None] = [None] * len(triples)
     pending: list[int] = []
     for index, (path, name, key) in enumerate(triples):
@@ -59,7 +56,7 @@ def lint_paths(
     if pending:
         todo = [triples[index] for index in pending]
         # closing: an interrupt here shuts the pool down now, not when the traceback is freed
-        with closing(_lint_all(todo, job, jobs)) as outcomes:
+        with closing(lint_many(todo, job, jobs)) as outcomes:
             for position, result in outcomes:
                 index = pending[position]
                 results[index] = result
@@ -68,6 +65,14 @@ def lint_paths(
                 if progress is not None:
                     progress(1)
     return results  # type: ignore[return-value]  # every slot is filled
+
+
+def triples_of(files: Sequence[Path], cwd: Path, root: Path | None = None) -> list[tuple[str, str, str]]:
+    """(path, display name, root-relative key) of each file."""
+    here = str(cwd)
+    shown = shown_directory(here)
+    keys = root_keys([os.path.abspath(path) for path in files], os.path.realpath(root or cwd))
+    return [(str(path), display_name(str(path), here, shown), key) for path, key in zip(files, keys)]
 
 
 def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | None = None) -> FileResult:
@@ -93,7 +98,7 @@ def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | Non
     return engine.lint_read(source, info, name, job if isinstance(job, Job) else job(), key)
 
 
-def _lint_all(triples: list[tuple[str, str, str]], job: Job | Callable[[], Job], jobs: int) -> Iterator[tuple[int, FileResult]]:
+def lint_many(triples: list[tuple[str, str, str]], job: Job | Callable[[], Job], jobs: int) -> Iterator[tuple[int, FileResult]]:
     """(position in ``triples``, result) for each file: in order in this process for few files,
     else from a process pool (``pool.lint_in_pool``) as tasks finish."""
     if jobs <= 1 or len(triples) < SERIAL_BELOW:
