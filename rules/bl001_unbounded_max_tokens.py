@@ -210,6 +210,23 @@ def ask(msgs, defaults):
     params = dict(defaults)
     return litellm.completion(model="gpt-4o", messages=msgs, **params)
 """,
+        # A wrapper whose own default bounds the call; a helper bounded inside.
+        """
+from openai import OpenAI
+client = OpenAI()
+def ask(prompt, max_tokens=256):
+    return client.chat.completions.create(model="m", messages=[prompt], max_tokens=max_tokens)
+def summarize(text):
+    return client.chat.completions.create(model="m", messages=[text], max_tokens=50)
+ask("hi")
+summarize("long text")
+""",
+        # A look-alike: a function with a `max_tokens` parameter that calls no LLM.
+        """
+def ask(prompt, max_tokens=None):
+    return prompt[:max_tokens]
+ask("hi")
+""",
     ]
 
     INVALID = [
@@ -584,6 +601,60 @@ def ask(client: OpenAI, limit):
 """,
             line=4,
             options={"strict": True},
+        ),
+        # A wrapper forwarding `max_tokens` (default None): its caller's call is the call site.
+        Invalid(
+            """
+from openai import OpenAI
+client = OpenAI()
+def ask(prompt, max_tokens=None):
+    return client.chat.completions.create(model="m", messages=[prompt], max_tokens=max_tokens)
+ask("hi")
+ask("hi", max_tokens=200)
+""",
+            line=6,
+            column=1,
+        ),
+        # A wrapper forwarding **kwargs: the fix adds the limit at the caller.
+        Invalid(
+            """
+import litellm
+def complete(prompt, **kwargs):
+    return litellm.completion(model="gpt-4o", messages=[prompt], **kwargs)
+complete("hi")
+""",
+            line=5,
+            expected_replacement="""
+import litellm
+def complete(prompt, **kwargs):
+    return litellm.completion(model="gpt-4o", messages=[prompt], **kwargs)
+complete("hi", max_tokens=1024)
+""",
+        ),
+        # A method wrapper called through self with an unbounded sentinel.
+        Invalid(
+            """
+from openai import OpenAI
+class Bot:
+    def __init__(self):
+        self.client = OpenAI()
+    def _complete(self, messages, max_tokens=512):
+        return self.client.chat.completions.create(model="m", messages=messages, max_tokens=max_tokens)
+    def reply(self, text):
+        return self._complete([text], max_tokens=None)
+""",
+            line=9,
+            column=16,
+            expected_replacement="""
+from openai import OpenAI
+class Bot:
+    def __init__(self):
+        self.client = OpenAI()
+    def _complete(self, messages, max_tokens=512):
+        return self.client.chat.completions.create(model="m", messages=messages, max_tokens=max_tokens)
+    def reply(self, text):
+        return self._complete([text], max_tokens=1024)
+""",
         ),
     ]
 

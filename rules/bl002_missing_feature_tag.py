@@ -141,6 +141,20 @@ def ask(msgs, defaults):
     litellm.completion(messages=msgs, **dict(BASE))
     return litellm.completion(messages=msgs, **dict(defaults, model="gpt-4o"))
 """,
+        # A wrapper forwarding **kwargs: the caller passes the tag.
+        """
+from openai import OpenAI
+client = OpenAI()
+def chat(prompt, **kwargs):
+    return client.chat.completions.create(model="m", messages=[prompt], max_tokens=5, **kwargs)
+chat("hi", metadata={"feature": "search"})
+""",
+        # A wrapper over a client passed in: the client may carry the tag.
+        """
+def chat(client, prompt, **kwargs):
+    return client.chat.completions.create(model="m", messages=[prompt], **kwargs)
+chat(make(), "hi")
+""",
     ]
 
     INVALID = [
@@ -237,6 +251,18 @@ class Bot:
 """,
             line=7,
             column=16,
+        ),
+        # A wrapper forwarding **kwargs, called with no tag: reported at the caller only.
+        Invalid(
+            """
+from openai import OpenAI
+client = OpenAI()
+def chat(prompt, **kwargs):
+    return client.chat.completions.create(model="m", messages=[prompt], max_tokens=5, **kwargs)
+chat("hi")
+""",
+            line=6,
+            column=1,
         ),
     ]
 

@@ -141,6 +141,27 @@ def answer(m):
     if bad(first):
         return Anthropic().messages.create(model="claude", max_tokens=100, messages=m)
 """,
+        # A router through helpers that logs the escalation; a dispatch between helpers.
+        """
+import ollama
+from openai import OpenAI
+cloud = OpenAI()
+def call_ollama(p):
+    return ollama.chat(model="llama3", messages=[p])
+def call_openai(p):
+    return cloud.chat.completions.create(model="gpt-4o", messages=[p])
+def answer(p):
+    try:
+        return call_ollama(p)
+    except Exception:
+        log_escalation("ollama failed")
+        return call_openai(p)
+def pick(p, local):
+    if local:
+        return call_ollama(p)
+    else:
+        return call_openai(p)
+""",
     ]
 
     INVALID = [
@@ -279,6 +300,25 @@ def answer(m):
 """,
             line=7,
             options={"escalation_log": {"functions": ("record_fallback",), "message_pattern": "fallback"}},
+        ),
+        # The hybrid router: each helper one SDK call, the cloud one in the except.
+        Invalid(
+            """
+import ollama
+from openai import OpenAI
+cloud = OpenAI()
+def call_ollama(p):
+    return ollama.chat(model="llama3", messages=[p])
+def call_openai(p):
+    return cloud.chat.completions.create(model="gpt-4o", messages=[p])
+def answer(p):
+    try:
+        return call_ollama(p)
+    except Exception:
+        return call_openai(p)
+""",
+            line=13,
+            column=16,
         ),
     ]
 
