@@ -33,7 +33,7 @@ from . import runner
 from .cache import ResultCache
 from .job import FileResult, Job
 from .prefilter import word_in
-from .project import ProjectIndex, ProjectView, absolute, is_project_name, module_name
+from .project import Found, ProjectIndex, ProjectView, absolute, is_project_name, module_name
 
 MAX_ROUNDS = 4
 _IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import\b|import[ \t]+([\w. \t,]+))", re.MULTILINE)
@@ -48,6 +48,8 @@ class _File:
     reported: bool
     used: str = ""
     """The digest of the summaries ``result`` was computed with ("": none)."""
+    imports: list[str] | None = None
+    """For a file the prefilter skipped: the project names its import lines name (read once)."""
 
     @property
     def content(self) -> str:
@@ -88,11 +90,18 @@ def lint_project(
 
     for _ in range(MAX_ROUNDS):
         index = _index(states, modules, shown)
+        if not _exports(index) and not any(state.used for state in states):
+            break  # no module defines a client, factory or helper: phase 1 is the whole answer
         todo = [(state, used) for state in states if (used := _used(state, index)) is not None and used != state.used]
         if not todo:
             break
-        _relint(todo, the_job(index), jobs, cache)
+        _relint(todo, lambda index=index: the_job(index), jobs, cache)
     return _without_moved(states)
+
+
+def _exports(index: ProjectIndex) -> bool:
+    """Whether some module's summary holds what a call site may go through."""
+    return any(record.get("kind") in _USEFUL for summary in index.summaries.values() for record in summary.get("names", {}).values())
 
 
 def _index(states: list[_File], modules: dict[str, str], shown: dict[str, str]) -> ProjectIndex:
@@ -107,8 +116,11 @@ def _used(state: _File, index: ProjectIndex) -> str | None:
     if facts is not None:
         found = [(name, _resolved(name, view)) for name in facts.get("needs", ())]
     elif _skipped(state.result):
-        found = [(name, _resolved(name, view)) for name in _imports(state.path)]
-        exported = {word for _, hit in found if hit is not None and hit[0] == "module" for word in hit[2].get("names", {})}
+        if state.imports is None:
+            state.imports = _imports(state.path)
+        found = [(name, _resolved(name, view)) for name in state.imports]
+        exported = {word for _, hit in found if hit is not None and hit[0] == "module" for word in hit[2]}
+        exported |= {name.rpartition(".")[2] for name, hit in found if hit is not None and hit[0] == "name"}
         if not _names_a_word(state.path, exported):
             return None
     else:
@@ -119,14 +131,26 @@ def _used(state: _File, index: ProjectIndex) -> str | None:
 
 
 def _resolved(name: str, view: ProjectView) -> tuple | None:
-    """What an imported project name is: a module (its summary) or a record in one."""
+    """What an imported project name is, as far as the rules care: a module (the clients,
+    factories and helpers it defines or re-exports) or one of those; None for anything else."""
     dotted = absolute(name, view.module, view.key.endswith("__init__.py"))
     module = view.index.module_of(dotted, view.module) if dotted else None
     if module is not None:
         key = view.index.modules[module]
-        return ("module", key, view.index.summaries.get(key, {}))
-    found = view.lookup(name)
-    return None if found is None else ("name", *found.canonical())
+        names = view.index.summaries.get(key, {}).get("names", {})
+        module_view = ProjectView(view.index, key)
+        found = {entry: hit.canonical() for entry in sorted(names) if (hit := _useful(module_view.lookup(f"{module}.{entry}")))}
+        return ("module", key, found) if found else None
+    hit = _useful(view.lookup(name))
+    return None if hit is None else ("name", *hit.canonical())
+
+
+def _useful(found: Found | None) -> Found | None:
+    """``found`` when it is something a call site may go through (an alias is followed)."""
+    return found if found is not None and found.record.get("kind") in _USEFUL else None
+
+
+_USEFUL = frozenset({"client", "factory", "helper"})
 
 
 def _skipped(result: FileResult) -> bool:
@@ -162,7 +186,9 @@ def _names_a_word(path: str, words: set[str]) -> bool:
     return any(word_in(source, word) for word in sorted(words))
 
 
-def _relint(todo: list[tuple[_File, str]], job: Job, jobs: int, cache: ResultCache | None) -> None:
+def _relint(todo: list[tuple[_File, str]], job: Callable[[], Job], jobs: int, cache: ResultCache | None) -> None:
+    """Lint the files of ``todo`` again with the summaries (``job`` makes the job: only called
+    when the cache does not answer, so a warm run loads no parser)."""
     pending: list[tuple[_File, str]] = []
     for state, used in todo:
         hit = cache.get_linked(state.key, state.name, state.content, used) if cache is not None and state.content else None
@@ -171,8 +197,10 @@ def _relint(todo: list[tuple[_File, str]], job: Job, jobs: int, cache: ResultCac
             continue
         state.result = FileResult(state.name, hit.findings, hit.parsed, facts=hit.facts, content=state.content)
         state.used = used
+    if not pending:
+        return
     triples = [(state.path, state.name, state.key) for state, _ in pending]
-    with closing(runner.lint_many(triples, job, jobs)) as outcomes:
+    with closing(runner.lint_many(triples, job(), jobs)) as outcomes:
         for position, result in outcomes:
             state, used = pending[position]
             content = state.content
@@ -210,7 +238,9 @@ def _close(states, every, modules, shown, job, jobs, cwd, root, cache) -> None:
         for state in states:
             view = index.view(state.key)
             facts = state.result.facts
-            names = facts.get("needs", ()) if facts else _imports(state.path) if _skipped(state.result) else ()
+            if not facts and _skipped(state.result) and state.imports is None:
+                state.imports = _imports(state.path)
+            names = facts.get("needs", ()) if facts else state.imports or ()
             for name in names:
                 wanted |= _modules_of(name, view)
             for record in ((facts or {}).get("summary") or {}).get("names", {}).values():

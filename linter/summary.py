@@ -25,7 +25,7 @@ import libcst as cst
 from . import catalog
 from .catalog import ClientKind, Location
 from .endpoints import EndpointPolicy, classify
-from .model import FileModel
+from .model import FileModel, SiteKind
 from .policy import TagCarriers
 from .project import is_project_name
 from .scopes import BindingKind, Ref, RefKind, Scope, resolve
@@ -41,12 +41,14 @@ Position = Callable[[cst.CSTNode], tuple[int, int, int, int]]
 def file_facts(model: FileModel, key: str, position: Position, carriers: TagCarriers, endpoints: EndpointPolicy) -> dict:
     names: dict[str, dict] = {}
     scope = model.module_scope
+    # Clients and factories need a constructor in the module, or an imported client (phase 2).
+    clients = scope.project is not None or any(site.kind is not SiteKind.GENERATION for site in model.sites)
     for name, bindings in scope.names.items():
-        record = _record(name, bindings, scope, model.functions, carriers, endpoints)
+        record = _record(name, bindings, scope, model.functions, carriers, endpoints) if clients else _alias(bindings)
         if record is not None:
             names[name] = record
     for local in model.helpers:
-        if "." not in local.qualname and local.qualname in names:
+        if "." not in local.qualname and _defines(scope, local):
             names[local.qualname] = _helper_record(local, key, position)
     called = sorted({site.helper.id for site in model.sites if site.helper is not None and site.helper.wrapper})
     return {"summary": {"names": names}, "needs": needs(model), "called": called}
@@ -63,10 +65,23 @@ def needs(model: FileModel) -> list[str]:
     return sorted(found)
 
 
+def _defines(scope: Scope, local: LocalHelper) -> bool:
+    """Whether the module-level name of ``local`` is bound to its function alone."""
+    bindings = scope.names.get(local.qualname, ())
+    return len(bindings) == 1 and bindings[0].node is local.function
+
+
 def _helper_record(local: LocalHelper, key: str, position: Position) -> dict:
     helper = local.helper
     at = helper.at if helper.node is None and helper.at is not None else (key, *position(helper.node))
     return helper.as_json(at)  # type: ignore[arg-type]
+
+
+def _alias(bindings: list) -> dict | None:
+    binding = bindings[0] if len(bindings) == 1 else None
+    if binding is not None and binding.kind is BindingKind.IMPORT and is_project_name(binding.qualname):
+        return {"kind": "alias", "target": binding.qualname}
+    return None
 
 
 def _record(name: str, bindings: list, scope: Scope, functions: dict[int, Scope], carriers: TagCarriers, endpoints: EndpointPolicy) -> dict | None:
@@ -74,10 +89,10 @@ def _record(name: str, bindings: list, scope: Scope, functions: dict[int, Scope]
         return None
     binding = bindings[0]
     if binding.kind is BindingKind.IMPORT:
-        return {"kind": "alias", "target": binding.qualname} if is_project_name(binding.qualname) else None
+        return _alias(bindings)
     if binding.kind is BindingKind.FUNCTION:
         returns = _returned_client(binding.node, functions, carriers, endpoints)
-        return {"kind": "factory", "returns": returns} if returns is not None else {"kind": "function"}
+        return {"kind": "factory", "returns": returns} if returns is not None else None
     if binding.kind is BindingKind.VALUE and binding.value is not None:
         return _client_record(resolve(cst.Name(name), scope), carriers, endpoints)
     return None
