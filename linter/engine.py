@@ -19,7 +19,7 @@ from dataclasses import replace
 
 import libcst as cst
 
-from . import intake, notebook
+from . import intake, notebook, suppress
 from .analysis import analyse
 from .cache import signature
 from .codes import PARSE_ERROR
@@ -158,7 +158,8 @@ def _lint_notebook(source: bytes, name: str, job: Job, key: str | None) -> FileR
         return _error(name, f"cannot read notebook: {error}", error.line, error.column, text, key=key)
     whole = book.module()
     code = whole.text.encode("utf-8", "surrogatepass")
-    if not book.is_python or not intake.worth_parsing(code):
+    wanted = intake.worth_parsing(code) if job.project is None else not suppress.ignores_file(code)  # see intake.screen
+    if not book.is_python or not wanted:
         return FileResult(name, (), parsed=False)
     if len(code) > intake.MAX_FILE_BYTES:
         return _error(name, f"skipped: code cells too large ({len(code)} bytes, limit {intake.MAX_FILE_BYTES})", key=key)

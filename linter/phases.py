@@ -29,7 +29,7 @@ from contextlib import closing
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import runner
+from . import notebook, runner
 from .cache import ResultCache
 from .job import FileResult, Job
 from .prefilter import word_in
@@ -154,17 +154,25 @@ _USEFUL = frozenset({"client", "factory", "helper"})
 
 
 def _skipped(result: FileResult) -> bool:
-    """A Python file the prefilter let pass unparsed (no finding, not a notebook)."""
-    return not result.parsed and not result.findings and result.path.endswith(".py")
+    """A file the prefilter let pass unparsed (with no finding)."""
+    return not result.parsed and not result.findings
+
+
+def _code(path: str) -> bytes:
+    """A file's code: a notebook's code cells, as one module."""
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read()
+        if path.endswith(notebook.SUFFIX):
+            return notebook.read(source).module().text.encode("utf-8", "surrogatepass")
+    except (OSError, notebook.NotebookError):
+        return b""
+    return source
 
 
 def _imports(path: str) -> list[str]:
     """The project names a file's import lines name (modules, and names from them)."""
-    try:
-        with open(path, "rb") as handle:
-            source = handle.read()
-    except OSError:
-        return []
+    source = _code(path)
     names: set[str] = set()
     for match in _IMPORT_LINE.finditer(source):
         if match.group(1):
@@ -178,11 +186,7 @@ def _imports(path: str) -> list[str]:
 def _names_a_word(path: str, words: set[str]) -> bool:
     if not words:
         return False
-    try:
-        with open(path, "rb") as handle:
-            source = handle.read()
-    except OSError:
-        return False
+    source = _code(path)
     return any(word_in(source, word) for word in sorted(words))
 
 
@@ -249,7 +253,7 @@ def _close(states, every, modules, shown, job, jobs, cwd, root, cache) -> None:
             if facts and facts.get("marks"):
                 wrappers |= {ident.rpartition("::")[2].split(".")[0] for _, ident in facts["marks"]}
         if wrappers:
-            wanted |= {key for key, (path, _) in every.items() if key.endswith(".py") and _names_a_word(path, wrappers)}
+            wanted |= {key for key, (path, _) in every.items() if _names_a_word(path, wrappers)}
         fresh = sorted(wanted - known)
         if not fresh:
             return

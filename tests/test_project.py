@@ -203,3 +203,12 @@ def test_a_file_named_alone_is_linted_with_the_modules_it_imports(project):
     assert found(check("--no-cache", "main.py")) == [("main.py", 2, "BL001")]
     alone = found(check("--no-cache", "--strict", os.path.join("app", "llm.py")))
     assert alone == [("app/llm.py", 17, "BL001")]  # main.py calls `ask` (line 13); nothing calls `chat`
+
+
+def test_a_notebook_calling_a_project_wrapper_is_linted_with_the_summaries(project):
+    cell = {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": ["from app import ask\n", "ask('hi')\n"]}
+    book = {"cells": [cell], "metadata": {"kernelspec": {"language": "python", "name": "python3", "display_name": "Python 3"}}, "nbformat": 4, "nbformat_minor": 5}
+    (project / "notes.ipynb").write_text(json.dumps(book))
+    findings = [(f["path"], f.get("cell"), f["line"], f["code"]) for f in check("--no-cache", ".")["findings"]]
+    assert findings == [("notes.ipynb", 1, 2, "BL001")]
+    assert found(check("--no-cache", "--strict", "app/llm.py")) == [("app/llm.py", 17, "BL001")]  # the notebook calls `ask`
