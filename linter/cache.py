@@ -50,12 +50,12 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import NamedTuple
 
-from .finding import Finding
+from .finding import Finding, Related
 from .interrupts import held_interrupts
 
 DIRECTORY_NAME = ".budgetlint_cache"
 ENV_VAR = "BUDGETLINT_CACHE_DIR"
-FORMAT = 1
+FORMAT = 2
 KEEP_INDEXES = 8
 RECENT_NS = 2_000_000_000
 """A file changed this recently keeps no stat in its entry."""
@@ -71,6 +71,7 @@ _KINDS: dict[str, tuple[type, ...]] = {
     "line": (int,), "column": (int,), "code": (str,), "end_line": (int,), "end_column": (int,),
     "name": (str,), "message": (str,), "tier": (str,), "blocking": (bool,), "fingerprint": (str,),
     "fixable": (bool,), "source_line": (str,), "cell": (int, type(None)), "raw_region": (list, type(None)),
+    "related": (list,),
 }
 """What each stored field must be: an entry that does not fit is a miss."""
 
@@ -196,6 +197,14 @@ def _code_digest() -> str:
 class Cached(NamedTuple):
     findings: tuple[Finding, ...]
     parsed: bool
+    facts: dict | None = None
+    """What the project phases need from the file (``FileResult.facts``)."""
+    digest: str = ""
+    """The content hash the result was computed from."""
+
+
+MAX_LINKED = 4
+"""Second-phase results kept per file (one per digest of the summaries it used)."""
 
 
 class ResultCache:
@@ -219,9 +228,9 @@ class ResultCache:
         self._seen.add(key)
         entry = self._entries.get(key)
         try:
-            if not isinstance(entry, list) or len(entry) != 5 or entry[2] != name:
+            if not isinstance(entry, list) or len(entry) != 7 or entry[2] != name:
                 return None
-            content, stat, _, parsed, stored = entry
+            content, stat, _, parsed, stored, facts, linked = entry
             info = os.stat(path)
             if stat is None or tuple(stat) != (info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino):
                 with open(path, "rb") as handle:
@@ -229,15 +238,41 @@ class ResultCache:
                         return None
                 fresh = _stat(info)
                 if fresh is not None:
-                    self._changed[key] = [content, list(fresh), name, parsed, stored]
-            return Cached(tuple(_finding(name, values) for values in stored), bool(parsed))
+                    self._changed[key] = [content, list(fresh), name, parsed, stored, facts, linked]
+            if facts is not None and not isinstance(facts, dict):
+                return None
+            return Cached(tuple(_finding(name, values) for values in stored), bool(parsed), facts, str(content))
         except (OSError, TypeError, ValueError):
             return None
 
-    def put(self, key: str, name: str, signature: Signature, findings: tuple[Finding, ...], parsed: bool) -> None:
-        stored = [[getattr(finding, field) for field in _FIELDS] for finding in findings]
+    def put(self, key: str, name: str, signature: Signature, findings: tuple[Finding, ...], parsed: bool, facts: dict | None = None) -> None:
         stat = list(signature.stat) if signature.stat is not None else None
-        self._changed[key] = [signature.digest, stat, name, parsed, stored]
+        self._changed[key] = [signature.digest, stat, name, parsed, _stored(findings), facts, {}]
+
+    def get_linked(self, key: str, name: str, content: str, used: str) -> Cached | None:
+        """The second-phase result of the file at ``key`` with this ``content`` hash, computed
+        with summaries whose digest is ``used``; None when there is none."""
+        entry = self._changed.get(key) or self._entries.get(key)
+        try:
+            if not isinstance(entry, list) or len(entry) != 7 or entry[0] != content or entry[2] != name:
+                return None
+            found = entry[6].get(used)
+            if not isinstance(found, list) or len(found) != 3 or not isinstance(found[2], dict):
+                return None
+            stored, parsed, facts = found
+            return Cached(tuple(_finding(name, values) for values in stored), bool(parsed), facts, content)
+        except (AttributeError, TypeError, ValueError):
+            return None
+
+    def put_linked(self, key: str, content: str, used: str, findings: tuple[Finding, ...], parsed: bool, facts: dict) -> None:
+        """Record a second-phase result beside the file's first-phase one (same ``content``)."""
+        entry = self._changed.get(key) or self._entries.get(key)
+        if not isinstance(entry, list) or len(entry) != 7 or entry[0] != content or not isinstance(entry[6], dict):
+            return
+        linked = {name: value for name, value in entry[6].items() if name != used}
+        kept = dict(list(linked.items())[-(MAX_LINKED - 1) :])
+        kept[used] = [_stored(findings), parsed, facts]
+        self._changed[key] = [*entry[:6], kept]
 
     @held_interrupts()
     def save(self) -> None:
@@ -317,6 +352,10 @@ class ResultCache:
                 path.unlink(missing_ok=True)
 
 
+def _stored(findings: tuple[Finding, ...]) -> list:
+    return [[getattr(finding, field) for field in _FIELDS] for finding in findings]
+
+
 def _finding(name: str, values: list) -> Finding:
     if len(values) != len(_FIELDS):
         raise ValueError("entry of another shape")
@@ -326,4 +365,5 @@ def _finding(name: str, values: list) -> Finding:
     data = dict(zip(_FIELDS, values))
     if data["raw_region"] is not None:
         data["raw_region"] = tuple(data["raw_region"])
+    data["related"] = tuple(Related(*place) for place in data["related"])
     return Finding(path=name, **data)

@@ -99,6 +99,8 @@ class Collector(ReadOnlyWalker):
         self.blocks: list[Span] = []
         self.loop_spans: list[Span | None] = [None]
         """Per function, class or lambda being visited: the innermost loop around the current node."""
+        self.functions: dict[int, Scope] = {}
+        """By ``id`` of each ``def``: its body's scope (the project summary reads them)."""
 
     def enter(self, node: cst.CSTNode) -> None:
         kind = type(node)
@@ -153,6 +155,7 @@ class Collector(ReadOnlyWalker):
         outer = self.scope
         self.scope = Scope("function", node, self._type_scope(node))
         self.loop_spans.append(None)
+        self.functions[id(node)] = self.scope
         params = self._bind_params(node.params, outer)
         if outer.kind == "class" and params and not _is_static(node):
             self.scope.self_name = params[0].name.value
@@ -299,15 +302,13 @@ class Collector(ReadOnlyWalker):
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar):
             return
-        module = dotted(node.module) if node.module is not None else ""
-        relative = bool(node.relative)
+        # A relative import keeps its dots (``.llm.client``): the project index resolves it.
+        module = "." * len(node.relative) + (dotted(node.module) if node.module is not None else "")
         for alias in node.names:
             name = dotted(alias.name)
             local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
-            if relative:
-                self.scope.bind(local, self._placed(Binding(BindingKind.OPAQUE, self.scope)))
-            else:
-                self.scope.bind(local, self._placed(Binding(BindingKind.IMPORT, self.scope, qualname=f"{module}.{name}")))
+            qualname = f"{module}{name}" if module.endswith(".") else f"{module}.{name}"
+            self.scope.bind(local, self._placed(Binding(BindingKind.IMPORT, self.scope, qualname=qualname)))
 
     # assignments
     def visit_Assign(self, node: cst.Assign) -> None:

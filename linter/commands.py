@@ -27,7 +27,8 @@ from .inventory_report import Inventory
 from .policy import Policy, Tier, run_policy, stack_endpoints
 from .reporters import REPORTERS
 from .result import RunResult
-from .runner import FileResult, Job, lint_paths
+from .job import FileResult, Job
+from .phases import lint_project
 from .settings import Projects, Settings, SettingsError
 from .starter import SCHEMA_DIR, starter_files, symlink_on_the_way
 
@@ -236,8 +237,12 @@ def _lint(options: CheckOptions) -> _Run | int:
         if isinstance(project, int):
             return project
         run[root] = project
+    whole: dict[str, list[Path]] = {}
+    """Per project linted only in part (a shard, files named): all its files, where the modules
+    its files import are found (``phases.lint_project``)."""
     if options.shard is not None:
         _assign(run, found)
+        whole = {root: project.files for root, project in run.items()}
         chosen = {path for project in run.values() for path in shard(project.files, project.settings.root, *options.shard)}
         found = [(path, root) for path, root in found if path in chosen]
     _assign(run, found)
@@ -261,9 +266,12 @@ def _lint(options: CheckOptions) -> _Run | int:
             project.job()
     by_path: dict[Path, FileResult] = {}
     with _progress(len(files)) as progress:
-        for project in run.values():
+        for root, project in run.items():
             if project.files:
-                linted = lint_paths(project.files, project.job, options.jobs, cwd, project.settings.root, progress=progress, cache=project.cache)
+                everything = whole.get(root) or _project_files(root, code_paths, projects)
+                linted = lint_project(
+                    project.files, project.job, options.jobs, cwd, project.settings.root, progress, project.cache, everything
+                )
                 by_path.update(zip(project.files, linted))
     for project in run.values():
         if project.cache is not None:
@@ -287,6 +295,18 @@ def _lint(options: CheckOptions) -> _Run | int:
         shown_path(result.path): run[root].codes() if run[root].built is not None else frozenset() for (_, root), result in zip(found, results)
     }
     return _Run(result, _Scope(cwd, file_codes, codes), results)
+
+
+def _project_files(root: str, paths: list[Path], projects: Projects) -> list[Path] | None:
+    """All the files of the project at ``root`` when ``paths`` name only part of it (files or
+    subdirectories); None when they cover it (the run's files are then all of them)."""
+    top = Path(root).resolve()
+    if any(path.is_dir() and (path.resolve() == top or path.resolve() in top.parents) for path in paths):
+        return None
+    try:
+        return [path for path, owner in discover_projects([top], projects) if owner == root]
+    except SettingsError:
+        return None
 
 
 def _assign(run: dict[str, _Project], found: list[tuple[Path, str]]) -> None:

@@ -2,44 +2,36 @@
 
 ``lint_read`` is the per-file boundary: whatever goes wrong inside becomes a BL000 finding
 for that file, and the run goes on; ``runner.lint_file`` reads the file and comes here only
-for what needs the parser. Many files are scheduled by ``runner.lint_paths``
-(re-exported here with ``Job``, ``FileResult`` and ``display_path``).
+for what needs the parser. The engine analyses one module: the orchestration above it
+(``runner``, ``pool``, ``phases``) schedules many, and it never imports them. ``Job`` and
+``FileResult`` (``job.py``) are re-exported here.
 """
 
 from __future__ import annotations
 
-import ast
 import functools
 import io
 import os
-import re
 import sys
 import tokenize
-import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 
 import libcst as cst
-from libcst import CSTNode
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from . import intake, model, notebook, suppress
+from . import intake, notebook, suppress
+from .analysis import analyse
 from .cache import signature
-from .codes import PARSE_ERROR, UNEXPLAINED_SUPPRESSION
-from .discovery import display_path  # noqa: F401  (re-exported)
+from .codes import PARSE_ERROR
 from .finding import Finding
 from .fix import FileFix, FixError, fix_module, may_rewrite
-from .intake import engine_finding, fingerprint, source_lines
+from .intake import engine_finding, source_lines
+from .job import FileResult, Job
+from .locate import locate, positions, unexplained_file  # noqa: F401  (positions re-exported)
+from .parsing import cell_error, cpython_verdict, unvalidated
 from .policy import Policy
-from .rule import Report, Rule
-from .runner import FileResult, Job, lint_file, lint_paths  # noqa: F401  (lint_file, lint_paths re-exported)
+from .rule import Report
 
-MAX_BOOL_CHAIN = 1000
-"""Operands of one ``and``/``or`` chain: CPython keeps them flat, libcst nests one level each."""
-_BOOL_OPERATORS = re.compile(rb"\b(?:and|or)\b")
-_CPYTHON_RECURSION_LIMIT = 1000
-"""While CPython pre-parses: nesting it accepts under this limit is nesting libcst survives."""
 _RECURSION_LIMIT = 20_000
 _UNPARSED = "cannot analyse {what}: valid Python that libcst's parser cannot read ({why}); nothing in it was checked"
 
@@ -92,23 +84,23 @@ def lint_source(source: bytes, name: str, job: Job, key: str | None = None) -> F
 
 
 def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> FileResult:
-    decided = intake.screen(source, name, key)
+    decided = intake.screen(source, name, key, prefilter=job.project is None)
     if decided is not None:
         return FileResult(name, decided, parsed=False)
     file_rule = suppress.file_suppression(source)
     if file_rule is not None and file_rule.codes is None:  # ignore-file: nothing in it is analysed
         lines = source_lines(source.decode("utf-8", "replace"))
-        return FileResult(name, tuple(_unexplained_file(file_rule, name, key or name, lines, job)), parsed=False)
+        return FileResult(name, tuple(unexplained_file(file_rule, name, key or name, lines, job)), parsed=False)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
         text = source.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError) as error:
         return _error(name, f"cannot decode file: {error}", key=key)
-    refusal, cpython_error = _cpython_verdict(source, text)
+    refusal, cpython_error = cpython_verdict(source, text)
     if refusal is not None:
         return _error(name, f"cannot analyse file: {refusal.msg}", refusal.lineno or 1, refusal.offset or 1, text, key=key)
     try:
-        with _unvalidated():
+        with unvalidated():
             module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         if cpython_error is not None and cpython_error.lineno:
@@ -118,11 +110,12 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> 
         if cpython_error is None:  # valid Python that libcst's parser gives up on: the whole file
             return _error(name, _UNPARSED.format(what="file", why=error.message), 1, 1, text, key=key)
         return _error(name, f"syntax error: {error.message}", error.raw_line, error.raw_column + 1, text, key=key)
-    reports = _run_rules(module, job)
-    if not reports and file_rule is None:
-        return FileResult(name, (), parsed=True)
+    analysis = analyse(module, job, key or name)
+    if not analysis.reports and file_rule is None:
+        return FileResult(name, (), parsed=True, facts=analysis.facts())
     kept: list[Report] = []
-    result = FileResult(name, tuple(_locate(module, text, name, key or name, reports, job, kept, file_rule)), parsed=True)
+    findings = tuple(locate(module, text, name, key or name, analysis.reports, job, kept, analysis.shown, file_rule))
+    result = FileResult(name, findings, parsed=True, facts=analysis.facts(kept))
     if job.fix and may_rewrite(name) and any(job.applies(report) for report in kept):
         return _fix(result, source, module, kept, job, key, file_rule)
     return result
@@ -133,7 +126,12 @@ MAX_FIX_PASSES = 8
 
 
 def _fix(
-    result: FileResult, source: bytes, module: cst.Module, kept: list[Report], job: Job, key: str | None,
+    result: FileResult,
+    source: bytes,
+    module: cst.Module,
+    kept: list[Report],
+    job: Job,
+    key: str | None,
     file_rule: suppress.Suppression | None = None,
 ) -> FileResult:
     """``result`` after applying the fixes of its reports: the fixed bytes and their findings.
@@ -153,12 +151,13 @@ def _fix(
             break
         module = cst.parse_module(fixed)
         kept = []
+        analysis = analyse(module, job, key or result.path)
         text = fixed.decode(module.encoding)
-        findings = tuple(_locate(module, text, result.path, key or result.path, _run_rules(module, job), job, kept, file_rule))
+        findings = tuple(locate(module, text, result.path, key or result.path, analysis.reports, job, kept, analysis.shown, file_rule))
         current, applied = fixed, applied + count
     if current == source:
         return result
-    return FileResult(result.path, findings, parsed=True, fix=FileFix(source, current, applied, result.findings))
+    return FileResult(result.path, findings, parsed=True, fix=FileFix(source, current, applied, result.findings), facts=result.facts)
 
 
 def _lint_notebook(source: bytes, name: str, job: Job, key: str | None) -> FileResult:
@@ -173,14 +172,15 @@ def _lint_notebook(source: bytes, name: str, job: Job, key: str | None) -> FileR
         return _error(name, f"cannot read notebook: {error}", error.line, error.column, text, key=key)
     whole = book.module()
     code = whole.text.encode("utf-8", "surrogatepass")
-    if not book.is_python or not intake.worth_parsing(code):
+    wanted = intake.worth_parsing(code) if job.project is None else not suppress.ignores_file(code)  # see intake.screen
+    if not book.is_python or not wanted:
         return FileResult(name, (), parsed=False)
     if len(code) > intake.MAX_FILE_BYTES:
         return _error(name, f"skipped: code cells too large ({len(code)} bytes, limit {intake.MAX_FILE_BYTES})", key=key)
     findings: list[Finding] = []
     broken: set[int] = set()
     for cell in book.cells:
-        problem = _cell_error(cell.text)
+        problem = cell_error(cell.text)
         if problem is not None:
             message, line, column = problem
             broken.add(cell.index)
@@ -192,182 +192,10 @@ def _lint_notebook(source: bytes, name: str, job: Job, key: str | None) -> FileR
     for finding in result.findings if result is not None else ():
         cell, offset = module.cell_at(finding.line)
         findings.append(book.place(finding, cell, offset))
-    return FileResult(name, tuple(findings), parsed=result is not None and result.parsed)
-
-
-def _cell_error(text: str) -> tuple[str, int, int] | None:
-    """Why one notebook cell cannot be analysed: (message, line, column) in the cell; None if it can."""
-    refusal, cpython_error = _cpython_verdict(text.encode("utf-8", "surrogatepass"), text)
-    if refusal is not None:
-        return f"cannot analyse cell: {refusal.msg}", refusal.lineno or 1, refusal.offset or 1
-    if cpython_error is None:
-        return None
-    try:  # libcst may accept syntax newer than the running interpreter; then, as for a file, it is analysed
-        with _unvalidated():  # as the file is parsed: validation may refuse what the parser accepts
-            cst.parse_module(text)
-    except cst.ParserSyntaxError as error:
-        if cpython_error.lineno:
-            return f"syntax error: {cpython_error.msg}", cpython_error.lineno, max(cpython_error.offset or 1, 1)
-        return f"syntax error: {error.message}", error.raw_line, error.raw_column + 1
-    return None
-
-
-def _cpython_verdict(source: bytes, text: str) -> tuple[SyntaxError | None, SyntaxError | None]:
-    """Parse with CPython first: (nesting too deep to analyse, syntax error to report).
-
-    libcst's native parser recurses once per nesting level and overflows the C stack on deep
-    enough input: a crash of the whole run, not an exception. CPython's parser bounds its own
-    recursion, so what it refuses as too deep is refused here before libcst sees it. Other
-    CPython syntax errors are only used for their location: libcst may accept syntax newer
-    than the running interpreter.
-    """
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(_CPYTHON_RECURSION_LIMIT)  # CPython scales its nesting bound by this limit
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)  # not the bytes: columns in characters, as libcst counts them
-    except (RecursionError, MemoryError):
-        return SyntaxError("nesting too deep"), None
-    except SyntaxError as error:
-        if error.msg.startswith("too many"):  # nested parentheses, levels of indentation
-            return error, None
-        return None, error
-    except ValueError:
-        return None, None
-    finally:
-        sys.setrecursionlimit(limit)
-    if source.count(b"and") + source.count(b"or") > MAX_BOOL_CHAIN and len(_BOOL_OPERATORS.findall(source)) > MAX_BOOL_CHAIN:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.BoolOp) and len(node.values) > MAX_BOOL_CHAIN:
-                return SyntaxError("nesting too deep", ("", node.lineno, 1, "")), None
-    return None, None
-
-
-@contextmanager
-def _unvalidated() -> Iterator[None]:
-    """While parsing, libcst's nodes skip their own validation (``CSTNode.__post_init__``).
-
-    The parser builds valid nodes by construction; validating each again was 14% of parsing
-    (libcst's own comment there says as much). Nodes built anywhere else (fixes) are validated.
-    """
-    original = CSTNode.__dict__.get("__post_init__")
-    if original is None:  # another libcst: leave it alone
-        yield
-        return
-    CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        CSTNode.__post_init__ = original  # type: ignore[method-assign]
-
-
-def _no_validation(self: CSTNode) -> None:
-    pass
-
-
-def _positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
-    """``PositionProvider``'s positions, computed directly.
-
-    ``MetadataWrapper.resolve`` also visits (and rebuilds) the whole tree for the batchable
-    providers, even when there are none: 30% of the cost of positions.
-    """
-    return PositionProvider()._gen(MetadataWrapper(module, unsafe_skip_copy=True))
-
-
-def _run_rules(module: cst.Module, job: Job) -> list[tuple[type[Rule], object]]:
-    file_model = model.build(module, job.policy.endpoints())
-    reports = []
-    for rule in job.rules:
-        for report in rule().check(file_model, job.policy):
-            reports.append((rule, report))
-    return reports
-
-
-def _locate(
-    module: cst.Module,
-    text: str,
-    name: str,
-    key: str,
-    reports: list,
-    job: Job,
-    kept: list[Report] | None = None,
-    file_rule: suppress.Suppression | None = None,
-) -> Iterable[Finding]:
-    """Findings for the reports not suppressed (by a comment on their line or ``file_rule``, the
-    file's ``ignore-file[CODES]``); those reports are appended to ``kept``."""
-    positions = _positions(module) if reports else {}
-    lines = source_lines(text)
-    comments = suppress.suppressions(text) if suppress.might_suppress(text.encode("utf-8", "replace")) else {}
-    occurrences: dict[tuple[str, str], int] = {}
-    used: set[int] = set()
-    seen: set[tuple] = set()
-    for rule, report in reports:
-        where = positions[report.node]
-        line, column = where.start.line, where.start.column + 1
-        identity = (rule.code, line, column, report.message)
-        if identity in seen:
-            continue
-        seen.add(identity)
-        comment = comments.get(line)
-        if comment is not None and comment.covers(rule.code):
-            used.add(line)
-            continue
-        if file_rule is not None and file_rule.covers(rule.code):
-            continue
-        if kept is not None:
-            kept.append(report)
-        snippet = " ".join(module.code_for_node(report.node).split())
-        index = occurrences.get((rule.code, snippet), 0)
-        occurrences[(rule.code, snippet)] = index + 1
-        yield Finding(
-            path=name,
-            line=line,
-            column=column,
-            code=rule.code,
-            end_line=where.end.line,
-            end_column=where.end.column + 1,
-            name=rule.name,
-            message=report.message,
-            tier=rule.tier.label,
-            blocking=job.policy.blocks(rule.tier),
-            fingerprint=fingerprint(rule.code, key, snippet, index),
-            fixable=job.applies(report) and may_rewrite(name),
-            source_line=lines[line - 1] if 0 < line <= len(lines) else "",
-        )
-    if job.report_suppressions:
-        unexplained = [line for line in sorted(used) if not comments[line].reason]
-        for occurrence, line in enumerate(unexplained):
-            yield engine_finding(
-                UNEXPLAINED_SUPPRESSION,
-                name,
-                line,
-                1,
-                "suppression without a reason: at tier hard every silenced finding needs one. "
-                "Add it after `--`, e.g. `# noqa: BL001 -- bounded by the gateway`.",
-                job.policy,
-                lines,
-                key=key,
-                occurrence=occurrence,
-            )
-        yield from _unexplained_file(file_rule, name, key, lines, job)
-
-
-def _unexplained_file(file_rule: suppress.Suppression | None, name: str, key: str, lines: list[str], job: Job) -> Iterator[Finding]:
-    """The BL900 of an ignore-file comment without a reason, at tier hard (reported whether or not
-    the file has findings now: it silences every later one too)."""
-    if file_rule is not None and not file_rule.reason and job.report_suppressions:
-        yield engine_finding(
-            UNEXPLAINED_SUPPRESSION,
-            name,
-            file_rule.line,
-            1,
-            "file-level suppression without a reason: at tier hard it needs one, as every suppression does. "
-            "Add it after `--`, e.g. `# budgetlint: ignore-file -- generated client`.",
-            job.policy,
-            lines,
-            key=key,
-        )
+    facts = result.facts if result is not None else None
+    if facts is not None:  # a notebook is no module: nothing of it is imported, so no mark of its findings is needed
+        facts = {**facts, "summary": {"names": {}}, "marks": []}
+    return FileResult(name, tuple(findings), parsed=result is not None and result.parsed, facts=facts)
 
 
 def _error(name: str, message: str, line: int = 1, column: int = 1, text: str = "", *, key: str | None) -> FileResult:

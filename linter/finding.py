@@ -5,9 +5,24 @@ from __future__ import annotations
 import os
 import unicodedata
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 FINGERPRINT_LENGTH = 20
 """Hex digits in a fingerprint (``intake.fingerprint``)."""
+
+
+class Related(NamedTuple):
+    """Another place a finding names (SARIF ``relatedLocations``): the LLM call a wrapper makes."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+
+    def as_json(self) -> dict:
+        return {**self._asdict(), "path": shown_path(self.path)}
 
 
 @dataclass(frozen=True, order=True)
@@ -34,6 +49,8 @@ class Finding:
     raw_region: tuple[int, int, int, int] | None = None
     """In a notebook: (line, column, end_line, end_column) of the flagged code in the ``.ipynb``
     file's JSON text, for reports that point into the file as stored (SARIF, GitHub)."""
+    related: tuple[Related, ...] = ()
+    """Other places the finding names: for a call of a wrapper, the LLM call inside it."""
 
     def file_region(self) -> tuple[int, int, int, int]:
         """(line, column, end_line, end_column) in the file as stored: in a notebook's JSON text."""
@@ -51,6 +68,9 @@ class Finding:
         data["path"] = shown_path(self.path)
         data.pop("source_line")
         data.pop("raw_region")
+        data.pop("related")
+        if self.related:  # only findings at a wrapper's call name another place
+            data["related"] = [related.as_json() for related in self.related]
         cell = data.pop("cell")
         if cell is None:
             return data

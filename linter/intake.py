@@ -66,14 +66,18 @@ def cacheable(source: bytes, name: str) -> bool:
     return len(source) <= MAX_FILE_BYTES or name.endswith(notebook.SUFFIX)
 
 
-def screen(source: bytes, name: str, key: str | None = None) -> tuple[Finding, ...] | None:
+def screen(source: bytes, name: str, key: str | None = None, prefilter: bool = True) -> tuple[Finding, ...] | None:
     """The findings of a Python file decided without parsing it: none when nothing in it can
     matter to a rule (or it is ignored whole), one BL000 for binary content; None when it must
-    be analysed. Notebooks are always analysed (their code is inside JSON)."""
+    be analysed. Notebooks are always analysed (their code is inside JSON). Without
+    ``prefilter`` (the second phase, which chose the file for the project names it holds) only
+    binary content and ``ignore-file`` decide."""
     if name.endswith(notebook.SUFFIX):
         return None
     if b"\0" in source:
         return (error(name, "cannot parse file: binary content (NUL bytes)", key=key),)
+    if not prefilter:
+        return () if suppress.ignores_file(source) else None
     return None if worth_parsing(source) else ()
 
 

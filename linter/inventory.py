@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from . import engine, intake, model, notebook
+from . import engine, intake, model, notebook, parsing
 from .finding import Finding
 from .inventory_report import FIELDS
 from .limits import Bound, verdict
@@ -236,11 +236,11 @@ def _parse(source: bytes) -> cst.Module:
         text = source.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError) as error:
         raise _Refused(f"cannot decode file: {error}") from None
-    refusal, cpython_error = engine._cpython_verdict(source, text)
+    refusal, cpython_error = parsing.cpython_verdict(source, text)
     if refusal is not None:
         raise _Refused(f"cannot analyse file: {refusal.msg}")
     try:
-        with engine._unvalidated():
+        with parsing.unvalidated():
             return cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         if cpython_error is not None:
@@ -260,7 +260,7 @@ def _scan_notebook(source: bytes, name: str, policy: Policy, constructors: bool)
         return FileSites(name)
     if len(code) > intake.MAX_FILE_BYTES:
         raise _Refused(f"skipped: code cells too large ({len(code)} bytes, limit {intake.MAX_FILE_BYTES})")
-    broken = {cell.index: problem[0] for cell in book.cells if (problem := engine._cell_error(cell.text)) is not None}
+    broken = {cell.index: problem[0] for cell in book.cells if (problem := parsing.cell_error(cell.text)) is not None}
     problems = tuple(f"cell {index}: {message}" for index, message in broken.items())
     kept = book.module(frozenset(broken))
     if not kept.cells:

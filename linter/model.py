@@ -7,9 +7,10 @@ each call is matched against the catalog (``catalog.py``) through the name table
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -29,6 +30,10 @@ from .collector import Collector, LoopFacts, RecordedCall
 from .indirect import Partial, partial_of, patched_call
 from .scopes import Ref, RefKind, Scope, resolve
 from .values import Mapping, evaluate, keyword_mapping, mapping, positional, string_parts
+
+if TYPE_CHECKING:
+    from .project import ProjectView
+    from .wrappers import Helper, LocalHelper
 
 
 class SiteKind(Enum):
@@ -63,6 +68,9 @@ class CallSite:
     """For raw HTTP calls: the JSON body."""
     partial: Partial | None = None
     """For a call of a ``functools.partial`` of the method: the partial, whose keywords come first."""
+    helper: Helper | None = None
+    """A call of a project function that makes an LLM call (``wrappers.py``): what it reaches.
+    ``method`` and ``endpoint`` are then its inner call's."""
 
     @property
     def resolved(self) -> bool:
@@ -158,6 +166,12 @@ class FileModel:
     module_scope: Scope
     loops: dict[int, LoopFacts]
     """By ``id`` of the loop node."""
+    functions: dict[int, Scope] = field(default_factory=dict)
+    """By ``id`` of each ``def``: its body's scope."""
+    helpers: list[LocalHelper] = field(default_factory=list)
+    """The functions of this module that make an LLM call (``wrappers.link`` fills it)."""
+    moved: set[int] = field(default_factory=set)
+    """``id`` of the inner calls of wrappers called in this module: BL001/BL002 report at the callers."""
 
     def loop(self, node: cst.CSTNode) -> LoopFacts | None:
         return self.loops.get(id(node))
@@ -187,14 +201,16 @@ _METHODS: dict[tuple[str, str], Method] = {
 _MODULE_CLIENTS = {qualname: client for client in catalog.CLIENTS if client.module for qualname in client.qualnames}
 
 
-def build(module: cst.Module, policy: EndpointPolicy) -> FileModel:
-    """Traverse ``module`` once and build its call-site model."""
+def build(module: cst.Module, policy: EndpointPolicy, project: ProjectView | None = None) -> FileModel:
+    """Traverse ``module`` once and build its call-site model; names imported from the
+    ``project`` resolve through its summaries (the second phase)."""
     collector = Collector(module)
     collector.walk(module)
+    collector.scope.project = project
     builder = _Builder(policy, collector.scope)
     module_endpoints = builder.module_endpoints(collector.assignments)
     sites = [site for call in collector.calls if (site := builder.site(call, module_endpoints)) is not None]
-    return FileModel(module, sites, collector.calls, builder.literals, collector.scope, collector.loops)
+    return FileModel(module, sites, collector.calls, builder.literals, collector.scope, collector.loops, collector.functions)
 
 
 class _Builder:
@@ -368,6 +384,9 @@ class _Builder:
         endpoints = []
         for ref in site.receiver.candidates:
             client = ref.client
+            if ref.origin is not None:  # built in another module of the project
+                endpoints.append(Endpoint(Location(ref.origin.location)))
+                continue
             if ref.ctor is None or ref.ctor_scope is None or client is None:
                 return UNKNOWN_ENDPOINT  # a client built elsewhere (an annotated parameter)
             endpoints.append(self._ctor_endpoint_quiet(ref.ctor, ref.ctor_scope, client, family))

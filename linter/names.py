@@ -15,6 +15,7 @@ from .reach import Position, Timeline
 
 if TYPE_CHECKING:
     from .scopes import Ref
+    from .project import ProjectView
 
 
 class BindingKind(Enum):
@@ -79,6 +80,8 @@ class Scope:
     ticks: dict[int, int] = field(default_factory=dict, repr=False)
     """By ``id`` of each name node in the file: the tick of its statement (one dict for the file)."""
     timelines: dict[str, Timeline] = field(default_factory=dict, repr=False)
+    project: ProjectView | None = None
+    """Module scopes in the second phase: how names imported from the project resolve."""
 
     def __post_init__(self) -> None:
         if self.parent is not None:

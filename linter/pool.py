@@ -19,18 +19,20 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import TYPE_CHECKING
 
-from . import runner
 from .interrupts import held_interrupts, ignore_interrupts
 from .intake import error
-from .runner import FileResult, Job
+from .job import FileResult, Job
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
+
+Work = Callable[[list[tuple[str, str, str]], Job], list[FileResult]]
+"""Lints a task's files in a worker: a module-level function, sent to workers by name."""
 
 CHUNK = 16
 """Files per task sent to a worker: small files do not pay a round trip each (one file per task
@@ -44,18 +46,19 @@ PARSE_BUDGET = 384 * 1024
 files at once would hold ~300 MiB."""
 
 
-def lint_in_pool(triples: list[tuple[str, str, str]], job: Job, jobs: int) -> Iterator[tuple[int, FileResult]]:
-    """(position in ``triples``, result) for each file, as tasks finish in ``jobs`` workers."""
+def lint_in_pool(triples: list[tuple[str, str, str]], job: Job, jobs: int, work: Work) -> Iterator[tuple[int, FileResult]]:
+    """(position in ``triples``, result) for each file, as tasks finish in ``jobs`` workers that
+    run ``work`` on them."""
     sizes = [_size(path) for path, _, _ in triples]
     waiting = _tasks(sizes)
     lost: list[int] = []
     while waiting:
-        lost += yield from _pool(triples, sizes, waiting, job, jobs)
-    yield from _alone(triples, sizes, lost, job, jobs)
+        lost += yield from _pool(triples, sizes, waiting, job, jobs, work)
+    yield from _alone(triples, sizes, lost, job, jobs, work)
 
 
 def _pool(
-    triples: list[tuple[str, str, str]], sizes: list[int], waiting: list[list[int]], job: Job, jobs: int
+    triples: list[tuple[str, str, str]], sizes: list[int], waiting: list[list[int]], job: Job, jobs: int, work: Work
 ) -> Generator[tuple[int, FileResult], None, list[int]]:
     """Lint the ``waiting`` tasks (taking them off it) in a process pool, results as tasks finish.
 
@@ -77,7 +80,7 @@ def _pool(
                 return
             task = waiting.pop(index)
             with held_interrupts():  # a worker forked here ignores SIGINT from its first instruction
-                running[pool.submit(_lint_chunk, [triples[position] for position in task], job)] = (task, load.pop(index))
+                running[pool.submit(work, [triples[position] for position in task], job)] = (task, load.pop(index))
 
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(os.getpid(),))
     try:
@@ -115,7 +118,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
 
 def _alone(
-    triples: list[tuple[str, str, str]], sizes: list[int], positions: list[int], job: Job, jobs: int
+    triples: list[tuple[str, str, str]], sizes: list[int], positions: list[int], job: Job, jobs: int, work: Work
 ) -> Iterator[tuple[int, FileResult]]:
     """Lint each file at ``positions`` in a process of its own, ``jobs`` at a time (within
     ``PARSE_BUDGET``): a file whose process dies gets a BL000 saying so, and no signature."""
@@ -134,7 +137,7 @@ def _alone(
                     break
                 [position] = waiting.pop(index)
                 receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(target=_lint_alone, args=(sender, triples[position], job, os.getpid()), daemon=True)
+                process = context.Process(target=_lint_alone, args=(sender, triples[position], job, work, os.getpid()), daemon=True)
                 with held_interrupts():
                     process.start()
                 sender.close()  # the child's is then the only one: its death is an end of file here
@@ -155,10 +158,10 @@ def _alone(
             process.join()
 
 
-def _lint_alone(sender: Connection, triple: tuple[str, str, str], job: Job, parent: int) -> None:
+def _lint_alone(sender: Connection, triple: tuple[str, str, str], job: Job, work: Work, parent: int) -> None:
     _start_worker(parent)
     with sender:
-        sender.send(_lint_chunk([triple], job)[0])
+        sender.send(work([triple], job)[0])
 
 
 PR_SET_PDEATHSIG = 1
@@ -259,6 +262,3 @@ def _size(path: str) -> int:
     except OSError:
         return 0  # lint_file reports it
 
-
-def _lint_chunk(triples: list[tuple[str, str, str]], job: Job) -> list[FileResult]:
-    return [runner.lint_file(path, name, job, key) for path, name, key in triples]

@@ -119,6 +119,11 @@ def _occurs(source: bytes, word: bytes, attribute: re.Pattern[bytes] | None) -> 
     return crossed_line and attribute is not None and attribute.search(source) is not None
 
 
+def word_in(source: bytes, word: str) -> bool:
+    """Whether ``word`` occurs in ``source`` as a word (the second phase's learned names)."""
+    return _occurs(source, word.encode(), None)
+
+
 def _foreign_encoding(source: bytes) -> bool:
     """A coding cookie (first two lines) naming an encoding whose identifiers may not be ASCII."""
     end = source.find(b"\n")

@@ -22,6 +22,9 @@ class Report:
     message: str
     fix: Fix | None = None
     """The edits that repair it, when the rule can tell them (``--fix``)."""
+    related: tuple[object, ...] = ()
+    """Other places the finding names: a node of this module, or (path key, line, column, end
+    line, end column) in another module (the inner call of a wrapper called here)."""
 
 
 @dataclass(frozen=True)

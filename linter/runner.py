@@ -11,52 +11,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import intake
-from .cache import ResultCache, Signature, signature
+from .cache import ResultCache, signature
 from .discovery import display_name, root_keys, shown_directory
 from .finding import Finding
 from .interrupts import held_interrupts
-from .policy import Policy
-
-if TYPE_CHECKING:
-    from .fix import FileFix
-    from .rule import Report, Rule
+from .job import FileResult, Job
 
 SERIAL_BELOW = 32
 """Fewer files to lint than this: no process pool (starting one costs more than it saves)."""
-
-
-@dataclass(frozen=True)
-class Job:
-    """What every worker needs: the policy and the rules to run."""
-
-    policy: Policy
-    rules: tuple[type[Rule], ...]
-    report_suppressions: bool
-    fix: bool = False
-    """Apply the fixes (``--fix``, ``--diff``): results carry the fixed bytes and what remains."""
-    unsafe_fixes: bool = False
-    """Unsafe fixes count as fixable and apply too (``--unsafe-fixes``)."""
-
-    def applies(self, report: Report) -> bool:
-        return report.fix is not None and (report.fix.safe or self.unsafe_fixes)
-
-
-@dataclass(frozen=True)
-class FileResult:
-    path: str
-    findings: tuple[Finding, ...]
-    parsed: bool
-    fix: FileFix | None = None
-    """With ``Job.fix``, when fixes applied: the bytes before and after; ``findings`` are then the
-    fixed code's."""
-    signature: Signature | None = field(default=None, compare=False)
-    """What the result was computed from (content hash, stat), for the cache; None: not cacheable
-    (the file could not be read, was too large, or analysing it failed)."""
 
 
 def lint_paths(
@@ -77,10 +42,7 @@ def lint_paths(
     linted, and the others' results are put in it. ``job`` may be a function making the job: it
     is called only when some file must be linted.
     """
-    here = str(cwd)
-    shown = shown_directory(here)
-    keys = root_keys([os.path.abspath(path) for path in files], os.path.realpath(root or cwd))
-    triples = [(str(path), display_name(str(path), here, shown), key) for path, key in zip(files, keys)]
+    triples = triples_of(files, cwd, root)
     results: list[FileResult | None] = [None] * len(triples)
     pending: list[int] = []
     for index, (path, name, key) in enumerate(triples):
@@ -88,21 +50,29 @@ def lint_paths(
         if hit is None:
             pending.append(index)
             continue
-        results[index] = FileResult(name, hit.findings, hit.parsed)
+        results[index] = FileResult(name, hit.findings, hit.parsed, facts=hit.facts, content=hit.digest)
         if progress is not None:
             progress(1)
     if pending:
         todo = [triples[index] for index in pending]
         # closing: an interrupt here shuts the pool down now, not when the traceback is freed
-        with closing(_lint_all(todo, job, jobs)) as outcomes:
+        with closing(lint_many(todo, job, jobs)) as outcomes:
             for position, result in outcomes:
                 index = pending[position]
                 results[index] = result
                 if cache is not None and result.signature is not None:
-                    cache.put(triples[index][2], result.path, result.signature, result.findings, result.parsed)
+                    cache.put(triples[index][2], result.path, result.signature, result.findings, result.parsed, result.facts)
                 if progress is not None:
                     progress(1)
     return results  # type: ignore[return-value]  # every slot is filled
+
+
+def triples_of(files: Sequence[Path], cwd: Path, root: Path | None = None) -> list[tuple[str, str, str]]:
+    """(path, display name, root-relative key) of each file."""
+    here = str(cwd)
+    shown = shown_directory(here)
+    keys = root_keys([os.path.abspath(path) for path in files], os.path.realpath(root or cwd))
+    return [(str(path), display_name(str(path), here, shown), key) for path, key in zip(files, keys)]
 
 
 def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | None = None) -> FileResult:
@@ -118,7 +88,7 @@ def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | Non
         return FileResult(name, (outcome,), parsed=False)
     source, info = outcome
     try:
-        decided = intake.screen(source, name, key)
+        decided = intake.screen(source, name, key, prefilter=(job.project is None) if isinstance(job, Job) else True)
     except Exception:  # noqa: BLE001  the engine's boundary reports it
         decided = None
     if decided is not None:
@@ -128,7 +98,7 @@ def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | Non
     return engine.lint_read(source, info, name, job if isinstance(job, Job) else job(), key)
 
 
-def _lint_all(triples: list[tuple[str, str, str]], job: Job | Callable[[], Job], jobs: int) -> Iterator[tuple[int, FileResult]]:
+def lint_many(triples: list[tuple[str, str, str]], job: Job | Callable[[], Job], jobs: int) -> Iterator[tuple[int, FileResult]]:
     """(position in ``triples``, result) for each file: in order in this process for few files,
     else from a process pool (``pool.lint_in_pool``) as tasks finish."""
     if jobs <= 1 or len(triples) < SERIAL_BELOW:
@@ -139,4 +109,9 @@ def _lint_all(triples: list[tuple[str, str, str]], job: Job | Callable[[], Job],
         from . import engine  # noqa: F401  before the pool forks: workers inherit it
         from . import pool  # a run the cache answers needs no pool
 
-    yield from pool.lint_in_pool(triples, job if isinstance(job, Job) else job(), jobs)
+    yield from pool.lint_in_pool(triples, job if isinstance(job, Job) else job(), jobs, lint_chunk)
+
+
+def lint_chunk(triples: list[tuple[str, str, str]], job: Job) -> list[FileResult]:
+    """A pool task: lint consecutive files in a worker (through ``lint_file`` as this module has it)."""
+    return [lint_file(path, name, job, key) for path, name, key in triples]

@@ -16,7 +16,9 @@ from enum import Enum
 import libcst as cst
 
 from . import catalog
+from .annotations import annotated_class
 from .names import BUSY, UNSET, Binding, BindingKind, Scope
+from .project import Remote, client_of
 from .reach import MANY
 
 __all__ = ["Binding", "BindingKind", "Scope", "Ref", "RefKind", "resolve", "single_value", "values_of"]
@@ -47,11 +49,13 @@ class Ref:
     family, each with its own constructor. Properties of the client are known when all agree."""
     body: Scope | None = None
     """For a class defined in this file (``qualname`` ``class``) or an instance of one: its scope."""
+    origin: Remote | None = None
+    """An instance built in another module of the project (``ctor`` is then None)."""
 
     def attr(self, name: str) -> Ref:
         if self.kind is RefKind.IMPORT:
             return Ref(RefKind.IMPORT, f"{self.qualname}.{name}")
-        return Ref(self.kind, self.qualname, (*self.path, name), self.ctor, self.ctor_scope, self.alternatives)
+        return Ref(self.kind, self.qualname, (*self.path, name), self.ctor, self.ctor_scope, self.alternatives, origin=self.origin)
 
     @property
     def client(self) -> catalog.Client | None:
@@ -76,7 +80,7 @@ def resolve(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Ref:
     if depth > _MAX_DEPTH:
         return UNKNOWN
     if isinstance(expr, cst.Name):
-        return _resolve_name(expr, scope, depth)
+        return _from_project(_resolve_name(expr, scope, depth), scope)
     if isinstance(expr, cst.Attribute):
         name = expr.attr.value
         if name in _PASSTHROUGH:  # client.with_raw_response.<...>
@@ -88,7 +92,7 @@ def resolve(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Ref:
             member = _resolve_member(name, owner.body, owner.qualname != "class", depth)
             if member is not None:
                 return member
-        return owner.attr(name)
+        return _from_project(owner.attr(name), scope)
     if isinstance(expr, cst.Call):
         return _resolve_call(expr, scope, depth)
     if isinstance(expr, cst.Await):
@@ -112,7 +116,7 @@ def _resolve_call(call: cst.Call, scope: Scope, depth: int) -> Ref:
         client = catalog.client_for(owner)
         if client is not None and method in client.factories:
             return Ref(RefKind.INSTANCE, owner, ctor=call, ctor_scope=scope)
-        return UNKNOWN
+        return _project_instance(callee, scope, called=True) or UNKNOWN
     if callee.kind is RefKind.LOCAL and callee.qualname == "class" and not callee.path:
         return Ref(RefKind.LOCAL, body=callee.body)  # an instance of a class defined in this file
     return UNKNOWN  # what a function returns is not followed
@@ -186,7 +190,7 @@ def _resolve_binding(binding: Binding, depth: int) -> Ref | None:
             return None
         return resolve(binding.value, binding.scope, depth + 1)
     if kind is BindingKind.PARAM and binding.value is not None:  # annotated with an SDK class
-        annotation = resolve(binding.value, binding.scope, depth + 1)
+        annotation = resolve(annotated_class(binding.value), binding.scope, depth + 1)
         if annotation.kind is RefKind.IMPORT and catalog.client_for(annotation.qualname):
             return Ref(RefKind.INSTANCE, annotation.qualname)
     return UNKNOWN
@@ -198,19 +202,19 @@ def _agree(refs: list[Ref]) -> Ref:
     if not refs:
         return UNKNOWN
     first = refs[0]
-    candidates: dict[tuple[int, str], Ref] = {}
+    candidates: dict[tuple[int, str, int], Ref] = {}
     for ref in refs:
-        if ref is not first and (ref.kind, ref.qualname, ref.path, ref.body) != (first.kind, first.qualname, first.path, first.body):
+        if ref is not first and (ref.kind, ref.qualname, ref.path, ref.body, ref.origin) != (first.kind, first.qualname, first.path, first.body, first.origin):
             if not (ref.kind is first.kind is RefKind.INSTANCE and ref.path == first.path and _family(ref) == _family(first)):
                 return UNKNOWN
         for candidate in ref.candidates:
-            candidates.setdefault((id(candidate.ctor), candidate.qualname), candidate)
+            candidates.setdefault((id(candidate.ctor), candidate.qualname, id(candidate.origin)), candidate)
     if len(candidates) == 1:
         return first
     if len(candidates) > MANY:  # the family is known, what each constructor says is not read
         return Ref(first.kind, first.qualname, first.path)
     head, *others = candidates.values()
-    return Ref(head.kind, head.qualname, head.path, head.ctor, head.ctor_scope, tuple(map(_single, others)), head.body)
+    return Ref(head.kind, head.qualname, head.path, head.ctor, head.ctor_scope, tuple(map(_single, others)), head.body, head.origin)
 
 
 def _family(ref: Ref) -> str | None:
@@ -219,7 +223,7 @@ def _family(ref: Ref) -> str | None:
 
 
 def _single(ref: Ref) -> Ref:
-    return Ref(ref.kind, ref.qualname, ref.path, ref.ctor, ref.ctor_scope) if ref.alternatives else ref
+    return Ref(ref.kind, ref.qualname, ref.path, ref.ctor, ref.ctor_scope, origin=ref.origin) if ref.alternatives else ref
 
 
 def values_of(name: cst.Name | str, scope: Scope) -> list[tuple[cst.BaseExpression, Scope]] | None:
@@ -244,3 +248,23 @@ def single_value(name: cst.Name | str, scope: Scope) -> tuple[cst.BaseExpression
     given as a string: when it has exactly one in reach)."""
     values = values_of(name, scope)
     return values[0] if values is not None and len(values) == 1 else None
+
+
+def _from_project(ref: Ref, scope: Scope) -> Ref:
+    """An imported name that is a client of another project module, as that client."""
+    if ref.kind is not RefKind.IMPORT:
+        return ref
+    return _project_instance(ref, scope, called=False) or ref
+
+
+def _project_instance(ref: Ref, scope: Scope, called: bool) -> Ref | None:
+    """The instance an imported project name is (a module-level client), or that calling it
+    returns (a factory); None when the project does not say (or this is the first phase)."""
+    project = scope.module.project
+    if project is None:
+        return None
+    found = client_of(project.lookup(ref.qualname), called)
+    if found is None:
+        return None
+    remote, rest = found
+    return Ref(RefKind.INSTANCE, remote.client, rest, origin=remote)

@@ -37,9 +37,14 @@ def feature_tag(site: CallSite, carriers: TagCarriers) -> Tag:
     wrapped = _wrapper(site, carriers)
     if wrapped is not None:
         return wrapped
+    helper = site.helper
+    if helper is not None and helper.tag_inner != Tagged.NO.value:
+        return Tag(Tagged(helper.tag_inner))  # the wrapper tags its call, or may
     on_call = _in_arguments(site.kwargs, carriers, site.family.tag_containers)
-    if on_call.state is not Tagged.NO:
-        return on_call
+    if on_call.state is not Tagged.NO or helper is not None:
+        return on_call  # a wrapper's caller: only its own arguments may still carry the tag
+    if site.receiver is not None and site.receiver.origin is not None:
+        return Tag(Tagged(site.receiver.origin.tagged))  # a client built in another project module
     if site.receiver is None or not site.resolved:
         return Tag(Tagged.MAYBE)  # the client comes from elsewhere and may carry the header
     ctors = site.ctors

@@ -11,6 +11,7 @@ from budgetlint.limits import Bound, Verdict, placement, verdict
 from budgetlint.model import CallSite, FileModel, SiteKind
 from budgetlint.policy import Policy, Tier
 from budgetlint.rule import Invalid, Report, Rule, Valid
+from budgetlint.helpers import call_name, related, reported_here, wrapper_verdict
 
 DEFAULT_FIX_LIMIT = 1024
 """The limit a fix writes when the guardrails set no ``ceilings.max_output_tokens``."""
@@ -289,6 +290,23 @@ class Bot:
         return kw
 bot = Bot()
 bot.chat(model="llama3", messages=[])
+""",
+        # A wrapper whose own default bounds the call; a helper bounded inside.
+        """
+from openai import OpenAI
+client = OpenAI()
+def ask(prompt, max_tokens=256):
+    return client.chat.completions.create(model="m", messages=[prompt], max_tokens=max_tokens)
+def summarize(text):
+    return client.chat.completions.create(model="m", messages=[text], max_tokens=50)
+ask("hi")
+summarize("long text")
+""",
+        # A look-alike: a function with a `max_tokens` parameter that calls no LLM.
+        """
+def ask(prompt, max_tokens=None):
+    return prompt[:max_tokens]
+ask("hi")
 """,
     ]
 
@@ -880,43 +898,101 @@ OpenAI().chat.completions.create(model="m", messages=[], max_tokens=LIMIT)
 """,
             options={"strict": True},
         ),
+        # A wrapper forwarding `max_tokens` (default None): its caller's call is the call site.
+        Invalid(
+            """
+from openai import OpenAI
+client = OpenAI()
+def ask(prompt, max_tokens=None):
+    return client.chat.completions.create(model="m", messages=[prompt], max_tokens=max_tokens)
+ask("hi")
+ask("hi", max_tokens=200)
+""",
+            line=6,
+            column=1,
+        ),
+        # A wrapper forwarding **kwargs: the fix adds the limit at the caller.
+        Invalid(
+            """
+import litellm
+def complete(prompt, **kwargs):
+    return litellm.completion(model="gpt-4o", messages=[prompt], **kwargs)
+complete("hi")
+""",
+            line=5,
+            expected_replacement="""
+import litellm
+def complete(prompt, **kwargs):
+    return litellm.completion(model="gpt-4o", messages=[prompt], **kwargs)
+complete("hi", max_tokens=1024)
+""",
+        ),
+        # A method wrapper called through self with an unbounded sentinel.
+        Invalid(
+            """
+from openai import OpenAI
+class Bot:
+    def __init__(self):
+        self.client = OpenAI()
+    def _complete(self, messages, max_tokens=512):
+        return self.client.chat.completions.create(model="m", messages=messages, max_tokens=max_tokens)
+    def reply(self, text):
+        return self._complete([text], max_tokens=None)
+""",
+            line=9,
+            column=16,
+            expected_replacement="""
+from openai import OpenAI
+class Bot:
+    def __init__(self):
+        self.client = OpenAI()
+    def _complete(self, messages, max_tokens=512):
+        return self.client.chat.completions.create(model="m", messages=messages, max_tokens=max_tokens)
+    def reply(self, text):
+        return self._complete([text], max_tokens=1024)
+""",
+        ),
     ]
 
     def check(self, model: FileModel, policy: Policy) -> Iterator[Report]:
         for site in model.sites:
-            if site.kind is SiteKind.CLIENT:
+            if site.kind is SiteKind.CLIENT or not reported_here(site, model):
                 continue
-            result = verdict(site, policy.max_output_tokens)
+            if site.helper is not None:
+                result = wrapper_verdict(site, policy.max_output_tokens)
+            else:
+                result = verdict(site, policy.max_output_tokens)
             if result is None or result.bound is Bound.BOUNDED:
                 continue
             limit = site.limit
             assert limit is not None
-            where = f"`{limit.container[0]}` key `{result.key}`" if limit.container else f"`{result.key}`"
-            name = site.display_name
+            named = site.helper is not None and site.helper.limit is not None and site.helper.limit.param is not None
+            where = f"`{limit.container[0]}` key `{result.key}`" if limit.container and not named else f"`{result.key}`"
+            name = call_name(site)
             if result.bound is Bound.MISSING:
                 why = f" ({limit.default_note})" if limit.default_note else ""
                 message = (
-                    f"`{name}` sets no output limit{why}: one call can run until the context is full, "
+                    f"{name} sets no output limit{why}: one call can run until the context is full, "
                     f"billing tokens or holding a GPU slot. Set {where}."
                 )
             elif result.bound is Bound.SENTINEL:
                 message = (
-                    f"`{name}` sets {where} to {_show(result.value)}, which means no limit: one call can run "
+                    f"{name} sets {where} to {_show(result.value)}, which means no limit: one call can run "
                     f"until the context is full. Set a positive number of tokens."
                 )
             elif result.bound is Bound.ABOVE_CEILING:
                 message = (
-                    f"`{name}` sets {where} to {_show(result.value)}, above the guardrail ceiling "
+                    f"{name} sets {where} to {_show(result.value)}, above the guardrail ceiling "
                     f"ceilings.max_output_tokens={policy.max_output_tokens}. Lower it to the ceiling or less."
                 )
             elif policy.strict:
                 message = (
-                    f"`{name}` takes {where} from a value budgetlint cannot resolve (strict mode): "
+                    f"{name} takes {where} from a value budgetlint cannot resolve (strict mode): "
                     f"the bound cannot be checked in review. Use a literal or a module constant."
                 )
             else:
                 continue
-            yield Report(site.node, message, _fix(site, result, policy))
+            yield Report(site.node, message, _fix(site, result, policy), related(site))
 
 
 def _fix(site: CallSite, result: Verdict, policy: Policy) -> Fix | None:

@@ -8,6 +8,7 @@ from budgetlint.model import FileModel
 from budgetlint.policy import Policy, Tier
 from budgetlint.rule import Invalid, Report, Rule, Valid
 from budgetlint.tags import Tagged, feature_tag
+from budgetlint.helpers import call_name, related, reported_here
 
 
 class MissingFeatureTag(Rule):
@@ -174,6 +175,20 @@ HEADERS = {"X-Feature-Tag": "support-bot"}
 client = AsyncAnthropic(default_headers=HEADERS) if ASYNC else Anthropic(default_headers=HEADERS)
 client.messages.create(model="c", max_tokens=10, messages=[])
 """,
+        # A wrapper forwarding **kwargs: the caller passes the tag.
+        """
+from openai import OpenAI
+client = OpenAI()
+def chat(prompt, **kwargs):
+    return client.chat.completions.create(model="m", messages=[prompt], max_tokens=5, **kwargs)
+chat("hi", metadata={"feature": "search"})
+""",
+        # A wrapper over a client passed in: the client may carry the tag.
+        """
+def chat(client, prompt, **kwargs):
+    return client.chat.completions.create(model="m", messages=[prompt], **kwargs)
+chat(make(), "hi")
+""",
     ]
 
     INVALID = [
@@ -311,17 +326,32 @@ def ask(m):
             line=5,
             column=13,
         ),
+        # A wrapper forwarding **kwargs, called with no tag: reported at the caller only.
+        Invalid(
+            """
+from openai import OpenAI
+client = OpenAI()
+def chat(prompt, **kwargs):
+    return client.chat.completions.create(model="m", messages=[prompt], max_tokens=5, **kwargs)
+chat("hi")
+""",
+            line=6,
+            column=1,
+        ),
     ]
 
     def check(self, model: FileModel, policy: Policy) -> Iterator[Report]:
         for site in model.generation_sites():
+            if not reported_here(site, model):
+                continue
             tag = feature_tag(site, policy.carriers)
             if tag.state is Tagged.NO:
                 yield Report(
                     site.node,
-                    f"`{site.display_name}` carries no feature tag: its tokens and GPU time cannot be "
+                    f"{call_name(site)} carries no feature tag: its tokens and GPU time cannot be "
                     f"attributed to a product feature. Add `metadata={{\"{policy.carriers.metadata_keys[0]}\": ...}}`, "
                     f"an `{policy.carriers.headers[0]}` header, or wrap it in `{policy.carriers.wrappers[0]}(...)`.",
+                    related=related(site),
                 )
             elif (
                 tag.state is Tagged.YES

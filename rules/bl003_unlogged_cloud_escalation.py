@@ -157,6 +157,27 @@ def answer(m):
     except Exception:
         return fallback.chat.completions.create(model="gpt-4o", messages=m)
 """,
+        # A router through helpers that logs the escalation; a dispatch between helpers.
+        """
+import ollama
+from openai import OpenAI
+cloud = OpenAI()
+def call_ollama(p):
+    return ollama.chat(model="llama3", messages=[p])
+def call_openai(p):
+    return cloud.chat.completions.create(model="gpt-4o", messages=[p])
+def answer(p):
+    try:
+        return call_ollama(p)
+    except Exception:
+        log_escalation("ollama failed")
+        return call_openai(p)
+def pick(p, local):
+    if local:
+        return call_ollama(p)
+    else:
+        return call_openai(p)
+""",
     ]
 
     INVALID = [
@@ -313,6 +334,25 @@ class Router(Clients):
 """,
             line=12,
             column=20,
+        ),
+        # The hybrid router: each helper one SDK call, the cloud one in the except.
+        Invalid(
+            """
+import ollama
+from openai import OpenAI
+cloud = OpenAI()
+def call_ollama(p):
+    return ollama.chat(model="llama3", messages=[p])
+def call_openai(p):
+    return cloud.chat.completions.create(model="gpt-4o", messages=[p])
+def answer(p):
+    try:
+        return call_ollama(p)
+    except Exception:
+        return call_openai(p)
+""",
+            line=13,
+            column=16,
         ),
     ]
 

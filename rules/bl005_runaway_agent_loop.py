@@ -204,6 +204,16 @@ while job["state"] != "done":
     ollama.chat(model="llama3", messages=[])
     job = requests.get("https://jobs.example.com/1").json()
 """,
+        # Loops calling a helper: bounded, or waiting for a person each turn.
+        """
+import ollama
+def ask(p):
+    return ollama.chat(model="llama3", messages=[p], options={"num_predict": 64})
+for step in range(5):
+    ask("next")
+while True:
+    ask(input("> "))
+""",
     ]
 
     INVALID = [
@@ -427,6 +437,24 @@ while True:
         break
 """,
             line=4,
+        ),
+        # An agent loop whose LLM call sits in a helper method.
+        Invalid(
+            """
+from openai import OpenAI
+class Agent:
+    def __init__(self):
+        self.client = OpenAI()
+    def _step(self, history):
+        return self.client.chat.completions.create(model="m", messages=history, max_tokens=100)
+    def run(self, history):
+        while True:
+            reply = self._step(history)
+            if not reply.choices[0].message.tool_calls:
+                return reply
+""",
+            line=10,
+            column=21,
         ),
     ]
 

@@ -13,7 +13,8 @@ from budgetlint import __version__, cache, engine, runner
 from budgetlint.cache import KEEP_INDEXES, ResultCache, canonical, configuration_key
 from budgetlint.catalog import Location
 from budgetlint.cli import main
-from budgetlint.engine import Job, lint_paths
+from budgetlint.engine import Job
+from budgetlint.runner import lint_paths
 from budgetlint.policy import DEFAULT_POLICY, Policy, Tier
 from budgetlint.rules import ALL_RULES
 from click.testing import CliRunner
@@ -233,7 +234,7 @@ def test_an_internal_error_is_not_cached(project, monkeypatch):
         raise KeyError("surprise")
 
     with monkeypatch.context() as patch:
-        patch.setattr(engine, "_run_rules", broken)
+        patch.setattr(engine, "analyse", broken)
         _, out = check(".")
     assert "internal error" in out
     _, out = check(".")

@@ -469,7 +469,8 @@ def test_an_empty_no_color_leaves_colour_on(monkeypatch):
 
 
 def test_progress_reports_every_file_serial_and_parallel(tmp_path):
-    from budgetlint.engine import Job, lint_paths
+    from budgetlint.engine import Job
+    from budgetlint.runner import lint_paths
     from budgetlint.policy import Policy
     from budgetlint.rules import ALL_RULES
 

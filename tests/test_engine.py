@@ -16,7 +16,8 @@ from click.testing import CliRunner
 
 from budgetlint import engine, intake
 from budgetlint.cli import main
-from budgetlint.engine import Job, lint_file, lint_paths, lint_source
+from budgetlint.engine import Job, lint_source
+from budgetlint.runner import lint_file, lint_paths
 from budgetlint.prefilter import might_matter
 from budgetlint.policy import Policy, Tier
 from budgetlint.rules import ALL_RULES
@@ -223,7 +224,7 @@ def test_a_recursion_error_while_analysing_is_bl000_not_a_crash(tmp_path, monkey
     def too_deep(*args, **kwargs):
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(engine, "_run_rules", too_deep)
+    monkeypatch.setattr(engine, "analyse", too_deep)
     limit = sys.getrecursionlimit()
     result = lint_file(str(path), "deep.py", JOB)
     assert [(f.code, f.message) for f in result.findings] == [("BL000", "cannot analyse file: nesting too deep")]
@@ -237,7 +238,7 @@ def test_an_internal_error_is_bl000_naming_it(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise KeyError("surprise")
 
-    monkeypatch.setattr(engine, "_run_rules", broken)
+    monkeypatch.setattr(engine, "analyse", broken)
     [finding] = lint_file(str(path), "odd.py", JOB).findings
     assert finding.code == "BL000"
     assert "KeyError" in finding.message and "surprise" in finding.message
@@ -400,4 +401,4 @@ def test_positions_are_libcsts():
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     module = cst.parse_module(CALL)
-    assert dict(engine._positions(module)) == dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
+    assert dict(engine.positions(module)) == dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))

@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 
 from budgetlint.cli import main
 from budgetlint.codes import ENGINE_CODES
-from budgetlint.engine import Job, lint_file, lint_source
+from budgetlint.engine import Job, lint_source
+from budgetlint.runner import lint_file
 from budgetlint.intake import source_lines
 from budgetlint.policy import Policy, Tier
 from budgetlint.rules import ALL_RULES

@@ -93,7 +93,7 @@ def test_an_interrupted_run_writes_no_report_and_no_cache(project, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(commands, "lint_paths", interrupted)
+    monkeypatch.setattr(commands, "lint_project", interrupted)
     result = CliRunner().invoke(main, ["check", "--format", "json", "--output", "report.json", "--sarif-file", "r.sarif", "."])
     assert result.exit_code == interrupts.EXIT_INTERRUPTED
     assert result.stderr == "budgetlint: interrupted\n" and result.stdout == ""

@@ -14,7 +14,8 @@ from jsonschema import Draft4Validator, FormatChecker
 
 from budgetlint.cli import main
 from budgetlint.discovery import discover
-from budgetlint.engine import Job, lint_file, lint_source
+from budgetlint.engine import Job, lint_source
+from budgetlint.runner import lint_file
 from budgetlint.ipython import kernel_lines
 from budgetlint.policy import Policy
 from budgetlint.rules import ALL_RULES

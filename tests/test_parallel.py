@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from budgetlint import commands, pool, runner
 from budgetlint.cli import default_jobs, main
-from budgetlint.engine import Job, lint_paths
+from budgetlint.engine import Job
+from budgetlint.runner import lint_paths
 from budgetlint.policy import Policy
 from budgetlint.rules import ALL_RULES
 from click.testing import CliRunner

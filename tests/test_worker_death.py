@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from budgetlint import commands, pool, runner
 from budgetlint.cli import main
-from budgetlint.engine import Job, lint_paths
+from budgetlint.engine import Job
+from budgetlint.runner import lint_paths
 from budgetlint.model import FileModel
 from budgetlint.policy import Policy, Tier
 from budgetlint.rule import Report, Rule

@@ -137,12 +137,15 @@ def _descriptor(info: RuleInfo, policy: Policy) -> dict:
     }
 
 
-def _result(finding: Finding, index: dict[str, int], cwd: Path, root: Path) -> dict:
-    relative = relative_to_root(finding.path, cwd, root)
+def _artifact(path: str, cwd: Path, root: Path) -> dict:
+    relative = relative_to_root(path, cwd, root)
     if relative is None:  # outside the repository: an absolute URI, no base
-        artifact = {"uri": absolute_path(finding.path, cwd).as_uri()}
-    else:
-        artifact = {"uri": quote(path_bytes(relative), safe="/"), "uriBaseId": SRCROOT}  # the file's own bytes
+        return {"uri": absolute_path(path, cwd).as_uri()}
+    return {"uri": quote(path_bytes(relative), safe="/"), "uriBaseId": SRCROOT}  # the file's own bytes
+
+
+def _result(finding: Finding, index: dict[str, int], cwd: Path, root: Path) -> dict:
+    artifact = _artifact(finding.path, cwd, root)
     line, column, end_line, end_column = finding.file_region()  # a notebook's: in its JSON text
     region = {
         "startLine": line,
@@ -158,6 +161,23 @@ def _result(finding: Finding, index: dict[str, int], cwd: Path, root: Path) -> d
         "locations": [{"physicalLocation": {"artifactLocation": artifact, "region": region}}],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
     }
+    if finding.related:  # the LLM call inside the wrapper this finding's call goes through
+        result["relatedLocations"] = [
+            {
+                "id": number,
+                "physicalLocation": {
+                    "artifactLocation": _artifact(related.path, cwd, root),
+                    "region": {
+                        "startLine": related.line,
+                        "startColumn": related.column,
+                        "endLine": max(related.end_line, related.line),
+                        "endColumn": max(related.end_column, 1),
+                    },
+                },
+                "message": {"text": related.message},
+            }
+            for number, related in enumerate(finding.related, start=1)
+        ]
     if finding.cell is not None:  # SARIF has no notebook region: the cell and its coordinates here
         result["properties"] = {
             "cell": finding.cell,

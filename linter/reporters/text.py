@@ -26,6 +26,8 @@ class TextReporter(Reporter):
                 width = max(1, (finding.end_column - finding.column) if finding.end_line == finding.line else len(line) - finding.column + 1)
                 out.append(f"    {line}")
                 out.append("    " + " " * (finding.column - 1) + self._style("^" * min(width, 80), fg="red" if finding.blocking else "yellow"))
+            for related in finding.related if not self.quiet else ():  # a wrapper's call: where its LLM call is
+                out.append(f"    note: {related.message}: {shown_path(related.path)}:{related.line}:{related.column}")
         if self.statistics or not self.quiet:
             out.extend(self._summary(result))
         return "\n".join(out) + ("\n" if out else "")

@@ -1,0 +1,57 @@
+"""The values passed between the orchestration (runner, pool, phases) and the analysis of one
+module (engine): what to run on a file, and what came out of it.
+
+This module sits below both, so neither imports the other for its types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .cache import Signature
+from .finding import Finding
+from .policy import Policy
+
+if TYPE_CHECKING:
+    from .fix import FileFix
+    from .project import ProjectIndex
+    from .rule import Report, Rule
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every worker needs: the policy and the rules to run."""
+
+    policy: Policy
+    rules: tuple[type[Rule], ...]
+    report_suppressions: bool
+    fix: bool = False
+    """Apply the fixes (``--fix``, ``--diff``): results carry the fixed bytes and what remains."""
+    unsafe_fixes: bool = False
+    """Unsafe fixes count as fixable and apply too (``--unsafe-fixes``)."""
+    project: ProjectIndex | None = None
+    """The second phase: the summaries of the project's modules, through which names imported
+    from them resolve. None in the first phase (and for a lone snippet)."""
+
+    def applies(self, report: Report) -> bool:
+        return report.fix is not None and (report.fix.safe or self.unsafe_fixes)
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    findings: tuple[Finding, ...]
+    parsed: bool
+    fix: FileFix | None = None
+    """With ``Job.fix``, when fixes applied: the bytes before and after; ``findings`` are then the
+    fixed code's."""
+    signature: Signature | None = field(default=None, compare=False)
+    """What the result was computed from (content hash, stat), for the cache; None: not cacheable
+    (the file could not be read, was too large, or analysing it failed)."""
+    content: str = field(default="", compare=False)
+    """The content hash of a result the cache answered (``signature`` holds it otherwise)."""
+    facts: dict | None = field(default=None, compare=False)
+    """What the project phases need from a parsed file (``summary.FileFacts`` as JSON data): its
+    module summary, the project names it uses, the wrappers it calls, and which of its findings
+    sit at the inner call of a wrapper. None for a file that was not parsed."""

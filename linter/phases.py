@@ -1,0 +1,278 @@
+"""Linting a project in two phases, so that calls follow clients and wrappers across modules.
+
+Phase 1 (``runner.lint_paths``) lints every file on its own, as before, and keeps from each
+parsed file its facts (``summary.py``): the summary of what it exports (clients, factories,
+helpers and wrappers, re-exports) and the project names it imports. Phase 2 lints again, with
+the summaries in the ``Job`` (``project.ProjectIndex``), each file whose imported names resolve
+to a summary, in rounds: a file linted with the summaries may export more (a wrapper of an
+imported wrapper), so files using it are linted again, until nothing changes
+(``MAX_ROUNDS``). Each round uses the summaries of the round before, whatever else is in the
+run, so a module's result depends only on the modules it imports.
+
+The prefilter learns the names the summaries export: a file it skipped in phase 1 is parsed
+when it imports (as its import lines say) a project module exporting a name written in it.
+
+Results are cached by content (phase 1) and by content plus a digest of the summaries a file
+used (phase 2). Findings at the inner call of a wrapper that some module calls are dropped
+(the callers report them).
+
+A run over part of a project (``--shard``, files named on the command line) also summarises
+the modules its files import, transitively, and the files that may call its wrappers (those
+naming them), without reporting them: its findings are those of a whole run for its files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from contextlib import closing
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from . import notebook, runner
+from .cache import ResultCache
+from .job import FileResult, Job
+from .prefilter import word_in
+from .project import Found, ProjectIndex, ProjectView, absolute, is_project_name, module_name
+
+MAX_ROUNDS = 4
+_IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import\b|import[ \t]+([\w. \t,]+))", re.MULTILINE)
+
+
+@dataclass
+class _File:
+    path: str
+    name: str
+    key: str
+    result: FileResult
+    reported: bool
+    used: str = ""
+    """The digest of the summaries ``result`` was computed with ("": none)."""
+    imports: list[str] | None = None
+    """For a file the prefilter skipped: the project names its import lines name (read once)."""
+
+    @property
+    def content(self) -> str:
+        signature = self.result.signature
+        return signature.digest if signature is not None else self.result.content
+
+
+def lint_project(
+    files: Sequence[Path],
+    job: Job | Callable[[], Job],
+    jobs: int,
+    cwd: Path,
+    root: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    cache: ResultCache | None = None,
+    project_files: Sequence[Path] | None = None,
+) -> list[FileResult]:
+    """Lint ``files`` of one project in two phases; results in input order.
+
+    ``project_files``: every file of the project (default: ``files``), where the modules its
+    files import are found."""
+    results = runner.lint_paths(files, job, jobs, cwd, root, progress, cache)
+    own = runner.triples_of(files, cwd, root)
+    states = [_File(path, name, key, result, True) for (path, name, key), result in zip(own, results)]
+    every = {key: (path, name) for path, name, key in own}
+    others = [triple for triple in runner.triples_of(project_files or (), cwd, root) if triple[2] not in every]
+    every.update({key: (path, name) for path, name, key in others})
+    modules = {module: key for key in sorted(every) if (module := module_name(key)) is not None}
+    shown = {key: name for key, (_, name) in every.items()}
+    if others:
+        _close(states, every, modules, shown, job, jobs, cwd, root, cache)
+    built: list[Job] = []
+
+    def the_job(index: ProjectIndex) -> Job:
+        if not built:
+            built.append(job if isinstance(job, Job) else job())
+        return replace(built[0], project=index)
+
+    for _ in range(MAX_ROUNDS):
+        index = _index(states, modules, shown)
+        if not _exports(index) and not any(state.used for state in states):
+            break  # no module defines a client, factory or helper: phase 1 is the whole answer
+        todo = [(state, used) for state in states if (used := _used(state, index)) is not None and used != state.used]
+        if not todo:
+            break
+        _relint(todo, lambda index=index: the_job(index), jobs, cache)
+    return _without_moved(states)
+
+
+def _exports(index: ProjectIndex) -> bool:
+    """Whether some module's summary holds what a call site may go through."""
+    return any(record.get("kind") in _USEFUL for summary in index.summaries.values() for record in summary.get("names", {}).values())
+
+
+def _index(states: list[_File], modules: dict[str, str], shown: dict[str, str]) -> ProjectIndex:
+    summaries = {s.key: s.result.facts["summary"] for s in states if s.result.facts and "summary" in s.result.facts}
+    return ProjectIndex(summaries, modules, shown)
+
+
+def _used(state: _File, index: ProjectIndex) -> str | None:
+    """The digest of the summaries ``state``'s file uses now; None when it uses none."""
+    view = index.view(state.key)
+    facts = state.result.facts
+    if facts is not None:
+        found = [(name, _resolved(name, view)) for name in facts.get("needs", ())]
+    elif _skipped(state.result):
+        if state.imports is None:
+            state.imports = _imports(state.path)
+        found = [(name, _resolved(name, view)) for name in state.imports]
+        exported = {word for _, hit in found if hit is not None and hit[0] == "module" for word in hit[2]}
+        exported |= {name.rpartition(".")[2] for name, hit in found if hit is not None and hit[0] == "name"}
+        if not _names_a_word(state.path, exported):
+            return None
+    else:
+        return None
+    if all(hit is None for _, hit in found):
+        return None if not state.used else ""
+    return index.digest(found)  # type: ignore[arg-type]
+
+
+def _resolved(name: str, view: ProjectView) -> tuple | None:
+    """What an imported project name is, as far as the rules care: a module (the clients,
+    factories and helpers it defines or re-exports) or one of those; None for anything else."""
+    dotted = absolute(name, view.module, view.key.endswith("__init__.py"))
+    module = view.index.module_of(dotted, view.module) if dotted else None
+    if module is not None:
+        key = view.index.modules[module]
+        names = view.index.summaries.get(key, {}).get("names", {})
+        module_view = ProjectView(view.index, key)
+        found = {entry: hit.canonical() for entry in sorted(names) if (hit := _useful(module_view.lookup(f"{module}.{entry}")))}
+        return ("module", key, found) if found else None
+    hit = _useful(view.lookup(name))
+    return None if hit is None else ("name", *hit.canonical())
+
+
+def _useful(found: Found | None) -> Found | None:
+    """``found`` when it is something a call site may go through (an alias is followed)."""
+    return found if found is not None and found.record.get("kind") in _USEFUL else None
+
+
+_USEFUL = frozenset({"client", "factory", "helper"})
+
+
+def _skipped(result: FileResult) -> bool:
+    """A file the prefilter let pass unparsed (with no finding)."""
+    return not result.parsed and not result.findings
+
+
+def _code(path: str) -> bytes:
+    """A file's code: a notebook's code cells, as one module."""
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read()
+        if path.endswith(notebook.SUFFIX):
+            return notebook.read(source).module().text.encode("utf-8", "surrogatepass")
+    except (OSError, notebook.NotebookError):
+        return b""
+    return source
+
+
+def _imports(path: str) -> list[str]:
+    """The project names a file's import lines name (modules, and names from them)."""
+    source = _code(path)
+    names: set[str] = set()
+    for match in _IMPORT_LINE.finditer(source):
+        if match.group(1):
+            names.add(match.group(1).decode("ascii", "replace"))
+        else:
+            for part in match.group(2).split(b","):
+                names.add(part.strip().split()[0].decode("ascii", "replace") if part.strip() else "")
+    return sorted(name for name in names if name and is_project_name(name))
+
+
+def _names_a_word(path: str, words: set[str]) -> bool:
+    if not words:
+        return False
+    source = _code(path)
+    return any(word_in(source, word) for word in sorted(words))
+
+
+def _relint(todo: list[tuple[_File, str]], job: Callable[[], Job], jobs: int, cache: ResultCache | None) -> None:
+    """Lint the files of ``todo`` again with the summaries (``job`` makes the job: only called
+    when the cache does not answer, so a warm run loads no parser)."""
+    pending: list[tuple[_File, str]] = []
+    for state, used in todo:
+        hit = cache.get_linked(state.key, state.name, state.content, used) if cache is not None and state.content else None
+        if hit is None:
+            pending.append((state, used))
+            continue
+        state.result = FileResult(state.name, hit.findings, hit.parsed, facts=hit.facts, content=state.content)
+        state.used = used
+    if not pending:
+        return
+    triples = [(state.path, state.name, state.key) for state, _ in pending]
+    with closing(runner.lint_many(triples, job(), jobs)) as outcomes:
+        for position, result in outcomes:
+            state, used = pending[position]
+            content = state.content
+            state.result = replace(result, content=content) if not result.content else result
+            state.used = used
+            if cache is not None and result.facts is not None and content:
+                cache.put_linked(state.key, content, used, result.findings, result.parsed, result.facts)
+
+
+def _without_moved(states: list[_File]) -> list[FileResult]:
+    """Each reported file's result, without the findings at the inner call of a wrapper some
+    module calls (reported at its callers)."""
+    called = {ident for state in states if state.result.facts for ident in state.result.facts.get("called", ())}
+    out = []
+    for state in states:
+        if not state.reported:
+            continue
+        facts = state.result.facts or {}
+        dropped = {index for index, ident in facts.get("marks", ()) if ident in called}
+        if dropped:
+            kept = tuple(finding for index, finding in enumerate(state.result.findings) if index not in dropped)
+            state.result = replace(state.result, findings=kept)
+        out.append(state.result)
+    return out
+
+
+def _close(states, every, modules, shown, job, jobs, cwd, root, cache) -> None:
+    """Add (unreported) the project files the run's files depend on: the modules they import,
+    transitively, and the files naming one of their wrappers (its possible callers)."""
+    known = {state.key for state in states}
+    for _ in range(64):
+        index = ProjectIndex({}, modules, shown)
+        wanted: set[str] = set()
+        wrappers: set[str] = set()
+        for state in states:
+            view = index.view(state.key)
+            facts = state.result.facts
+            if not facts and _skipped(state.result) and state.imports is None:
+                state.imports = _imports(state.path)
+            names = facts.get("needs", ()) if facts else state.imports or ()
+            for name in names:
+                wanted |= _modules_of(name, view)
+            for record in ((facts or {}).get("summary") or {}).get("names", {}).values():
+                if record.get("kind") == "alias":
+                    wanted |= _modules_of(record["target"], view)
+            if facts and facts.get("marks"):
+                wrappers |= {ident.rpartition("::")[2].split(".")[0] for _, ident in facts["marks"]}
+        if wrappers:
+            wanted |= {key for key, (path, _) in every.items() if _names_a_word(path, wrappers)}
+        fresh = sorted(wanted - known)
+        if not fresh:
+            return
+        known.update(fresh)
+        paths = [Path(every[key][0]) for key in fresh]
+        for path, result in zip(paths, runner.lint_paths(paths, job, jobs, cwd, root, None, cache)):
+            key = fresh[paths.index(path)]
+            states.append(_File(str(path), every[key][1], key, result, False))
+
+
+def _modules_of(name: str, view: ProjectView) -> set[str]:
+    """The keys of the project modules ``name`` may come from (each dotted prefix of it)."""
+    dotted = absolute(name, view.module, view.key.endswith("__init__.py"))
+    if not dotted:
+        return set()
+    parts = dotted.split(".")
+    found = set()
+    for cut in range(1, len(parts) + 1):
+        module = view.index.module_of(".".join(parts[:cut]), view.module)
+        if module is not None:
+            found.add(view.index.modules[module])
+    return found

@@ -1,0 +1,214 @@
+"""Across modules (SPEC 1.1a): clients, factories, re-exports and wrappers followed through the
+project, with the two phases, the cache and shards."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from budgetlint import cache, runner
+from budgetlint.cli import main
+from click.testing import CliRunner
+
+from tests.test_sarif import SCHEMA_PATH, errors_of, validator  # noqa: F401  (a fixture)
+
+LLM = """\
+from openai import OpenAI
+
+client = OpenAI(base_url=os.environ["VLLM_BASE_URL"])
+cloud = OpenAI()
+
+
+def make_client():
+    return OpenAI(default_headers={"X-Feature-Tag": "search"})
+
+
+def ask(prompt, max_tokens=None):
+    return client.chat.completions.create(model="m", messages=[prompt], max_tokens=max_tokens, metadata={"feature": "x"})
+
+
+def chat(prompt, **kwargs):
+    return client.chat.completions.create(model="m", messages=[prompt], **kwargs)
+
+
+def call_local(prompt):
+    return client.chat.completions.create(model="m", messages=[prompt], max_tokens=5, metadata={"feature": "x"})
+
+
+def call_cloud(prompt):
+    return cloud.chat.completions.create(model="gpt-4o", messages=[prompt], max_tokens=5, metadata={"feature": "x"})
+"""
+LLM = "import os\n" + LLM
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {"app/__init__.py": "from .llm import ask, client\n", "app/llm.py": LLM})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(cache.ENV_VAR, raising=False)
+    return tmp_path
+
+
+def check(*args: str) -> dict:
+    result = CliRunner().invoke(main, ["check", "--format", "json", "--jobs", "1", *args], catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout)
+
+
+def found(document: dict, path: str | None = None) -> list[tuple[str, int, str]]:
+    return [(f["path"], f["line"], f["code"]) for f in document["findings"] if path is None or f["path"] == path]
+
+
+def test_a_wrapper_called_without_a_limit_is_bl001_at_the_caller_naming_the_inner_call(project):
+    write(project, {"main.py": "from app.llm import ask\nask('hi')\nask('hi', max_tokens=100)\nask('hi', 50)\nask('hi', max_tokens=None)\n"})
+    document = check("--no-cache", ".")
+    assert found(document, "main.py") == [("main.py", 2, "BL001"), ("main.py", 5, "BL001")]
+    finding = document["findings"][-1]
+    assert "client.chat.completions.create" in finding["message"]
+    assert finding["related"] == [
+        {"path": "app/llm.py", "line": 13, "column": 12, "end_line": 13, "end_column": 122, "message": "the LLM call the wrapper makes"}
+    ]
+    assert found(document, "app/llm.py") == []  # the inner call is not reported a second time
+
+
+def test_a_wrapper_forwarding_kwargs_takes_limit_and_tag_from_its_callers(project):
+    write(project, {"main.py": "from app.llm import chat\nchat('a')\nchat('b', max_tokens=5, metadata={'feature': 'x'})\nchat('c', max_tokens=5)\n"})
+    assert found(check("--no-cache", "."), "main.py") == [("main.py", 2, "BL001"), ("main.py", 2, "BL002"), ("main.py", 4, "BL002")]
+
+
+def test_a_wrapper_nobody_calls_keeps_its_inner_call_unresolvable(project):
+    assert found(check("--no-cache", ".")) == []
+    assert ("app/llm.py", 13, "BL001") in found(check("--no-cache", "--strict", "."))
+    write(project, {"main.py": "from app.llm import ask\nask('hi', max_tokens=5)\n"})
+    assert ("app/llm.py", 13, "BL001") not in found(check("--no-cache", "--strict", "."))
+
+
+def test_an_imported_client_and_a_re_export_resolve_through_their_module(project):
+    write(project, {"main.py": "from app import client\nclient.chat.completions.create(model='m', messages=[], max_tokens=5)\n"})
+    assert found(check("--no-cache", "."), "main.py") == [("main.py", 2, "BL002")]  # the client carries no tag
+
+
+def test_a_factory_resolves_calls_through_its_result(project):
+    write(project, {"main.py": "from app.llm import make_client\nc = make_client()\nc.ollama_free = 1\nc.chat.completions.create(model='m', messages=[], max_tokens=5)\n"})
+    assert found(check("--no-cache", "."), "main.py") == []  # the factory's client carries the tag
+    write(project, {"main.py": "from app.llm import make_client\nmake_client().chat(model='m')\n"})
+    assert found(check("--no-cache", "."), "main.py") == []  # `.chat` is not a method of an OpenAI client
+
+
+def test_a_hybrid_router_through_helpers_is_an_escalation_unless_logged(project):
+    router = "from app.llm import call_local, call_cloud\ndef answer(p):\n    try:\n        return call_local(p)\n    except Exception:\n{log}        return call_cloud(p)\n"
+    write(project, {"main.py": router.format(log="")})
+    assert found(check("--no-cache", "."), "main.py") == [("main.py", 6, "BL003")]
+    write(project, {"main.py": router.format(log="        log_escalation('local failed')\n")})
+    assert found(check("--no-cache", "."), "main.py") == []
+
+
+def test_an_agent_loop_calling_a_helper_is_a_runaway_loop(project):
+    write(project, {"main.py": "from app.llm import call_local\nwhile True:\n    call_local('x')\nfor _ in range(3):\n    call_local('x')\n"})
+    assert found(check("--no-cache", "."), "main.py") == [("main.py", 3, "BL005")]
+
+
+def test_a_relative_import_and_a_module_import_resolve(project):
+    write(project, {"app/use.py": "from . import llm\nfrom .llm import ask\nllm.ask('a')\nask('b')\n"})
+    assert found(check("--no-cache", "."), "app/use.py") == [("app/use.py", 3, "BL001"), ("app/use.py", 4, "BL001")]
+
+
+def test_a_file_the_prefilter_skips_is_linted_when_it_imports_a_wrapper(project):
+    write(project, {"main.py": "from app import ask\n\nask('no trigger word of the catalog here')\n"})
+    assert found(check("--no-cache", "."), "main.py") == [("main.py", 3, "BL001")]
+
+
+def test_sarif_related_locations_validate(project, validator):  # noqa: F811
+    write(project, {"main.py": "from app.llm import ask\nask('hi')\n"})
+    result = CliRunner().invoke(main, ["check", "--format", "sarif", "--no-cache", "."])
+    document = json.loads(result.stdout)
+    assert errors_of(validator, document) == []
+    [related] = document["runs"][0]["results"][0]["relatedLocations"]
+    assert related["physicalLocation"]["artifactLocation"]["uri"] == "app/llm.py"
+    assert related["physicalLocation"]["region"]["startLine"] == 13
+
+
+def test_the_text_report_names_the_inner_call(project):
+    write(project, {"main.py": "from app.llm import ask\nask('hi')\n"})
+    result = CliRunner().invoke(main, ["check", "--no-cache", "."])
+    assert "note: the LLM call the wrapper makes: app/llm.py:13:12" in result.stdout
+
+
+# the cache
+
+
+@pytest.fixture
+def linted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+    original = runner.lint_file
+
+    def counting(path, name, job, key=None):
+        seen.append(name)
+        return original(path, name, job, key)
+
+    monkeypatch.setattr(runner, "lint_file", counting)
+    return seen
+
+
+def test_editing_a_wrapper_relints_its_callers_and_nothing_else(project, linted):
+    write(
+        project,
+        {
+            "main.py": "from app.llm import ask\nask('hi', max_tokens=5)\n",
+            "other.py": "from app.llm import call_local\nimport openai\nopenai.chat.completions.create(model='m', messages=[], max_tokens=5)\n",
+            "plain.py": "import openai\nopenai.chat.completions.create(model='m', messages=[])\n",
+        },
+    )
+    first = check(".")
+    assert found(check("--no-cache", ".")) == found(first)
+    linted.clear()
+    assert check(".") == first and linted == []
+    (project / "app" / "llm.py").write_text(LLM.replace("max_tokens=None", "max_tokens=64"))
+    second = check(".")
+    assert sorted(set(linted)) == ["app/__init__.py", "app/llm.py", "main.py"]  # and not other.py or plain.py
+    assert found(second) == found(check("--no-cache", "."))
+
+
+# shards and partial runs
+
+
+def test_shards_together_give_exactly_the_findings_of_a_whole_run(project):
+    write(
+        project,
+        {
+            "main.py": "from app import ask\nask('hi')\n",
+            "svc/run.py": "from app.llm import call_local, call_cloud\ndef f(p):\n    try:\n        call_local(p)\n    except Exception:\n        call_cloud(p)\n",
+            "svc/loop.py": "from app.llm import chat\nwhile True:\n    chat('x', max_tokens=5)\n",
+        },
+    )
+    whole = found(check("--no-cache", "--strict", "."))
+    assert whole
+    for count in (2, 3, 5):
+        parts = [finding for index in range(1, count + 1) for finding in found(check("--no-cache", "--strict", "--shard", f"{index}/{count}", "."))]
+        assert sorted(parts) == sorted(whole)
+
+
+def test_a_file_named_alone_is_linted_with_the_modules_it_imports(project):
+    write(project, {"main.py": "from app import ask\nask('hi')\n"})
+    assert found(check("--no-cache", "main.py")) == [("main.py", 2, "BL001")]
+    alone = found(check("--no-cache", "--strict", os.path.join("app", "llm.py")))
+    assert alone == [("app/llm.py", 17, "BL001")]  # main.py calls `ask` (line 13); nothing calls `chat`
+
+
+def test_a_notebook_calling_a_project_wrapper_is_linted_with_the_summaries(project):
+    cell = {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": ["from app import ask\n", "ask('hi')\n"]}
+    book = {"cells": [cell], "metadata": {"kernelspec": {"language": "python", "name": "python3", "display_name": "Python 3"}}, "nbformat": 4, "nbformat_minor": 5}
+    (project / "notes.ipynb").write_text(json.dumps(book))
+    findings = [(f["path"], f.get("cell"), f["line"], f["code"]) for f in check("--no-cache", ".")["findings"]]
+    assert findings == [("notes.ipynb", 1, 2, "BL001")]
+    assert found(check("--no-cache", "--strict", "app/llm.py")) == [("app/llm.py", 17, "BL001")]  # the notebook calls `ask`
