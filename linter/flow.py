@@ -23,6 +23,9 @@ class Step:
     clause: str
     """``body``, ``ExceptHandler``, ``Else``, ``Finally``, ``If`` (an elif), or ``self`` for the last."""
     statement: cst.CSTNode
+    exit_at: int | None = None
+    """The index of the first ``return`` or ``raise`` at the top of the block, from this statement on:
+    past it, control never leaves the block to run what follows it."""
 
 
 def enclosing_function(ancestors: tuple[cst.CSTNode, ...]) -> cst.CSTNode:
@@ -40,35 +43,57 @@ def statement_path(ancestors: tuple[cst.CSTNode, ...]) -> tuple[Step, ...]:
     statement: cst.CSTNode | None = None
     index = 0
     clause = ""
+    exit_at: int | None = None
     for node in ancestors[start + 1 :]:
         if isinstance(node, cst.BaseSuite):
             if statement is not None:
-                steps.append(Step(index, clause or "body", statement))
+                steps.append(Step(index, clause or "body", statement, exit_at))
                 statement, clause = None, ""
             block = node
         elif statement is None and isinstance(node, cst.BaseStatement) and block is not None:
             body = block.body
             index = next((i for i, item in enumerate(body) if item is node), 0)
+            exit_at = next((i for i in range(index, len(body)) if _exits(body[i])), None)
             statement = node
         elif not clause:
             clause = type(node).__name__
     if statement is not None:
-        steps.append(Step(index, "self", statement))
+        steps.append(Step(index, "self", statement, exit_at))
     return tuple(steps)
+
+
+def _exits(statement: cst.CSTNode) -> bool:
+    """A ``return`` or ``raise`` statement line: what follows it in its block never runs after it."""
+    return isinstance(statement, cst.SimpleStatementLine) and any(isinstance(small, (cst.Return, cst.Raise)) for small in statement.body)
 
 
 def precedes(first: tuple[Step, ...], second: tuple[Step, ...]) -> bool:
     """Whether the statement at ``first`` runs before the one at ``second`` on some path.
 
     True when ``first`` sits in an earlier statement of a block enclosing ``second``, or in the
-    ``try`` body whose ``except``/``else`` holds ``second``. Alternatives of one ``if`` are not.
+    ``try`` body whose ``except``/``else`` holds ``second``. Alternatives of one ``if`` are not, nor
+    is a statement whose block returns or raises after it (``if local: return ollama(...)``
+    before ``return cloud(...)`` is a dispatch): control never reaches ``second`` from there.
     """
-    for a, b in zip(first, second):
+    for level, (a, b) in enumerate(zip(first, second)):
         if a.index != b.index:
-            return a.index < b.index
+            if a.exit_at is not None and a.exit_at < b.index:
+                return False
+            return a.index < b.index and not _never_falls_through(first[level:])
         if a.clause != b.clause:
             is_try = isinstance(a.statement, (cst.Try, cst.TryStar))
             return is_try and a.clause == "body" and b.clause in ("ExceptHandler", "ExceptStarHandler", "Else")
+    return False
+
+
+def _never_falls_through(steps: tuple[Step, ...]) -> bool:
+    """Whether, from the innermost statement, control always returns or raises inside ``steps[0]``
+    (an exception inside a ``try`` body may still reach its handlers and fall through)."""
+    for step in steps:
+        if step is not steps[0] and step.exit_at is not None:
+            return True
+        if isinstance(step.statement, (cst.Try, cst.TryStar)) and step.clause == "body":
+            return False
     return False
 
 

@@ -55,6 +55,25 @@ class UnloggedCloudEscalation(Rule):
     fix_title = "Log the escalation before calling the cloud model"
 
     VALID = [
+        # A dispatch by early return: the local branch returns, so the cloud call never follows it.
+        """
+import ollama
+from openai import OpenAI
+cloud = OpenAI()
+def answer(p, offline):
+    if offline:
+        reply = ollama.chat(model="llama3", messages=[p])
+        return reply
+    return cloud.chat.completions.create(model="gpt-4o", messages=[p])
+def call_ollama(p):
+    return ollama.chat(model="llama3", messages=[p])
+def call_openai(p):
+    return cloud.chat.completions.create(model="gpt-4o", messages=[p])
+def route(p, private):
+    if private:
+        return call_ollama(p)
+    return call_openai(p)
+""",
         # Logged with the escalation function.
         """
 import ollama
@@ -181,6 +200,22 @@ def pick(p, local):
     ]
 
     INVALID = [
+        # The local call returns inside a `try` whose handler falls through to the cloud call.
+        Invalid(
+            """
+import ollama
+from openai import OpenAI
+cloud = OpenAI()
+def answer(p):
+    try:
+        return ollama.chat(model="llama3", messages=[p])
+    except Exception:
+        pass
+    return cloud.chat.completions.create(model="gpt-4o", messages=[p])
+""",
+            line=10,
+            column=12,
+        ),
         Invalid(
             """
 import ollama
