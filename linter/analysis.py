@@ -9,7 +9,7 @@ from functools import cached_property
 import libcst as cst
 from libcst.metadata import CodeRange
 
-from . import model, summary, wrappers
+from . import matching, summary, wrappers
 from .job import Job
 from .locate import positions
 from .model import FileModel
@@ -58,7 +58,7 @@ def analyse(module: cst.Module, job: Job, key: str) -> Analysis:
     """Build the module's model (the project's summaries resolving its imports in the second
     phase), link its helpers, and run every rule."""
     view = job.project.view(key) if job.project is not None else None
-    file_model = model.build(module, job.policy.endpoints(), view)
+    file_model = matching.build(module, job.policy.endpoints(), view)
     wrappers.link(file_model, key, job.policy.carriers, view)
     reports = [(rule, report) for rule in job.rules for report in rule().check(file_model, job.policy)]
     return Analysis(module, file_model, key, reports, view, job)

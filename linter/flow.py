@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from .model import FileModel, LoopFacts, RecordedCall
+from .collector import RecordedCall
+from .loops import LoopFacts
+from .model import FileModel
 from .policy import EscalationLog  # it lives with the policy; imported from here too
 from .scopes import BindingKind, RefKind, Scope, resolve
 from .values import positional

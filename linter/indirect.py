@@ -1,7 +1,7 @@
 """Calls that reach an SDK method indirectly: a ``functools.partial`` of it, or a client wrapped
 by a patcher (instructor's ``from_openai(OpenAI())``, ``patch(client)``, ``from_litellm(completion)``).
 
-The model (``model.py``) matches what these return against the catalog like a direct call.
+``matching.py`` matches what these return against the catalog like a direct call.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from . import engine, intake, model, notebook, parsing
+from . import engine, intake, matching, notebook, parsing
 from .finding import Finding
 from .inventory_report import FIELDS
 from .limits import Bound, verdict
@@ -217,7 +217,7 @@ def scan_file(path: str, name: str, policy: Policy, constructors: bool = False) 
         decided = intake.screen(source, name)
         if decided is not None:
             return FileSites(name, problems=tuple(finding.message for finding in decided))
-        return FileSites(name, tuple(describe(model.build(_parse(source), policy.endpoints()), policy, name, constructors)))
+        return FileSites(name, tuple(describe(matching.build(_parse(source), policy.endpoints()), policy, name, constructors)))
     except _Refused as refusal:
         return FileSites(name, problems=(str(refusal),))
     except RecursionError:
@@ -265,7 +265,7 @@ def _scan_notebook(source: bytes, name: str, policy: Policy, constructors: bool)
     kept = book.module(frozenset(broken))
     if not kept.cells:
         return FileSites(name, problems=problems)
-    file_model = model.build(_parse(kept.text.encode("utf-8", "surrogatepass")), policy.endpoints())
+    file_model = matching.build(_parse(kept.text.encode("utf-8", "surrogatepass")), policy.endpoints())
     sites = []
     for record in describe(file_model, policy, name, constructors):
         cell, offset = kept.cell_at(record.line)

@@ -179,3 +179,12 @@ class Scope:
             timeline = owner.timelines[name.value] = Timeline(bindings)
         reaching = timeline.reaching(tick)
         return (reaching, True) if reaching is not None else (bindings, False)
+
+
+def dotted(node: cst.BaseExpression) -> str:
+    """The dotted name an expression spells (``os.environ``), or ``""`` for anything else."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{dotted(node.value)}.{node.attr.value}"
+    return ""

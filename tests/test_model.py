@@ -10,7 +10,8 @@ import pytest
 
 from budgetlint.catalog import Location
 from budgetlint.endpoints import EndpointPolicy, host_location
-from budgetlint.model import SiteKind, build
+from budgetlint.matching import build
+from budgetlint.model import SiteKind
 
 POLICY = EndpointPolicy({"MY_GPU_URL": Location.LOCAL, "VLLM_CLOUD_URL": Location.CLOUD}, re.compile("OLLAMA|VLLM", re.I))
 
