@@ -69,19 +69,20 @@ def _exits(statement: cst.CSTNode) -> bool:
     return isinstance(statement, cst.SimpleStatementLine) and any(isinstance(small, (cst.Return, cst.Raise)) for small in statement.body)
 
 
-def precedes(first: tuple[Step, ...], second: tuple[Step, ...]) -> bool:
+def precedes(first: tuple[Step, ...], second: tuple[Step, ...], sequential: bool = True) -> bool:
     """Whether the statement at ``first`` runs before the one at ``second`` on some path.
 
     True when ``first`` sits in an earlier statement of a block enclosing ``second``, or in the
     ``try`` body whose ``except``/``else`` holds ``second``. Alternatives of one ``if`` are not, nor
     is a statement whose block returns or raises after it (``if local: return ollama(...)``
     before ``return cloud(...)`` is a dispatch): control never reaches ``second`` from there.
+    With ``sequential`` False only the ``try`` form counts.
     """
     for level, (a, b) in enumerate(zip(first, second)):
         if a.index != b.index:
             if a.exit_at is not None and a.exit_at < b.index:
                 return False
-            return a.index < b.index and not _never_falls_through(first[level:])
+            return sequential and a.index < b.index and not _never_falls_through(first[level:])
         if a.clause != b.clause:
             is_try = isinstance(a.statement, (cst.Try, cst.TryStar))
             return is_try and a.clause == "body" and b.clause in ("ExceptHandler", "ExceptStarHandler", "Else")

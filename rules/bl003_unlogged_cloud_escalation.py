@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import libcst as cst
+
 from budgetlint.catalog import Location
 from budgetlint.flow import encloses, enclosing_function, is_escalation_log, precedes, statement_path
 from budgetlint.model import FileModel
@@ -17,6 +19,8 @@ class UnloggedCloudEscalation(Rule):
     Flags a call to a cloud model made as an escalation from a local one (a local generation
     call precedes it in the same function, or it sits in the `except`/`else` of a local
     attempt) when no escalation log record is written in the same block or an enclosing one.
+    At the top level of a module or notebook, which runs one experiment after another, only the
+    `except`/`else` form is an escalation.
 
     Local means Ollama, llama-cpp-python, the vLLM engine, or an OpenAI-compatible client whose
     base URL is loopback, private, `*.local`, `host.docker.internal`, or read from an
@@ -55,6 +59,13 @@ class UnloggedCloudEscalation(Rule):
     fix_title = "Log the escalation before calling the cloud model"
 
     VALID = [
+        # A script or notebook comparing models: a local call, then a cloud one at the top level.
+        """
+import ollama
+from openai import OpenAI
+local_answer = ollama.chat(model="llama3", messages=[{"role": "user", "content": "hi"}])
+judge = OpenAI().chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "rank"}])
+""",
         # A dispatch by early return: the local branch returns, so the cloud call never follows it.
         """
 import ollama
@@ -200,6 +211,19 @@ def pick(p, local):
     ]
 
     INVALID = [
+        # At the top level, the cloud call in the `except` of a local attempt is an escalation.
+        Invalid(
+            """
+import ollama
+from openai import OpenAI
+try:
+    reply = ollama.chat(model="llama3", messages=[])
+except Exception:
+    reply = OpenAI().chat.completions.create(model="gpt-4o", messages=[])
+""",
+            line=7,
+            column=13,
+        ),
         # The local call returns inside a `try` whose handler falls through to the cloud call.
         Invalid(
             """
@@ -406,7 +430,8 @@ def answer(p):
                 (
                     first
                     for first in local
-                    if enclosing_function(first.ancestors) is function and precedes(statement_path(first.ancestors), path)
+                    if enclosing_function(first.ancestors) is function
+                    and precedes(statement_path(first.ancestors), path, sequential=not isinstance(function, cst.Module))
                 ),
                 None,
             )
