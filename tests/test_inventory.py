@@ -427,3 +427,9 @@ def test_a_notebook_wrapper_chain_names_its_cell(project: Path) -> None:
     inner, call = sites()
     assert (inner["cell"], inner["line"], inner["wrappers"]) == (2, 2, [])
     assert (call["cell"], call["line"], call["limit_value"], call["wrappers"]) == (3, 1, 5, ["nb.ipynb:cell 2:2 ask"])
+
+
+def test_a_file_check_ignores_whole_is_not_listed(project: Path) -> None:
+    write(project, "skipped.py", '# budgetlint: ignore-file -- a vendored demo\nimport ollama\nollama.chat(model="x", messages=[])\n')
+    write(project, "kept.py", 'import ollama\nollama.chat(model="x", messages=[])\n')
+    assert [site["path"] for site in sites()] == ["kept.py"]
