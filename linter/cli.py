@@ -146,9 +146,13 @@ def baseline_command(paths: tuple[Path, ...], output: Path, tier: str | None, se
 @click.option("--format", "output_format", type=click.Choice(sorted(INVENTORY_FORMATS)), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the inventory to FILE.")
 @click.option("--all", "constructors", is_flag=True, help="Also list client, model and parameter-object constructors.")
-def inventory(paths: tuple[Path, ...], output_format: str, output: Path | None, constructors: bool) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel workers [default: CPU count].")
+def inventory(paths: tuple[Path, ...], output_format: str, output: Path | None, constructors: bool, jobs: int | None) -> None:
     """List the LLM call sites budgetlint recognises under PATHS (default: .), for review."""
-    options = InventoryOptions(paths=tuple(paths) or (Path("."),), output_format=output_format, output=output, constructors=constructors)
+    options = InventoryOptions(
+        paths=tuple(paths) or (Path("."),), output_format=output_format, output=output, constructors=constructors,
+        jobs=jobs or default_jobs(),
+    )
     sys.exit(execute_inventory(options))
 
 

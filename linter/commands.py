@@ -23,7 +23,7 @@ from .finding import Finding, shown_path
 from .intake import engine_finding
 from .interrupts import held_interrupts, replace_file
 from .inventory_report import FORMATS as INVENTORY_FORMATS
-from .inventory_report import Inventory
+from .inventory_report import FileSites, Inventory
 from .policy import Policy, Tier, run_policy, stack_endpoints
 from .reporters import REPORTERS
 from .result import RunResult
@@ -528,20 +528,18 @@ class InventoryOptions:
     output: Path | None = None
     constructors: bool = False
     """``--all``: also list client, model and parameter-object constructors."""
+    jobs: int = 1
 
 
 def execute_inventory(options: InventoryOptions) -> int:
-    """List the call sites under ``options.paths``: each file found as ``check`` finds it, read
-    with its own project's settings and stack file. Exit 0, or 2 after a usage error."""
-    with held_interrupts():  # see all_rules
-        from .inventory import scan_file  # with libcst
-
+    """List the call sites under ``options.paths``: each project's files linted in two phases as
+    ``check`` lints them (its own settings and stack file), with no rule and no cache, each
+    file's result carrying its sites. Exit 0, or 2 after a usage error."""
     missing = [str(path) for path in options.paths if not path.exists()]
     if missing:
         click.echo(f"budgetlint: error: no such file or directory: {', '.join(missing)}", err=True)
         return EXIT_USAGE
     cwd = Path.cwd().resolve()
-    shown = shown_directory(str(cwd))
     code_paths = [path for path in options.paths if not (path.is_file() and path.suffix in CONFIG_SUFFIXES)]
     projects = Projects()
     try:
@@ -550,16 +548,23 @@ def execute_inventory(options: InventoryOptions) -> int:
     except SettingsError as error:
         click.echo(f"budgetlint: error: {error}", err=True)
         return EXIT_USAGE
-    policies: dict[str, Policy] = {}
+    run: dict[str, _Project] = {}
     for root, settings in every.items():
         project = _project(settings, CheckOptions(paths=options.paths, cache=False), cwd)
         if isinstance(project, int):
             return project
-        policies[root] = project.policy
-    files = tuple(
-        scan_file(str(path), display_name(str(path), str(cwd), shown), policies[root], options.constructors) for path, root in found
-    )
-    inventory = Inventory(__version__, files)
+        run[root] = project
+    _assign(run, found)
+    by_path: dict[Path, FileResult] = {}
+    with _progress(len(found)) as progress:
+        for root, project in run.items():
+            if not project.files:
+                continue
+            job = Job(project.policy, (), report_suppressions=False, describe=True)
+            everything = _project_files(root, code_paths, projects)
+            linted = lint_project(project.files, job, options.jobs, cwd, project.settings.root, progress, None, everything)
+            by_path.update(zip(project.files, linted))
+    inventory = Inventory(__version__, tuple(FileSites.of(by_path[path], options.constructors) for path, _ in found))
     for path, problem in inventory.skipped():
         click.echo(f"budgetlint: warning: skipped {shown_path(path)}: {problem}", err=True)
     text = INVENTORY_FORMATS[options.output_format](inventory)

@@ -26,6 +26,7 @@ from .codes import PARSE_ERROR
 from .finding import Finding
 from .fix import FileFix, FixError, fix_module, may_rewrite
 from .intake import engine_finding, source_lines
+from .inventory import describe, in_cell
 from .job import FileResult, Job
 from .locate import locate, positions, unexplained_file  # noqa: F401  (positions re-exported)
 from .parsing import cell_error, cpython_verdict, unvalidated
@@ -111,11 +112,12 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> 
             return _error(name, _UNPARSED.format(what="file", why=error.message), 1, 1, text, key=key)
         return _error(name, f"syntax error: {error.message}", error.raw_line, error.raw_column + 1, text, key=key)
     analysis = analyse(module, job, key or name)
+    sites = tuple(describe(analysis, name)) if job.describe else ()
     if not analysis.reports and file_rule is None:
-        return FileResult(name, (), parsed=True, facts=analysis.facts())
+        return FileResult(name, (), parsed=True, facts=analysis.facts(), sites=sites)
     kept: list[Report] = []
     findings = tuple(locate(module, text, name, key or name, analysis.reports, job, kept, analysis.shown, file_rule))
-    result = FileResult(name, findings, parsed=True, facts=analysis.facts(kept))
+    result = FileResult(name, findings, parsed=True, facts=analysis.facts(kept), sites=sites)
     if job.fix and may_rewrite(name) and any(job.applies(report) for report in kept):
         return _fix(result, source, module, kept, job, key, file_rule)
     return result
@@ -195,7 +197,8 @@ def _lint_notebook(source: bytes, name: str, job: Job, key: str | None) -> FileR
     facts = result.facts if result is not None else None
     if facts is not None:  # a notebook is no module: nothing of it is imported, so no mark of its findings is needed
         facts = {**facts, "summary": {"names": {}}, "marks": []}
-    return FileResult(name, tuple(findings), parsed=result is not None and result.parsed, facts=facts)
+    sites = tuple(in_cell(site, module) for site in result.sites) if result is not None else ()
+    return FileResult(name, tuple(findings), parsed=result is not None and result.parsed, facts=facts, sites=sites)
 
 
 def _error(name: str, message: str, line: int = 1, column: int = 1, text: str = "", *, key: str | None) -> FileResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import libcst as cst
 
@@ -34,6 +35,17 @@ class Forward:
     """Forwarded through the wrapper's ``**kwargs``."""
 
 
+class Hop(NamedTuple):
+    """One function a helper call goes through: where it makes its call (of the SDK, or of the
+    next wrapper)."""
+
+    key: str
+    """The root-relative path of its module."""
+    line: int
+    function: str
+    """Its qualified name in the module."""
+
+
 @dataclass(frozen=True)
 class Helper:
     """What a call of a helper reaches: its inner call, and what the wrapper forwards."""
@@ -55,15 +67,18 @@ class Helper:
     """The inner call, when it is in this module."""
     at: tuple[str, int, int, int, int] | None = None
     """Where the inner call is, when it is in another module: (path key, line, column, end line, end column)."""
+    via: tuple[Hop, ...] = ()
+    """When it is in another module: the functions a call of it goes through, from this one
+    inward to the SDK call (``wrappers.chain`` gives them for a helper of this module)."""
 
     @property
     def wrapper(self) -> bool:
         return self.limit is not None or self.tag is not None
 
-    def as_json(self, at: tuple[str, int, int, int, int]) -> dict:
+    def as_json(self, at: tuple[str, int, int, int, int], via: tuple[Hop, ...] = ()) -> dict:
         data = {
             "kind": "helper", "id": self.id, "family": self.family, "method": self.method, "location": self.location,
-            "call": self.call, "bound": self.bound, "tag_inner": self.tag_inner, "at": list(at),
+            "call": self.call, "bound": self.bound, "tag_inner": self.tag_inner, "at": list(at), "via": [list(hop) for hop in via],
         }
         for name in ("limit", "tag"):
             forward = getattr(self, name)
@@ -80,10 +95,11 @@ class Helper:
                 return None
             forwards = {name: Forward(**data[name]) if name in data else None for name in ("limit", "tag")}
             key, line, column, end_line, end_column = data["at"]
+            via = tuple(Hop(str(path), int(number), str(function)) for path, number, function in data.get("via", ()))
             return cls(
                 str(data["id"]), family.name, data["method"], Location(data["location"]).value, str(data["call"]),
                 bool(data["bound"]), forwards["limit"], forwards["tag"], Tagged(data["tag_inner"]).value,
-                at=(str(key), int(line), int(column), int(end_line), int(end_column)),
+                at=(str(key), int(line), int(column), int(end_line), int(end_column)), via=via,
             )
         except (KeyError, TypeError, ValueError):
             return None

@@ -1,33 +1,35 @@
 """What ``budgetlint inventory`` lists: each call site the engine recognises in a file, described
-for review (SDK, client, endpoint, model, limit, feature tag, enclosing function).
+for review (SDK, client, endpoint, model, limit, feature tag, enclosing function, wrappers).
 
-It reads the engine's call-site model (``model.py``) and decides bounded and tagged with the
-helpers the rules use (``limits.verdict``, ``tags.feature_tag``), so the inventory shows what the
-rules see. A file is read, prefiltered and parsed as ``check`` does it: the prefilter, a
-notebook's code cells, and the engine's parse guards; what cannot be analysed is skipped, with
-the reason ``check`` would give as a BL000.
+``describe`` reads one module's analysis (``analysis.Analysis``: the call-site model with the
+project's helpers and wrappers linked) and decides bounded and tagged with the helpers the
+rules use (``limits.verdict``, ``helpers.wrapper_verdict``, ``tags.feature_tag``), so the
+inventory shows what the rules see. The engine calls it for a ``Job`` with ``describe`` set:
+files are found, read, prefiltered, parsed and linked across the project exactly as ``check``
+does it (``phases.lint_project``).
 """
 
 from __future__ import annotations
 
-import io
 import math
-import sys
-import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
-from . import engine, intake, matching, notebook, parsing
-from .finding import Finding
+from .helpers import wrapper_verdict
 from .inventory_report import FIELDS
-from .limits import Bound, verdict
-from .model import CallSite, FileModel, SiteKind, callee_text
+from .limits import Bound, Verdict, verdict
+from .model import CallSite, SiteKind, callee_text
+from .notebook import Module as Cells
 from .policy import Policy
 from .tags import Tagged, feature_tag
 from .values import evaluate
+from .wrappers import chain
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
 
 MODULE_FUNCTION = "<module>"
 """The ``function`` of a call site at module level."""
@@ -67,9 +69,10 @@ class SiteRecord:
     model: str | None
     """The ``model`` argument (or request-body key) when it resolves to a literal."""
     limit: str | None
-    """``value``, ``unbounded``, ``unresolved``, ``default`` (none given, the SDK's default is
-    bounded) or ``elsewhere`` (the call takes none: a model constructor or parameter object
-    carries it); None for a client constructor."""
+    """``value``, ``unbounded``, ``unresolved``, ``default`` (none given, the SDK's or the
+    wrapper's default is bounded) or ``elsewhere`` (the call takes none: a model constructor or
+    parameter object carries it, or the inner call of a helper that forwards no limit); None for
+    a client constructor."""
     limit_key: str | None
     limit_value: int | float | None
     """The limit when it resolves to a finite number."""
@@ -82,8 +85,9 @@ class SiteRecord:
     function: str
     """The enclosing function, qualified (``Class.method``), or ``<module>``."""
     wrappers: tuple[str, ...] = ()
-    """Project wrappers the call goes through, each ``path:line function``, from the listed call
-    inward to the SDK call; empty for a direct SDK call."""
+    """For a call of a project helper or wrapper: the functions it goes through, from the one
+    called inward to the SDK call, each ``path:line function`` with the line of the call that
+    function makes; empty for a direct SDK call."""
     cell: int | None = None
     """In a notebook: the 1-based index of the cell among all its cells."""
 
@@ -98,24 +102,34 @@ class SiteRecord:
         return data
 
 
-@dataclass(frozen=True)
-class FileSites:
-    """A file's call sites, and why (part of) it could not be analysed."""
+def describe(analysis: Analysis, path: str) -> Iterator[SiteRecord]:
+    """The records of every call site of a module (generation calls, calls of project helpers
+    and wrappers, constructors), unordered; ``path`` is how the file is shown."""
+    policy = analysis.job.policy
+    for site in analysis.model.sites:
+        line, column, _, _ = analysis.position(site.node)
+        record = _record(site, analysis.module, policy, path, line, column)
+        if site.helper is not None:
+            hops = chain(site.helper, analysis.model, analysis.key, lambda node: analysis.position(node)[0])
+            shown = [path if hop.key == analysis.key else analysis.shown(hop.key) for hop in hops]
+            record = replace(record, wrappers=tuple(f"{where}:{hop.line} {hop.function}" for where, hop in zip(shown, hops)))
+        yield record
 
-    path: str
-    sites: tuple[SiteRecord, ...] = ()
-    problems: tuple[str, ...] = ()
 
-
-def describe(file_model: FileModel, policy: Policy, path: str, constructors: bool = False) -> Iterator[SiteRecord]:
-    """The records of a file's generation call sites (and, with ``constructors``, its client,
-    model and parameter-object constructors), unordered."""
-    positions = MetadataWrapper(file_model.module, unsafe_skip_copy=True).resolve(PositionProvider)
-    for site in file_model.sites:
-        if site.kind is not SiteKind.GENERATION and not constructors:
-            continue
-        start = positions[site.node].start
-        yield _record(site, file_model.module, policy, path, start.line, start.column + 1)
+def in_cell(record: SiteRecord, cells: Cells) -> SiteRecord:
+    """``record``, located in the notebook's code cells as one module, moved into its cell (and
+    so are the wrappers of the notebook its chain goes through)."""
+    cell, offset = cells.cell_at(record.line)
+    line = record.line - offset
+    own = f"{record.path}:"
+    wrappers = []
+    for entry in record.wrappers:
+        number, _, function = entry[len(own) :].partition(" ")
+        if entry.startswith(own) and number.isdigit():
+            at, before = cells.cell_at(int(number))
+            entry = f"{own}cell {at.index}:{int(number) - before} {function}"
+        wrappers.append(entry)
+    return replace(record, cell=cell.index, line=line, column=record.column + cell.shifts[line - 1], wrappers=tuple(wrappers))
 
 
 def _record(site: CallSite, module: cst.Module, policy: Policy, path: str, line: int, column: int) -> SiteRecord:
@@ -124,7 +138,7 @@ def _record(site: CallSite, module: cst.Module, policy: Policy, path: str, line:
     stack = next((each.name or None for each in policy.stack_endpoints if endpoint.env and each.env == endpoint.env), None)
     limit = limit_key = limit_value = limit_source = None
     if site.kind is not SiteKind.CLIENT:
-        result = verdict(site, policy.max_output_tokens)
+        result = _verdict(site, policy.max_output_tokens)
         if result is None:
             limit = "elsewhere"
         else:
@@ -153,7 +167,7 @@ def _record(site: CallSite, module: cst.Module, policy: Policy, path: str, line:
         endpoint=endpoint.location.value,
         endpoint_env=endpoint.env or None,
         stack_endpoint=stack,
-        model=_model(site),
+        model=_model(site) if site.helper is None else None,
         limit=limit,
         limit_key=limit_key,
         limit_value=limit_value,
@@ -164,9 +178,20 @@ def _record(site: CallSite, module: cst.Module, policy: Policy, path: str, line:
     )
 
 
+def _verdict(site: CallSite, ceiling: int | None) -> Verdict | None:
+    """The bound of the site's output, as BL001 decides it; None when the call takes none (a
+    helper forwarding no limit: its inner call carries it)."""
+    if site.helper is None:
+        return verdict(site, ceiling)
+    return wrapper_verdict(site, ceiling)
+
+
 def _api_and_client(site: CallSite) -> tuple[str, str]:
-    """The API (catalog method path, or the class of a constructor) and the receiver as written."""
+    """The API (catalog method path, or the class of a constructor) and the receiver as written
+    (for a call of a project helper: the function as called)."""
     written = callee_text(site.node.func)
+    if site.helper is not None:
+        return site.method.path if site.method is not None else "", written
     if site.kind is not SiteKind.GENERATION:
         return (site.client.qualnames[0] if site.client is not None else written), ""
     path = site.method.path if site.method is not None else ""
@@ -194,81 +219,3 @@ def enclosing_function(site: CallSite) -> str:
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
     ]
     return ".".join(names) or MODULE_FUNCTION
-
-
-# --- reading a file as ``check`` does -------------------------------------------------------
-
-class _Refused(Exception):
-    """The file (or all of it that could be read) cannot be analysed: the message says why."""
-
-
-def scan_file(path: str, name: str, policy: Policy, constructors: bool = False) -> FileSites:
-    """The call sites of one file; ``name`` is how it is shown. The per-file boundary: whatever
-    goes wrong is a reason to skip the file, never a crashed run."""
-    outcome = intake.read(path, name)
-    if isinstance(outcome, Finding):
-        return FileSites(name, problems=(outcome.message,))
-    source, _ = outcome
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, engine._RECURSION_LIMIT))
-    try:
-        if name.endswith(notebook.SUFFIX):
-            return _scan_notebook(source, name, policy, constructors)
-        decided = intake.screen(source, name)
-        if decided is not None:
-            return FileSites(name, problems=tuple(finding.message for finding in decided))
-        return FileSites(name, tuple(describe(matching.build(_parse(source), policy.endpoints()), policy, name, constructors)))
-    except _Refused as refusal:
-        return FileSites(name, problems=(str(refusal),))
-    except RecursionError:
-        return FileSites(name, problems=("cannot analyse file: nesting too deep",))
-    except Exception as error:  # the per-file boundary: never crash the run
-        detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        return FileSites(name, problems=(f"internal error while analysing file ({detail})",))
-    finally:
-        sys.setrecursionlimit(limit)
-
-
-def _parse(source: bytes) -> cst.Module:
-    """The module, parsed with the engine's guards (a depth libcst cannot take is refused)."""
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-        text = source.decode(encoding)
-    except (SyntaxError, UnicodeDecodeError, LookupError) as error:
-        raise _Refused(f"cannot decode file: {error}") from None
-    refusal, cpython_error = parsing.cpython_verdict(source, text)
-    if refusal is not None:
-        raise _Refused(f"cannot analyse file: {refusal.msg}")
-    try:
-        with parsing.unvalidated():
-            return cst.parse_module(source)
-    except cst.ParserSyntaxError as error:
-        if cpython_error is not None:
-            raise _Refused(f"syntax error: {cpython_error.msg} (line {cpython_error.lineno})") from None
-        raise _Refused(f"cannot analyse file: {error.message}") from None
-
-
-def _scan_notebook(source: bytes, name: str, policy: Policy, constructors: bool) -> FileSites:
-    """The code cells as one module, as a kernel runs them; each site placed in its cell. A cell
-    that cannot be analysed is left out (and named), as ``check`` does."""
-    try:
-        book = notebook.read(source)
-    except notebook.NotebookError as error:
-        raise _Refused(f"cannot read notebook: {error}") from None
-    code = book.module().text.encode("utf-8", "surrogatepass")
-    if not book.is_python or not intake.worth_parsing(code):
-        return FileSites(name)
-    if len(code) > intake.MAX_FILE_BYTES:
-        raise _Refused(f"skipped: code cells too large ({len(code)} bytes, limit {intake.MAX_FILE_BYTES})")
-    broken = {cell.index: problem[0] for cell in book.cells if (problem := parsing.cell_error(cell.text)) is not None}
-    problems = tuple(f"cell {index}: {message}" for index, message in broken.items())
-    kept = book.module(frozenset(broken))
-    if not kept.cells:
-        return FileSites(name, problems=problems)
-    file_model = matching.build(_parse(kept.text.encode("utf-8", "surrogatepass")), policy.endpoints())
-    sites = []
-    for record in describe(file_model, policy, name, constructors):
-        cell, offset = kept.cell_at(record.line)
-        line = record.line - offset
-        sites.append(replace(record, cell=cell.index, line=line, column=record.column + cell.shifts[line - 1]))
-    return FileSites(name, tuple(sites), problems)

@@ -11,12 +11,14 @@ import io
 import json
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from .finding import shown_path
+from .finding import Finding, shown_path
 
 if TYPE_CHECKING:
-    from .inventory import FileSites, SiteRecord
+    from .inventory import SiteRecord
+    from .job import FileResult
 
 FIELDS = (
     "path", "cell", "line", "column", "kind", "family", "api", "client", "endpoint", "endpoint_env", "stack_endpoint",
@@ -27,6 +29,28 @@ FIELDS = (
 
 WRAPPER_SEPARATOR = " > "
 """Joins the wrapper chain in a CSV cell and in the text table."""
+
+
+@dataclass(frozen=True)
+class FileSites:
+    """A file's call sites, and why (part of) it could not be analysed."""
+
+    path: str
+    sites: tuple[SiteRecord, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, result: FileResult, constructors: bool = False) -> FileSites:
+        """What a file's result (linted with ``Job.describe``) lists: its generation call sites
+        (with ``constructors``, its constructors too), and its BL000 findings as problems."""
+        sites = tuple(site for site in result.sites if constructors or site.kind == "generation")
+        return cls(result.path, sites, tuple(_problem(finding) for finding in result.findings))
+
+
+def _problem(finding: Finding) -> str:
+    """Why a file (or a notebook's cell) could not be analysed: ``syntax error: ... (line 14)``."""
+    where = f"cell {finding.cell}: " if finding.cell else ""
+    return f"{where}{finding.message}" + (f" (line {finding.line})" if finding.line > 1 else "")
 
 
 class Inventory(NamedTuple):

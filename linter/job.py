@@ -15,6 +15,7 @@ from .policy import Policy
 
 if TYPE_CHECKING:
     from .fix import FileFix
+    from .inventory import SiteRecord
     from .project import ProjectIndex
     from .rule import Report, Rule
 
@@ -33,6 +34,8 @@ class Job:
     project: ProjectIndex | None = None
     """The second phase: the summaries of the project's modules, through which names imported
     from them resolve. None in the first phase (and for a lone snippet)."""
+    describe: bool = False
+    """``budgetlint inventory``: results also carry each parsed file's call sites (``inventory.describe``)."""
 
     def applies(self, report: Report) -> bool:
         return report.fix is not None and (report.fix.safe or self.unsafe_fixes)
@@ -55,3 +58,5 @@ class FileResult:
     """What the project phases need from a parsed file (``summary.FileFacts`` as JSON data): its
     module summary, the project names it uses, the wrappers it calls, and which of its findings
     sit at the inner call of a wrapper. None for a file that was not parsed."""
+    sites: tuple[SiteRecord, ...] = ()
+    """With ``Job.describe``: the file's call sites, constructors included, unordered."""

@@ -32,7 +32,7 @@ from .scopes import BindingKind, Ref, RefKind, Scope, resolve
 from .tags import _in_arguments
 from .values import keyword_mapping
 from .helpers import argument as _argument
-from .wrappers import LocalHelper
+from .wrappers import LocalHelper, chain
 
 Position = Callable[[cst.CSTNode], tuple[int, int, int, int]]
 """A node's (line, column, end line, end column), 1-based."""
@@ -49,7 +49,7 @@ def file_facts(model: FileModel, key: str, position: Position, carriers: TagCarr
             names[name] = record
     for local in model.helpers:
         if "." not in local.qualname and _defines(scope, local):
-            names[local.qualname] = _helper_record(local, key, position)
+            names[local.qualname] = _helper_record(local, model, key, position)
     called = sorted({site.helper.id for site in model.sites if site.helper is not None and site.helper.wrapper})
     return {"summary": {"names": names}, "needs": needs(model), "called": called}
 
@@ -71,10 +71,10 @@ def _defines(scope: Scope, local: LocalHelper) -> bool:
     return len(bindings) == 1 and bindings[0].node is local.function
 
 
-def _helper_record(local: LocalHelper, key: str, position: Position) -> dict:
+def _helper_record(local: LocalHelper, model: FileModel, key: str, position: Position) -> dict:
     helper = local.helper
     at = helper.at if helper.node is None and helper.at is not None else (key, *position(helper.node))
-    return helper.as_json(at)  # type: ignore[arg-type]
+    return helper.as_json(at, chain(helper, model, key, lambda node: position(node)[0]))  # type: ignore[arg-type]
 
 
 def _alias(bindings: list) -> dict | None:

@@ -19,6 +19,7 @@ helper is and what its callers pass.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import libcst as cst
@@ -27,7 +28,7 @@ from . import catalog
 from .catalog import Location
 from .collector import RecordedCall
 from .endpoints import Endpoint
-from .helpers import UNKNOWN_DEFAULT, Forward, Helper, argument
+from .helpers import UNKNOWN_DEFAULT, Forward, Helper, Hop, argument
 from .limits import Bound, verdict
 from .model import CallSite, FileModel, SiteKind
 from .policy import TagCarriers
@@ -76,6 +77,21 @@ def link(model: FileModel, key: str, carriers: TagCarriers, project: ProjectView
         if not added and not fresh:
             break
     model.helpers = list(found.values())
+
+
+def chain(helper: Helper, model: FileModel, key: str, line: Callable[[cst.CSTNode], int]) -> tuple[Hop, ...]:
+    """The functions a call of ``helper`` goes through, from it inward to the SDK call (the
+    first of several); ``model`` is the module at root-relative ``key``, ``line`` gives a node's."""
+    local = {found.helper.id: found for found in model.helpers}
+    hops: list[Hop] = []
+    while helper.id in local and not any(hop.function == local[helper.id].qualname for hop in hops):
+        found = local[helper.id]
+        first = found.inner[0]
+        hops.append(Hop(key, line(first.node), found.qualname))
+        if first.helper is None:
+            return tuple(hops)
+        helper = first.helper
+    return (*hops, *helper.via)
 
 
 def _helpers(model: FileModel, key: str, carriers: TagCarriers, found: dict[int, LocalHelper]) -> bool:

@@ -178,9 +178,12 @@ def test_unresolved_receiver_and_qualified_function(project: Path) -> None:
                     return self.client.chat.completions.create(model="gpt-4o", messages=[], max_tokens=self.limit)
                 return ask()
         """)
-    (site,) = sites()
+    site, helper = sites()
     assert (site["client"], site["endpoint"], site["limit"], site["limit_source"], site["feature_tag"], site["function"]) == (
         "self.client", "unknown", "unresolved", "self.limit", "unknown", "Bot.answer.ask"
+    )
+    assert (helper["line"], helper["client"], helper["limit"], helper["function"], helper["wrappers"]) == (
+        9, "ask", "elsewhere", "Bot.answer", ["bot.py:8 Bot.answer.ask"]
     )
 
 
@@ -300,3 +303,133 @@ def test_usage_errors_exit_2(project: Path, args: list[str]) -> None:
     result = run(*args)
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+# --- across modules: helpers and wrappers are call sites, with the chain to the SDK call ----------
+
+LLM = """\
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def ask(prompt, max_tokens=None):
+    return client.chat.completions.create(model="gpt-4o", messages=[prompt], max_tokens=max_tokens)
+"""
+AGENT = """\
+from llm import ask
+
+
+def run(prompt, max_tokens=64):
+    return ask(prompt, max_tokens=max_tokens)
+"""
+ROUTER = """\
+import ollama
+from openai import OpenAI
+
+
+def call_ollama(prompt):
+    return ollama.chat(model="llama3", messages=[prompt], options={"num_predict": 100})
+
+
+def call_gpt(prompt):
+    return OpenAI().chat.completions.create(model="gpt-4o", messages=[prompt], max_tokens=100)
+"""
+MAIN = """\
+from agent import run
+from llm import ask
+from router import call_gpt, call_ollama
+
+
+def answer(prompt):
+    try:
+        return call_ollama(prompt)
+    except Exception:
+        return call_gpt(prompt)
+
+
+ask("hi", max_tokens=256)
+ask("hi")
+run("hi")
+"""
+
+
+@pytest.fixture
+def wrapped(project: Path) -> Path:
+    """main.py calls a wrapper of llm.py, a wrapper of that wrapper, and helpers of a router."""
+    for name, code in {"llm.py": LLM, "agent.py": AGENT, "router.py": ROUTER, "main.py": MAIN}.items():
+        write(project, name, code)
+    return project
+
+
+def test_wrapper_and_helper_calls_in_another_module_are_sites_with_their_chain(wrapped: Path) -> None:
+    found = sites()
+    main = {site["line"]: site for site in found if site["path"] == "main.py"}
+    assert sorted(main) == [8, 10, 13, 14, 15]
+    described = {
+        line: (site["kind"], site["family"], site["api"], site["endpoint"], site["limit"], site["limit_value"], site["function"], site["wrappers"])
+        for line, site in main.items()
+    }
+    assert described == {
+        8: ("generation", "ollama", "chat", "local", "elsewhere", None, "answer", ["router.py:6 call_ollama"]),
+        10: ("generation", "openai", "chat.completions.create", "cloud", "elsewhere", None, "answer", ["router.py:10 call_gpt"]),
+        13: ("generation", "openai", "chat.completions.create", "cloud", "value", 256, "<module>", ["llm.py:7 ask"]),
+        14: ("generation", "openai", "chat.completions.create", "cloud", "unbounded", None, "<module>", ["llm.py:7 ask"]),
+        15: ("generation", "openai", "chat.completions.create", "cloud", "default", 64, "<module>", ["agent.py:5 run", "llm.py:7 ask"]),
+    }
+    assert (main[13]["client"], main[13]["limit_key"], main[13]["limit_source"]) == ("ask", "max_tokens", "256")
+    inner = at(found, "llm.py", 7)  # the SDK call is still listed itself, with no chain
+    assert (inner["function"], inner["limit"], inner["limit_source"], inner["wrappers"]) == ("ask", "unresolved", "max_tokens", [])
+    assert at(found, "agent.py", 5)["wrappers"] == ["llm.py:7 ask"]
+    assert [(site["path"], site["line"]) for site in found if site["path"] == "router.py"] == [("router.py", 6), ("router.py", 10)]
+
+
+def test_a_file_named_alone_gets_its_chain_from_the_modules_it_imports(wrapped: Path) -> None:
+    found = sites("main.py")
+    assert {site["path"] for site in found} == {"main.py"}
+    assert at(found, "main.py", 15)["wrappers"] == ["agent.py:5 run", "llm.py:7 ask"]
+
+
+def test_wrapper_chains_agree_in_json_csv_and_text(wrapped: Path) -> None:
+    found = sites()
+    rows = list(csv.DictReader(io.StringIO(run("--format", "csv").stdout)))
+    assert len(rows) == len(found)
+    for site, row in zip(found, rows):
+        expected = {name: "" if site.get(name) is None else str(site[name]) for name in FIELDS}
+        expected["wrappers"] = " > ".join(site["wrappers"])
+        assert row == expected
+    row = next(line for line in run().stdout.splitlines() if line.startswith("main.py:15:"))
+    assert row.endswith("agent.py:5 run > llm.py:7 ask")
+
+
+def test_the_order_is_the_same_serial_and_in_parallel(wrapped: Path) -> None:
+    for number in range(40):  # enough files for a process pool
+        write(wrapped, f"callers/c{number:02}.py", f"from llm import ask\n\nask('q{number}', max_tokens={number + 1})\n")
+    serial = run("--format", "json", "--jobs", "1")
+    parallel = run("--format", "json", "--jobs", "2")
+    assert serial.exit_code == parallel.exit_code == 0
+    assert serial.stdout == parallel.stdout
+    found = json.loads(serial.stdout)["sites"]
+    callers = [site for site in found if site["path"].startswith("callers/")]
+    assert [site["limit_value"] for site in callers] == list(range(1, 41))
+    assert all(site["wrappers"] == ["llm.py:7 ask"] for site in callers)
+
+
+def test_a_notebook_wrapper_chain_names_its_cell(project: Path) -> None:
+    code = lambda *lines: {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": list(lines)}  # noqa: E731
+    cells = [
+        code("from openai import OpenAI\n", "client = OpenAI()\n"),
+        code("def ask(p, max_tokens=None):\n", "    return client.chat.completions.create(model='m', messages=[p], max_tokens=max_tokens)\n"),
+        code("ask('hi', max_tokens=5)\n"),
+    ]
+    document = {"cells": cells, "metadata": {"kernelspec": {"language": "python", "name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}
+    (project / "nb.ipynb").write_text(json.dumps(document), encoding="utf-8")
+    inner, call = sites()
+    assert (inner["cell"], inner["line"], inner["wrappers"]) == (2, 2, [])
+    assert (call["cell"], call["line"], call["limit_value"], call["wrappers"]) == (3, 1, 5, ["nb.ipynb:cell 2:2 ask"])
+
+
+def test_a_file_check_ignores_whole_is_not_listed(project: Path) -> None:
+    write(project, "skipped.py", '# budgetlint: ignore-file -- a vendored demo\nimport ollama\nollama.chat(model="x", messages=[])\n')
+    write(project, "kept.py", 'import ollama\nollama.chat(model="x", messages=[])\n')
+    assert [site["path"] for site in sites()] == ["kept.py"]

@@ -73,6 +73,8 @@ def test_a_chain_of_wrappers_is_a_wrapper():
         """
     )["summary"]["names"]
     assert names["about"]["limit"]["default"] == 300 and names["about"]["at"][1] == 4
+    assert names["about"]["via"] == [["app/llm.py", 6, "about"], ["app/llm.py", 4, "generate"]]  # down to the SDK call
+    assert names["generate"]["via"] == [["app/llm.py", 4, "generate"]]
 
 
 def test_needs_called_and_marks():
