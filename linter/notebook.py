@@ -268,3 +268,14 @@ def _surrogate_pair(raw: str, position: int) -> bool:
         return 0xDC00 <= int(raw[position + 8 : position + 12], 16) <= 0xDFFF
     except ValueError:
         return False
+
+
+def code_of(source: bytes, name: str) -> bytes:
+    """A file's code: a notebook's code cells as one module (nothing for a broken notebook), any
+    other file as it is."""
+    if not name.endswith(SUFFIX):
+        return source
+    try:
+        return read(source).module().text.encode("utf-8", "surrogatepass")
+    except NotebookError:
+        return b""

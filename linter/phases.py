@@ -23,7 +23,6 @@ naming them), without reporting them: its findings are those of a whole run for 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, replace
@@ -33,10 +32,9 @@ from . import notebook, runner
 from .cache import ResultCache
 from .job import FileResult, Job
 from .prefilter import word_in
-from .project import Found, ProjectIndex, ProjectView, absolute, is_project_name, module_name
+from .project import Found, ProjectIndex, ProjectView, absolute, import_names, module_name
 
 MAX_ROUNDS = 4
-_IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import\b|import[ \t]+([\w. \t,]+))", re.MULTILINE)
 
 
 @dataclass
@@ -71,8 +69,8 @@ def lint_project(
 
     ``project_files``: every file of the project (default: ``files``), where the modules its
     files import are found."""
-    results = runner.lint_paths(files, job, jobs, cwd, root, progress, cache)
     own = runner.triples_of(files, cwd, root)
+    results = runner.lint_triples(own, job, jobs, progress, cache)
     states = [_File(path, name, key, result, True) for (path, name, key), result in zip(own, results)]
     every = {key: (path, name) for path, name, key in own}
     others = [triple for triple in runner.triples_of(project_files or (), cwd, root) if triple[2] not in every]
@@ -113,16 +111,14 @@ def _used(state: _File, index: ProjectIndex) -> str | None:
     """The digest of the summaries ``state``'s file uses now; None when it uses none."""
     view = index.view(state.key)
     facts = state.result.facts
-    if facts is not None:
-        found = [(name, _resolved(name, view)) for name in facts.get("needs", ())]
-    elif _skipped(state.result):
-        if state.imports is None:
-            state.imports = _imports(state.path)
-        found = [(name, _resolved(name, view)) for name in state.imports]
+    if _skipped(state.result):
+        found = [(name, _resolved(name, view)) for name in _skipped_imports(state)]
         exported = {word for _, hit in found if hit is not None and hit[0] == "module" for word in hit[2]}
         exported |= {name.rpartition(".")[2] for name, hit in found if hit is not None and hit[0] == "name"}
         if not _names_a_word(state.path, exported):
             return None
+    elif facts is not None:
+        found = [(name, _resolved(name, view)) for name in facts.get("needs", ())]
     else:
         return None
     if all(hit is None for _, hit in found):
@@ -153,6 +149,15 @@ def _useful(found: Found | None) -> Found | None:
 _USEFUL = frozenset({"client", "factory", "helper"})
 
 
+def _skipped_imports(state: _File) -> list[str]:
+    """The project names a file the prefilter skipped imports: recorded with its result when it
+    was skipped (``runner.lint_file``), else read again."""
+    if state.imports is None:
+        facts = state.result.facts
+        state.imports = facts["imports"] if facts and "imports" in facts else import_names(_code(state.path))
+    return state.imports
+
+
 def _skipped(result: FileResult) -> bool:
     """A file the prefilter let pass unparsed (with no finding)."""
     return not result.parsed and not result.findings
@@ -162,25 +167,9 @@ def _code(path: str) -> bytes:
     """A file's code: a notebook's code cells, as one module."""
     try:
         with open(path, "rb") as handle:
-            source = handle.read()
-        if path.endswith(notebook.SUFFIX):
-            return notebook.read(source).module().text.encode("utf-8", "surrogatepass")
-    except (OSError, notebook.NotebookError):
+            return notebook.code_of(handle.read(), path)
+    except OSError:
         return b""
-    return source
-
-
-def _imports(path: str) -> list[str]:
-    """The project names a file's import lines name (modules, and names from them)."""
-    source = _code(path)
-    names: set[str] = set()
-    for match in _IMPORT_LINE.finditer(source):
-        if match.group(1):
-            names.add(match.group(1).decode("ascii", "replace"))
-        else:
-            for part in match.group(2).split(b","):
-                names.add(part.strip().split()[0].decode("ascii", "replace") if part.strip() else "")
-    return sorted(name for name in names if name and is_project_name(name))
 
 
 def _names_a_word(path: str, words: set[str]) -> bool:
@@ -242,9 +231,7 @@ def _close(states, every, modules, shown, job, jobs, cwd, root, cache) -> None:
         for state in states:
             view = index.view(state.key)
             facts = state.result.facts
-            if not facts and _skipped(state.result) and state.imports is None:
-                state.imports = _imports(state.path)
-            names = facts.get("needs", ()) if facts else state.imports or ()
+            names = _skipped_imports(state) if _skipped(state.result) else (facts or {}).get("needs", ())
             for name in names:
                 wanted |= _modules_of(name, view)
             for record in ((facts or {}).get("summary") or {}).get("names", {}).values():

@@ -13,12 +13,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from pathlib import Path
 
-from . import intake
+from . import intake, notebook
 from .cache import ResultCache, signature
 from .discovery import display_name, root_keys, shown_directory
 from .finding import Finding
 from .interrupts import held_interrupts
 from .job import FileResult, Job
+from .project import import_names
 
 SERIAL_BELOW = 32
 """Fewer files to lint than this: no process pool (starting one costs more than it saves)."""
@@ -42,7 +43,17 @@ def lint_paths(
     linted, and the others' results are put in it. ``job`` may be a function making the job: it
     is called only when some file must be linted.
     """
-    triples = triples_of(files, cwd, root)
+    return lint_triples(triples_of(files, cwd, root), job, jobs, progress, cache)
+
+
+def lint_triples(
+    triples: list[tuple[str, str, str]],
+    job: Job | Callable[[], Job],
+    jobs: int,
+    progress: Callable[[int], None] | None = None,
+    cache: ResultCache | None = None,
+) -> list[FileResult]:
+    """``lint_paths`` of files already named: (path, display name, root-relative key) each."""
     results: list[FileResult | None] = [None] * len(triples)
     pending: list[int] = []
     for index, (path, name, key) in enumerate(triples):
@@ -92,7 +103,10 @@ def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | Non
     except Exception:  # noqa: BLE001  the engine's boundary reports it
         decided = None
     if decided is not None:
-        return FileResult(name, decided, parsed=False, signature=signature(source, info) if intake.cacheable(source, name) else None)
+        # what phase 2 asks of a skipped file, kept with its result so a warm run need not read it
+        facts = None if decided else {"imports": import_names(notebook.code_of(source, name))}
+        cached = signature(source, info) if intake.cacheable(source, name) else None
+        return FileResult(name, decided, parsed=False, signature=cached, facts=facts)
     with held_interrupts():  # see commands.all_rules
         from . import engine
     return engine.lint_read(source, info, name, job if isinstance(job, Job) else job(), key)

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from budgetlint import cache, runner
+from budgetlint import cache, phases, runner
 from budgetlint.cli import main
 from click.testing import CliRunner
 
@@ -126,6 +126,15 @@ def test_a_relative_import_and_a_module_import_resolve(project):
 def test_a_file_the_prefilter_skips_is_linted_when_it_imports_a_wrapper(project):
     write(project, {"main.py": "from app import ask\n\nask('no trigger word of the catalog here')\n"})
     assert found(check("--no-cache", "."), "main.py") == [("main.py", 3, "BL001")]
+
+
+def test_a_warm_run_takes_the_imports_of_skipped_files_from_the_cache(project, monkeypatch):
+    write(project, {"main.py": "from app import ask\n\nask('x')\n", "util.py": "import app.llm\n\nVALUE = 1\n"})
+    first = check(".")
+    scanned: list[bytes] = []
+    monkeypatch.setattr(phases, "import_names", lambda code: scanned.append(code) or [])
+    assert check(".") == first
+    assert scanned == []  # recorded with each skipped file's result when the prefilter skipped it
 
 
 def test_sarif_related_locations_validate(project, validator):  # noqa: F811
