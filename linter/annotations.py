@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from .names import dotted
+
 _OPTIONAL = frozenset({"Optional", "typing.Optional", "t.Optional"})
 _UNION = frozenset({"Union", "typing.Union", "t.Union"})
 _MAX_TEXT = 200
@@ -26,7 +28,7 @@ def annotated_class(annotation: cst.BaseExpression, depth: int = 0) -> cst.BaseE
     if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
         options = [side for side in (annotation.left, annotation.right) if not _is_none(side)]
         return annotated_class(options[0], depth + 1) if len(options) == 1 else annotation
-    if isinstance(annotation, cst.Subscript) and _dotted(annotation.value) in _OPTIONAL | _UNION:
+    if isinstance(annotation, cst.Subscript) and dotted(annotation.value) in _OPTIONAL | _UNION:
         elements = [element.slice for element in annotation.slice]
         options = [e.value for e in elements if isinstance(e, cst.Index) and not _is_none(e.value)]
         if len(options) == 1 and len(elements) <= 2:
@@ -36,11 +38,3 @@ def annotated_class(annotation: cst.BaseExpression, depth: int = 0) -> cst.BaseE
 
 def _is_none(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "None"
-
-
-def _dotted(expr: cst.BaseExpression) -> str:
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        return f"{_dotted(expr.value)}.{expr.attr.value}"
-    return ""
