@@ -116,9 +116,10 @@ class Collector(BindingForms, LoopWatch, ReadOnlyWalker):
         self.loop_spans.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.scope.bind(node.name.value, self._placed(Binding(BindingKind.FUNCTION, self.scope, node=node)))
+        binding = self._placed(Binding(BindingKind.FUNCTION, self.scope, node=node))
+        self.scope.bind(node.name.value, binding)
         outer = self.scope
-        self.scope = Scope("function", node, self._type_scope(node))
+        self.scope = binding.body = Scope("function", node, self._type_scope(node))
         self.loop_spans.append(None)
         self.functions[id(node)] = self.scope
         params = self._bind_params(node.params, outer)

@@ -116,7 +116,7 @@ class _Matcher:
 
     def _ctor_endpoint(self, node: cst.Call, scope: Scope, client: Client, family: Family) -> Endpoint:
         for param in client.endpoint:
-            found = _endpoint_argument(node, scope, param.name, param.position)
+            found = endpoint_argument(node, scope, param.name, param.position)
             if found is not None:
                 endpoint = classify(found[0], found[1], self.policy, family.location)
                 self.literals.note(endpoint, family.env_var or "OPENAI_BASE_URL", f"`{param.name}=`")
@@ -152,9 +152,9 @@ class _Matcher:
     def _call_endpoint(self, site: CallSite) -> Endpoint:
         family = site.family
         for name in family.endpoint_kwargs:
-            found = _endpoint_argument(site.node, site.scope, name, None)
+            found = endpoint_argument(site.node, site.scope, name, None)
             if found is None and site.partial is not None:
-                found = _endpoint_argument(site.partial.call, site.partial.scope, name, None)
+                found = endpoint_argument(site.partial.call, site.partial.scope, name, None)
             if found is not None:
                 endpoint = classify(found[0], found[1], self.policy, family.location)
                 self.literals.note(endpoint, family.env_var, f"`{name}=`")
@@ -184,7 +184,7 @@ class _Matcher:
 
     def _ctor_endpoint_quiet(self, node: cst.Call, scope: Scope, client: Client, family: Family) -> Endpoint:
         for param in client.endpoint:
-            found = _endpoint_argument(node, scope, param.name, param.position)
+            found = endpoint_argument(node, scope, param.name, param.position)
             if found is not None:
                 return classify(found[0], found[1], self.policy, family.location)
         if any(arg.star == "**" for arg in node.args):
@@ -236,7 +236,7 @@ def _argument(call: cst.Call, name: str, position: int | None) -> cst.BaseExpres
     return positional(call, position) if position is not None else None
 
 
-def _endpoint_argument(call: cst.Call, scope: Scope, name: str, position: int | None) -> tuple[cst.BaseExpression, Scope] | None:
+def endpoint_argument(call: cst.Call, scope: Scope, name: str, position: int | None) -> tuple[cst.BaseExpression, Scope] | None:
     """An endpoint argument and the scope it is written in: a keyword, a position, or a key of a
     dict unpacked into the call (``OpenAI(**{"base_url": URL})``, ``OpenAI(**kw)``)."""
     expr = _argument(call, name, position)

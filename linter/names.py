@@ -42,7 +42,7 @@ class Binding:
     at: Position | None = None
     """Where it is made in its scope's own code; None when made from other code (``global``)."""
     body: Scope | None = None
-    """For a class: its own scope."""
+    """For a class or a ``def``: its own scope."""
     ref: object = field(default=None, repr=False)
     """Memo of what it refers to (``UNSET`` until resolved, ``BUSY`` while being resolved)."""
 

@@ -10,69 +10,24 @@ sees every binding of the name, any of which may be the current one when it runs
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
-
 import libcst as cst
 
 from . import catalog
 from .annotations import annotated_class
 from .names import BUSY, UNSET, Binding, BindingKind, Scope
-from .project import Remote, client_of
-from .reach import MANY
+from .project import client_of
+from .refs import LOCAL, UNKNOWN, Ref, RefKind, agree
+from .returns import return_values
 
-__all__ = ["Binding", "BindingKind", "Scope", "Ref", "RefKind", "resolve", "single_value", "values_of"]
+__all__ = ["Binding", "BindingKind", "Scope", "Ref", "RefKind", "UNKNOWN", "LOCAL", "resolve", "returned", "returned_values", "single_value", "values_of"]
 
-
-class RefKind(Enum):
-    IMPORT = "import"
-    """A module or module attribute: ``qualname`` is its dotted name."""
-    INSTANCE = "instance"
-    """An instance of a catalog client class (``qualname``), built by ``ctor`` when known."""
-    LOCAL = "local"
-    """Provably not an SDK object: a class or instance defined in this file, a literal."""
-    UNKNOWN = "unknown"
-    """Cannot be resolved in this file: a parameter, another module's object, a call result."""
-
-
-@dataclass(frozen=True)
-class Ref:
-    """What an expression refers to: a root plus the attribute path walked from it."""
-
-    kind: RefKind
-    qualname: str = ""
-    path: tuple[str, ...] = ()
-    ctor: cst.Call | None = None
-    ctor_scope: Scope | None = None
-    alternatives: tuple[Ref, ...] = ()
-    """Other candidates it may be (a client built in each arm of an ``if``): instances of the same
-    family, each with its own constructor. Properties of the client are known when all agree."""
-    body: Scope | None = None
-    """For a class defined in this file (``qualname`` ``class``) or an instance of one: its scope."""
-    origin: Remote | None = None
-    """An instance built in another module of the project (``ctor`` is then None)."""
-
-    def attr(self, name: str) -> Ref:
-        if self.kind is RefKind.IMPORT:
-            return Ref(RefKind.IMPORT, f"{self.qualname}.{name}")
-        return Ref(self.kind, self.qualname, (*self.path, name), self.ctor, self.ctor_scope, self.alternatives, origin=self.origin)
-
-    @property
-    def client(self) -> catalog.Client | None:
-        if self.kind is RefKind.INSTANCE:
-            return catalog.client_for(self.qualname)
-        return None
-
-    @property
-    def candidates(self) -> tuple[Ref, ...]:
-        """This referent and its alternatives."""
-        return (self, *self.alternatives)
-
-
-UNKNOWN = Ref(RefKind.UNKNOWN)
-LOCAL = Ref(RefKind.LOCAL)
 _PASSTHROUGH = frozenset(name for family in catalog.FAMILIES.values() for name in family.passthrough)
 _MAX_DEPTH = 24
+_CACHES = frozenset({"functools.cache", "functools.lru_cache"})
+_BUILTIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
+"""Decorators after which a call of the function still gives what its ``return`` statements do."""
+_RETURNS = "return"
+"""The key of a function scope's memo of what calling it gives (a keyword: never a name)."""
 
 
 def resolve(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Ref:
@@ -88,7 +43,7 @@ def resolve(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Ref:
         if isinstance(expr.value, cst.Name) and (cls := scope.self_class(expr.value.value)) is not None:
             return _resolve_member(name, cls, True, depth) or Ref(RefKind.UNKNOWN, path=(name,))
         owner = resolve(expr.value, scope, depth + 1)
-        if owner.body is not None and not owner.path:  # Bot.client, Bot().client
+        if owner.body is not None and not owner.path and owner.qualname != "function":  # Bot.client, Bot().client
             member = _resolve_member(name, owner.body, owner.qualname != "class", depth)
             if member is not None:
                 return member
@@ -98,7 +53,7 @@ def resolve(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Ref:
     if isinstance(expr, cst.Await):
         return resolve(expr.expression, scope, depth + 1)
     if isinstance(expr, cst.IfExp):
-        return _agree([resolve(expr.body, scope, depth + 1), resolve(expr.orelse, scope, depth + 1)])
+        return agree([resolve(expr.body, scope, depth + 1), resolve(expr.orelse, scope, depth + 1)])
     if isinstance(expr, (cst.BaseString, cst.Integer, cst.Float, cst.List, cst.Dict, cst.Tuple, cst.Set)):
         return LOCAL
     return UNKNOWN
@@ -117,9 +72,46 @@ def _resolve_call(call: cst.Call, scope: Scope, depth: int) -> Ref:
         if client is not None and method in client.factories:
             return Ref(RefKind.INSTANCE, owner, ctor=call, ctor_scope=scope)
         return _project_instance(callee, scope, called=True) or UNKNOWN
-    if callee.kind is RefKind.LOCAL and callee.qualname == "class" and not callee.path:
-        return Ref(RefKind.LOCAL, body=callee.body)  # an instance of a class defined in this file
-    return UNKNOWN  # what a function returns is not followed
+    if callee.kind is RefKind.LOCAL and not callee.path and callee.body is not None:
+        if callee.qualname == "class":
+            return Ref(RefKind.LOCAL, body=callee.body)  # an instance of a class defined in this file
+        if callee.qualname == "function":
+            return returned(callee.body, depth)  # a factory defined in this file
+    return UNKNOWN
+
+
+def returned(function: Scope, depth: int = 0) -> Ref:
+    """What a call of the function whose body is ``function`` gives: what its ``return``
+    statements give, read in its own scope, when they agree (``return None`` adds nothing);
+    UNKNOWN when it returns nothing we can read. Memoised per function."""
+    if _RETURNS in function.resolved:
+        return function.resolved[_RETURNS] or UNKNOWN
+    function.resolved[_RETURNS] = UNKNOWN  # a function returning through itself stays unknown
+    values = returned_values(function)
+    result = agree([resolve(value, function, depth + 1) for value in values]) if values else UNKNOWN
+    function.resolved[_RETURNS] = result
+    return result
+
+
+def returned_values(function: Scope) -> list[cst.BaseExpression] | None:
+    """The values of the ``return`` statements of the function whose body is ``function``, when a
+    call gives what they give (no decorator but ``@staticmethod``, ``@classmethod`` and the
+    ``functools`` caches wraps it); else None."""
+    node = function.node
+    if not isinstance(node, cst.FunctionDef) or function.parent is None:
+        return None
+    if not all(_transparent(decorator.decorator, function.parent) for decorator in node.decorators):
+        return None
+    return return_values(node)
+
+
+def _transparent(decorator: cst.BaseExpression, scope: Scope) -> bool:
+    func = decorator.func if isinstance(decorator, cst.Call) else decorator  # @lru_cache(maxsize=1)
+    ref = resolve(func, scope)
+    if ref.kind is RefKind.IMPORT:
+        return ref.qualname in _CACHES
+    builtin = not isinstance(decorator, cst.Call) and isinstance(func, cst.Name) and func.value in _BUILTIN_DECORATORS
+    return builtin and ref.kind is RefKind.UNKNOWN and not ref.path
 
 
 def _resolve_name(name: cst.Name, scope: Scope, depth: int) -> Ref:
@@ -131,7 +123,7 @@ def _resolve_name(name: cst.Name, scope: Scope, depth: int) -> Ref:
     if cached is not None:
         return cached
     refs = [ref for binding in bindings if (ref := _binding_ref(binding, depth)) is not None]
-    result = _agree(refs) if bindings else UNKNOWN
+    result = agree(refs) if bindings else UNKNOWN
     if all(binding.ref is not BUSY for binding in bindings):  # not a partial answer inside a cycle
         scope.resolved[key] = result
     return result
@@ -146,7 +138,7 @@ def _resolve_member(name: str, cls: Scope, instance: bool, depth: int) -> Ref | 
     cls.resolved[key] = UNKNOWN  # a member defined through itself stays unknown
     bindings = [binding for base in _lineage(cls) for binding in (*(base.attrs.get(name, ()) if instance else ()), *base.names.get(name, ()))]
     refs = [ref for binding in bindings if (ref := _binding_ref(binding, depth)) is not None]
-    result = _agree(refs) if bindings else None
+    result = agree(refs) if bindings else None
     cls.resolved[key] = result  # None: no such member
     return result
 
@@ -184,7 +176,7 @@ def _resolve_binding(binding: Binding, depth: int) -> Ref | None:
     if kind is BindingKind.CLASS:
         return Ref(RefKind.LOCAL, "class", body=binding.body)
     if kind is BindingKind.FUNCTION:
-        return Ref(RefKind.LOCAL, "function")
+        return Ref(RefKind.LOCAL, "function", body=binding.body)
     if kind is BindingKind.VALUE and binding.value is not None:
         if isinstance(binding.value, cst.Name) and binding.value.value == "None":
             return None
@@ -195,35 +187,6 @@ def _resolve_binding(binding: Binding, depth: int) -> Ref | None:
             return Ref(RefKind.INSTANCE, annotation.qualname)
     return UNKNOWN
 
-
-def _agree(refs: list[Ref]) -> Ref:
-    """One referent when every candidate agrees on it (instances of clients of one family count
-    as one, keeping the others as alternatives), else unknown."""
-    if not refs:
-        return UNKNOWN
-    first = refs[0]
-    candidates: dict[tuple[int, str, int], Ref] = {}
-    for ref in refs:
-        if ref is not first and (ref.kind, ref.qualname, ref.path, ref.body, ref.origin) != (first.kind, first.qualname, first.path, first.body, first.origin):
-            if not (ref.kind is first.kind is RefKind.INSTANCE and ref.path == first.path and _family(ref) == _family(first)):
-                return UNKNOWN
-        for candidate in ref.candidates:
-            candidates.setdefault((id(candidate.ctor), candidate.qualname, id(candidate.origin)), candidate)
-    if len(candidates) == 1:
-        return first
-    if len(candidates) > MANY:  # the family is known, what each constructor says is not read
-        return Ref(first.kind, first.qualname, first.path)
-    head, *others = candidates.values()
-    return Ref(head.kind, head.qualname, head.path, head.ctor, head.ctor_scope, tuple(map(_single, others)), head.body, head.origin)
-
-
-def _family(ref: Ref) -> str | None:
-    client = ref.client
-    return client.family if client is not None and not client.module else None
-
-
-def _single(ref: Ref) -> Ref:
-    return Ref(ref.kind, ref.qualname, ref.path, ref.ctor, ref.ctor_scope, origin=ref.origin) if ref.alternatives else ref
 
 
 def values_of(name: cst.Name | str, scope: Scope) -> list[tuple[cst.BaseExpression, Scope]] | None:

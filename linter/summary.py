@@ -4,8 +4,10 @@ A file's *facts* (JSON data, cached with its findings) are:
 
 - ``summary``: ``{"names": {name: record}}`` for the module-level names other modules may
   import: ``client`` records (a module-level SDK client: its catalog class, endpoint location
-  and whether its constructor carries the feature tag), ``factory`` records (a function
-  returning such a client: ``returns`` is the client record), ``helper`` records (a function
+  and whether its constructor carries the feature tag; when it may be one of several, a property
+  they disagree on is ``unknown``/``maybe``), ``factory`` records (a function returning such a
+  client, by the rule calls in the module follow, ``scopes.returned``: ``returns`` is the
+  client record), ``helper`` records (a function
   making an LLM call, ``wrappers.Helper.as_json``) and ``alias`` records (a name imported from
   elsewhere in the project, as a package ``__init__`` re-exports it: ``target`` is its
   qualified name as written, relative dots kept);
@@ -18,7 +20,7 @@ A file's *facts* (JSON data, cached with its findings) are:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import libcst as cst
 
@@ -28,10 +30,10 @@ from .endpoints import EndpointPolicy, classify
 from .model import FileModel, SiteKind
 from .policy import TagCarriers
 from .project import is_project_name
-from .scopes import BindingKind, Ref, RefKind, Scope, resolve
+from .scopes import BindingKind, Ref, RefKind, Scope, resolve, returned
 from .tags import _in_arguments
 from .values import keyword_mapping
-from .helpers import argument as _argument
+from .matching import endpoint_argument
 from .wrappers import LocalHelper, chain
 
 Position = Callable[[cst.CSTNode], tuple[int, int, int, int]]
@@ -44,7 +46,7 @@ def file_facts(model: FileModel, key: str, position: Position, carriers: TagCarr
     # Clients and factories need a constructor in the module, or an imported client (phase 2).
     clients = scope.project is not None or any(site.kind is not SiteKind.GENERATION for site in model.sites)
     for name, bindings in scope.names.items():
-        record = _record(name, bindings, scope, model.functions, carriers, endpoints) if clients else _alias(bindings)
+        record = _record(name, bindings, scope, carriers, endpoints) if clients else _alias(bindings)
         if record is not None:
             names[name] = record
     for local in model.helpers:
@@ -84,14 +86,14 @@ def _alias(bindings: list) -> dict | None:
     return None
 
 
-def _record(name: str, bindings: list, scope: Scope, functions: dict[int, Scope], carriers: TagCarriers, endpoints: EndpointPolicy) -> dict | None:
+def _record(name: str, bindings: list, scope: Scope, carriers: TagCarriers, endpoints: EndpointPolicy) -> dict | None:
     if len(bindings) != 1:
         return None
     binding = bindings[0]
     if binding.kind is BindingKind.IMPORT:
         return _alias(bindings)
-    if binding.kind is BindingKind.FUNCTION:
-        returns = _returned_client(binding.node, functions, carriers, endpoints)
+    if binding.kind is BindingKind.FUNCTION and binding.body is not None:
+        returns = _client_record(returned(binding.body), carriers, endpoints)
         return {"kind": "factory", "returns": returns} if returns is not None else None
     if binding.kind is BindingKind.VALUE and binding.value is not None:
         return _client_record(resolve(binding.value, binding.scope), carriers, endpoints)  # its one binding's value
@@ -99,52 +101,34 @@ def _record(name: str, bindings: list, scope: Scope, functions: dict[int, Scope]
 
 
 def _client_record(ref: Ref, carriers: TagCarriers, endpoints: EndpointPolicy) -> dict | None:
-    """A client instance as a summary record: its class, endpoint location, and tag."""
+    """A client instance as a summary record: its class, and the endpoint location and tag its
+    candidates agree on."""
+    if ref.kind is not RefKind.INSTANCE or ref.path:
+        return None
+    records = [_candidate_record(candidate, carriers, endpoints) for candidate in ref.candidates]
+    first = records[0]
+    if first is None or None in records:
+        return None
+    for key, unknown in (("location", Location.UNKNOWN.value), ("tagged", "maybe")):
+        if any(record[key] != first[key] for record in records):  # type: ignore[index]
+            first = {**first, key: unknown}
+    return first
+
+
+def _candidate_record(ref: Ref, carriers: TagCarriers, endpoints: EndpointPolicy) -> dict | None:
     client = ref.client
-    if ref.kind is not RefKind.INSTANCE or ref.path or client is None or client.module or client.kind is ClientKind.PARAMS:
+    if client is None or client.module or client.kind is ClientKind.PARAMS:
         return None
     if ref.origin is not None:  # a client another module built, re-exported or returned here
         return {"kind": "client", "client": ref.origin.client, "location": ref.origin.location, "tagged": ref.origin.tagged}
     if ref.ctor is None or ref.ctor_scope is None:
         return None  # a parameter annotated with the class: built by the caller
     family = catalog.FAMILIES[client.family]
-    location = Location.UNKNOWN
-    if not any(arg.star == "**" for arg in ref.ctor.args):
-        location = family.location
-        for param in client.endpoint:
-            expr = _argument(ref.ctor, param.name, param.position)
-            if expr is not None:
-                location = classify(expr, ref.ctor_scope, endpoints, family.location).location
-                break
+    location = Location.UNKNOWN if any(arg.star == "**" for arg in ref.ctor.args) else family.location
+    for param in client.endpoint:  # as the module's own calls read it (``OpenAI(**client_kwargs())`` too)
+        found = endpoint_argument(ref.ctor, ref.ctor_scope, param.name, param.position)
+        if found is not None:
+            location = classify(*found, endpoints, family.location).location
+            break
     tagged = _in_arguments(keyword_mapping(ref.ctor, ref.ctor_scope), carriers, ()).state
     return {"kind": "client", "client": ref.qualname, "location": location.value, "tagged": tagged.value}
-
-
-def _returned_client(function: cst.CSTNode | None, functions: dict[int, Scope], carriers: TagCarriers, endpoints: EndpointPolicy) -> dict | None:
-    """The client record a module-level function returns, when every ``return`` agrees."""
-    if not isinstance(function, cst.FunctionDef):
-        return None
-    inner = functions.get(id(function))
-    records = []
-    for value in _returns(function.body):
-        if value is None or inner is None:
-            return None
-        records.append(_client_record(resolve(value, inner), carriers, endpoints))
-    if not records or any(record != records[0] for record in records) or records[0] is None:
-        return None
-    return records[0]
-
-
-def _returns(node: cst.CSTNode) -> Iterator[cst.BaseExpression | None]:
-    """The values of the ``return`` statements in a function body (not in nested definitions)."""
-    for child in node.children:
-        if isinstance(child, cst.Return):
-            yield child.value
-        elif isinstance(child, _NESTED):
-            continue
-        elif isinstance(child, _BLOCKS):
-            yield from _returns(child)
-
-
-_NESTED = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-_BLOCKS = (cst.BaseSuite, cst.BaseStatement, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.MatchCase)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .scopes import RefKind, Scope, resolve, single_value, values_of
+from .scopes import RefKind, Scope, resolve, returned_values, single_value, values_of
 
 
 class _Unknown:
@@ -22,6 +22,8 @@ class _Unknown:
 
 UNKNOWN = _Unknown()
 _MAX_DEPTH = 16
+_RETURNED = "return**"
+"""The key of a function scope's memo of the mapping a call of it gives (never a name)."""
 
 CONFIG_CLASSES = frozenset(
     {
@@ -151,7 +153,24 @@ def _evaluate_call(call: cst.Call, scope: Scope, depth: int) -> object:
         return UNKNOWN
     if qualname in CONFIG_CLASSES or qualname.rpartition(".")[2] in ("GenerateContentConfig", "GenerationConfig"):
         return _config_mapping(call, scope, depth)
+    if ref.kind is RefKind.LOCAL and ref.qualname == "function" and ref.body is not None and not ref.path:
+        return _returned_mapping(ref.body, depth)
     return UNKNOWN
+
+
+def _returned_mapping(function: Scope, depth: int) -> object:
+    """The mapping a function of this file returns (``def client_kwargs(): return {...}``), read
+    in its own scope, when it has one ``return`` with a value; else unknown. Memoised per
+    function; a copy, since the caller may add keys to it."""
+    memo = function.resolved.get(_RETURNED)
+    if memo is None:
+        function.resolved[_RETURNED] = UNKNOWN  # type: ignore[assignment]  # a dict built through itself
+        values = returned_values(function)
+        memo = evaluate(values[0], function, depth + 1) if values is not None and len(values) == 1 else UNKNOWN
+        function.resolved[_RETURNED] = memo if isinstance(memo, Mapping) else UNKNOWN  # type: ignore[assignment]
+    if not isinstance(memo, Mapping):
+        return UNKNOWN
+    return Mapping(dict(memo.entries), dict(memo.key_nodes), memo.opaque, memo.node)
 
 
 def _config_mapping(call: cst.Call, scope: Scope, depth: int) -> Mapping:

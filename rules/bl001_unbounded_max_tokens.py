@@ -308,6 +308,24 @@ def ask(prompt, max_tokens=None):
     return prompt[:max_tokens]
 ask("hi")
 """,
+        # A factory of a class this file defines, and one of several families: a generic `.chat`
+        # on its result is not an SDK call.
+        """
+class Room:
+    def chat(self, model, messages): ...
+def make_client():
+    return Room()
+make_client().chat(model="llama3", messages=[])
+""",
+        """
+import ollama
+from openai import OpenAI
+def make_client(local):
+    if local:
+        return ollama.Client()
+    return OpenAI()
+make_client(True).chat(model="llama3", messages=[])
+""",
     ]
 
     INVALID = [
@@ -951,6 +969,25 @@ class Bot:
     def reply(self, text):
         return self._complete([text], max_tokens=1024)
 """,
+        ),
+        # A generic method on the client a factory of this module returns.
+        Invalid(
+            """
+import os
+import ollama
+def make_client():
+    return ollama.Client(host=os.environ["OLLAMA_HOST"])
+make_client().chat(model="llama3", messages=[])
+""",
+            expected_replacement="""
+import os
+import ollama
+def make_client():
+    return ollama.Client(host=os.environ["OLLAMA_HOST"])
+make_client().chat(model="llama3", messages=[], options={"num_predict": 1024})
+""",
+            line=6,
+            column=1,
         ),
     ]
 

@@ -189,6 +189,37 @@ def chat(client, prompt, **kwargs):
     return client.chat.completions.create(model="m", messages=[prompt], **kwargs)
 chat(make(), "hi")
 """,
+        # A factory of this module whose client carries the tag: a function, or a dict of client kwargs.
+        """
+from openai import OpenAI
+def make_client():
+    return OpenAI(default_headers={"X-Feature-Tag": "search"})
+make_client().chat.completions.create(model="m", messages=[], max_tokens=5)
+""",
+        """
+from openai import OpenAI
+def client_kwargs():
+    return {"base_url": BASE, "default_headers": {"X-Feature-Tag": "search"}}
+client = OpenAI(**client_kwargs())
+client.chat.completions.create(model="m", messages=[], max_tokens=5)
+""",
+        # A factory whose clients disagree on the tag, or one wrapped by a decorator we do not
+        # follow: its client may carry the tag.
+        """
+from openai import OpenAI
+def make_client(search):
+    if search:
+        return OpenAI(default_headers={"X-Feature-Tag": "search"})
+    return OpenAI()
+make_client(True).chat.completions.create(model="m", messages=[], max_tokens=5)
+""",
+        """
+from openai import OpenAI
+@with_tagged_client
+def make_client():
+    return OpenAI()
+make_client().chat.completions.create(model="m", messages=[], max_tokens=5)
+""",
     ]
 
     INVALID = [
@@ -337,6 +368,36 @@ chat("hi")
 """,
             line=6,
             column=1,
+        ),
+        # The client a factory of this module builds carries no tag: a module-level function (its
+        # `return None` path adds nothing), a cached method through `self`.
+        Invalid(
+            """
+from openai import OpenAI
+def make_client():
+    if not API_KEY:
+        return None
+    return OpenAI()
+def ask(m):
+    client = make_client()
+    return client.chat.completions.create(model="m", messages=m, max_tokens=5)
+""",
+            line=9,
+            column=12,
+        ),
+        Invalid(
+            """
+import functools
+from anthropic import Anthropic
+class Bot:
+    @functools.cache
+    def client(self):
+        return Anthropic()
+    def ask(self, m):
+        return self.client().messages.create(model="c", max_tokens=5, messages=m)
+""",
+            line=9,
+            column=16,
         ),
     ]
 

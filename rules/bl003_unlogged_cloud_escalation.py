@@ -208,6 +208,20 @@ def pick(p, local):
     else:
         return call_openai(p)
 """,
+        # One factory for both: its clients disagree on the endpoint, so neither call is known local.
+        """
+import os
+from openai import OpenAI
+def client_for(local):
+    if local:
+        return OpenAI(base_url=os.environ["OLLAMA_URL"])
+    return OpenAI()
+def answer(m):
+    try:
+        return client_for(True).chat.completions.create(model="llama3", messages=m, max_tokens=5)
+    except Exception:
+        return client_for(False).chat.completions.create(model="gpt-4o", messages=m, max_tokens=5)
+""",
     ]
 
     INVALID = [
@@ -411,6 +425,24 @@ def answer(p):
         return call_openai(p)
 """,
             line=13,
+            column=16,
+        ),
+        # Local and cloud clients built by factories of this module.
+        Invalid(
+            """
+import os
+from openai import OpenAI
+def local_client():
+    return OpenAI(base_url=os.environ["OLLAMA_URL"])
+def cloud_client():
+    return OpenAI()
+def answer(m):
+    try:
+        return local_client().chat.completions.create(model="llama3", messages=m, max_tokens=5)
+    except Exception:
+        return cloud_client().chat.completions.create(model="gpt-4o", messages=m, max_tokens=5)
+""",
+            line=12,
             column=16,
         ),
     ]

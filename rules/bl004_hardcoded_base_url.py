@@ -514,6 +514,24 @@ client = OpenAI(base_url=url)
             line=5,
             column=7,
         ),
+        # The endpoint in a dict of client kwargs a function of this module returns.
+        Invalid(
+            """
+from openai import OpenAI
+def client_kwargs():
+    return {"base_url": "http://gpu-box:8000/v1", "timeout": 30}
+client = OpenAI(**client_kwargs())
+""",
+            expected_replacement="""
+from openai import OpenAI
+import os
+def client_kwargs():
+    return {"base_url": os.environ.get("OPENAI_BASE_URL", "http://gpu-box:8000/v1"), "timeout": 30}
+client = OpenAI(**client_kwargs())
+""",
+            line=4,
+            column=25,
+        ),
     ]
 
     def check(self, model: FileModel, policy: Policy) -> Iterator[Report]:

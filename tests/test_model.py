@@ -360,3 +360,80 @@ def test_a_name_bound_in_many_arms_keeps_its_family_not_its_endpoint():
     (site,) = _generation(f"from openai import OpenAI\n{arms}{CREATE}")
     assert site.resolved
     assert site.endpoint.location is Location.UNKNOWN
+
+
+FACTORY = f"from openai import OpenAI\ndef make():\n    return OpenAI(base_url={LOCAL_URL})\n"
+
+
+@pytest.mark.parametrize(
+    "code, location",
+    [
+        # a module-level factory, called and read through a name or directly
+        (f"{FACTORY}c = make()\n{CREATE}", Location.LOCAL),
+        (f"{FACTORY}def go():\n    make().chat.completions.create(model='m', messages=[])", Location.LOCAL),
+        (f"{FACTORY}async def go():\n    c = await make()\n    {CREATE}", Location.LOCAL),
+        # a nested factory; a factory returning a name bound in it (the binding that reaches the return)
+        (f"from openai import OpenAI\ndef go():\n    def make():\n        return OpenAI(base_url={LOCAL_URL})\n    c = make()\n    {CREATE}", Location.LOCAL),
+        (f"from openai import OpenAI\ndef make():\n    c = OpenAI()\n    c = OpenAI(base_url={LOCAL_URL})\n    return c\nc = make()\n{CREATE}", Location.LOCAL),
+        # a factory that calls a factory
+        (f"{FACTORY}def build():\n    return make()\nc = build()\n{CREATE}", Location.LOCAL),
+        # a method through self (defined in a base), cls, the class; static and class methods
+        (
+            f"from openai import OpenAI\nclass Base:\n    def make(self):\n        return OpenAI(base_url={LOCAL_URL})\n"
+            f"class Bot(Base):\n    def go(self):\n        c = self.make()\n        {CREATE}",
+            Location.LOCAL,
+        ),
+        (
+            f"from openai import OpenAI\nclass Bot:\n    @staticmethod\n    def make():\n        return OpenAI(base_url={LOCAL_URL})\n"
+            f"    @classmethod\n    def go(cls):\n        c = cls.make()\n        {CREATE}",
+            Location.LOCAL,
+        ),
+        (f"from openai import OpenAI\nclass Bot:\n    @classmethod\n    def make(cls):\n        return OpenAI(base_url={LOCAL_URL})\nc = Bot.make()\n{CREATE}", Location.LOCAL),
+        # a cached factory
+        (f"import functools\nfrom openai import OpenAI\n@functools.cache\ndef make():\n    return OpenAI(base_url={LOCAL_URL})\nc = make()\n{CREATE}", Location.LOCAL),
+        (f"from functools import lru_cache\nfrom openai import OpenAI\n@lru_cache(maxsize=1)\ndef make():\n    return OpenAI(base_url={LOCAL_URL})\nc = make()\n{CREATE}", Location.LOCAL),
+        # a client or None: the None path adds nothing; returns that disagree leave the endpoint unknown
+        (f"from openai import OpenAI\ndef make():\n    if not KEY:\n        return None\n    return OpenAI(base_url={LOCAL_URL})\nc = make()\n{CREATE}", Location.LOCAL),
+        (f"from openai import OpenAI\ndef make(local):\n    if local:\n        return OpenAI(base_url={LOCAL_URL})\n    return OpenAI()\nc = make(x)\n{CREATE}", Location.UNKNOWN),
+        # a dict of client kwargs: returned as a literal or as a name bound to one
+        (f"from openai import OpenAI\ndef client_kwargs():\n    return {{'base_url': {LOCAL_URL}}}\nc = OpenAI(**client_kwargs())\n{CREATE}", Location.LOCAL),
+        (f"from openai import OpenAI\ndef client_kwargs():\n    kw = dict(base_url={LOCAL_URL})\n    return kw\nkw = client_kwargs()\nc = OpenAI(**kw)\n{CREATE}", Location.LOCAL),
+    ],
+)
+def test_a_factory_of_the_module_resolves_calls_through_its_result(code, location):
+    generation = _generation(code)
+    assert len(generation) == 1
+    assert generation[0].resolved
+    assert generation[0].family.name == "openai"
+    assert generation[0].endpoint.location is location
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # a factory of something the file defines; a generic method on a factory of mixed families
+        f"class Fake: ...\ndef make():\n    return Fake()\n{CREATE.replace('c.', 'make().', 1)}",
+        "import ollama\nfrom openai import OpenAI\ndef make(x):\n    if x:\n        return ollama.Client()\n    return OpenAI()\nmake(1).chat(model='m', messages=[])",
+        # a factory of a factory's dict: no client
+        "def settings():\n    return {'model': 'm'}\nsettings().chat(model='m')",
+    ],
+)
+def test_a_factory_of_no_client_gives_no_generation_call(code):
+    assert _generation(code) == []
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # families that disagree, a decorator that may wrap the function, recursion: unresolved
+        "import ollama\nfrom openai import OpenAI\ndef make(x):\n    if x:\n        return ollama.Client()\n    return OpenAI()\nmake(1).chat.completions.create(model='m', messages=[])",
+        f"from openai import OpenAI\n@retry\ndef make():\n    return OpenAI(base_url={LOCAL_URL})\nc = make()\n{CREATE}",
+        f"from openai import OpenAI\ndef make(n):\n    return make(n - 1) if n else OpenAI(base_url={LOCAL_URL})\nc = make(3)\n{CREATE}",
+        f"def a():\n    return b()\ndef b():\n    return a()\nc = a()\n{CREATE}",
+        f"def make():\n    return\nc = make()\n{CREATE}",
+    ],
+)
+def test_a_factory_that_cannot_be_followed_leaves_the_client_unknown(code):
+    (site,) = _generation(code)
+    assert not site.resolved
+    assert site.endpoint.location is Location.UNKNOWN

@@ -109,3 +109,34 @@ def test_an_import_names_a_module_by_a_suffix_of_its_path():
     assert index.module_of("app.llm", "main") == "src.app.llm"
     assert index.module_of("llm", "tools.run") == "tools.llm"  # the sibling module
     assert index.module_of("llm", "main") is None  # two candidates, neither closer
+
+
+def test_factories_are_summarised_by_the_in_module_rule():
+    names = facts(
+        """
+        import functools
+        from openai import OpenAI
+        def maybe():
+            if not KEY:
+                return None
+            return OpenAI(base_url="http://localhost:8000/v1")
+        @functools.lru_cache(maxsize=1)
+        def cached():
+            return OpenAI(base_url="http://localhost:8000/v1")
+        def either(fast):
+            return OpenAI(base_url="http://localhost:8000/v1") if fast else OpenAI()
+        def built():
+            return maybe()
+        @retry
+        def wrapped():
+            return OpenAI()
+        def client_kwargs():
+            return {"base_url": "http://localhost:8000/v1"}
+        def from_kwargs():
+            return OpenAI(**client_kwargs())
+        """
+    )["summary"]["names"]
+    local = {"kind": "client", "client": "openai.OpenAI", "location": "local", "tagged": "no"}
+    assert names["maybe"]["returns"] == names["cached"]["returns"] == names["built"]["returns"] == names["from_kwargs"]["returns"] == local
+    assert names["either"]["returns"]["location"] == "unknown"
+    assert "wrapped" not in names
