@@ -89,5 +89,7 @@ def path_bytes(path: str) -> bytes:
 def shown_path(path: str) -> str:
     """``path`` as reports print it: bytes that are not UTF-8 as ``\\xe9``, control characters
     (a newline in a file name) as ``\\n`` or ``\\x1b``; any other name unchanged."""
+    if path.isprintable():  # the common name: UTF-8 (no surrogate escapes) and no control character
+        return path
     text = path_bytes(path).decode("utf-8", "backslashreplace")
     return "".join(repr(char)[1:-1] if unicodedata.category(char) == "Cc" else char for char in text)

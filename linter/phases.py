@@ -132,11 +132,14 @@ def _resolved(name: str, view: ProjectView) -> tuple | None:
     dotted = absolute(name, view.module, view.key.endswith("__init__.py"))
     module = view.index.module_of(dotted, view.module) if dotted else None
     if module is not None:
-        key = view.index.modules[module]
-        names = view.index.summaries.get(key, {}).get("names", {})
-        module_view = ProjectView(view.index, key)
-        found = {entry: hit.canonical() for entry in sorted(names) if (hit := _useful(module_view.lookup(f"{module}.{entry}")))}
-        return ("module", key, found) if found else None
+        memo = view.index.memo
+        if module not in memo:  # the same for every file importing the module
+            key = view.index.modules[module]
+            names = view.index.summaries.get(key, {}).get("names", {})
+            module_view = ProjectView(view.index, key)
+            found = {entry: hit.canonical() for entry in sorted(names) if (hit := _useful(module_view.lookup(f"{module}.{entry}")))}
+            memo[module] = ("module", key, found) if found else None
+        return memo[module]  # type: ignore[return-value]
     hit = _useful(view.lookup(name))
     return None if hit is None else ("name", *hit.canonical())
 

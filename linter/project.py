@@ -87,6 +87,8 @@ class ProjectIndex:
     """Every project module name -> its root-relative path (summarised or not)."""
     shown: dict[str, str] = field(default_factory=dict)
     """Root-relative path -> the display name findings use, for related locations."""
+    memo: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
+    """What the phases derive from the summaries, once per index (``phases._resolved``)."""
 
     @cached_property
     def _suffixes(self) -> dict[str, list[str]]:
