@@ -42,7 +42,7 @@ def validator() -> Draft4Validator:
 
 
 @pytest.fixture
-def outside_git(monkeypatch: pytest.MonkeyPatch) -> Path:
+def outside_git(monkeypatch: pytest.MonkeyPatch, cache_outside: None) -> Path:
     """Run from the outputs fixture's parent, with git unable to find budgetlint's own repository."""
     monkeypatch.chdir(OUTPUTS)
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(OUTPUTS.parent))
