@@ -31,6 +31,11 @@ at that moment (another run may have written meanwhile), written to a temporary 
 (truncated, corrupted, another format) is a miss. What is not cached: runs with ``--fix`` or
 ``--diff``, files that could not be read or were too large, and internal errors.
 
+Phase 2. An entry also keeps up to ``MAX_LINKED`` second-phase results, each under the digest
+of the summaries it was computed with; the index keeps the last whole-project run's snapshot
+(every file and its content hash) with the digest each file ended with, so an unchanged project
+takes its second phase from here without resolving a summary (``phases._reuse``).
+
 Pruning. Writing drops entries of files that no longer exist; index files beyond the
 ``KEEP_INDEXES`` most recently used (other configurations, older versions) are deleted; nothing
 else is (``_INDEX_NAME``). A run that only reads its index touches it, so "used" counts reading.
@@ -214,6 +219,9 @@ class ResultCache:
         self.directory = directory
         self.path = directory / f"{key}.json"
         self.root = root
+        self._project: dict = {}
+        """The last run's phase-2 outcome (``project_used``), as read."""
+        self._project_out: dict | None = None
         self._entries, self._loaded = self._read()
         self._changed: dict[str, list] = {}
         self._seen: set[str] = set()
@@ -264,6 +272,20 @@ class ResultCache:
         except (AttributeError, TypeError, ValueError):
             return None
 
+    def project_used(self, snapshot: str) -> dict[str, str] | None:
+        """The digest of the summaries each file was last linted with, by root-relative path,
+        when the last whole-project run saw the same files with the same contents (``snapshot``)."""
+        used = self._project.get("used")
+        if self._project.get("snapshot") != snapshot or not isinstance(used, dict):
+            return None
+        return {key: value for key, value in used.items() if isinstance(value, str)}
+
+    def note_project(self, snapshot: str, used: dict[str, str]) -> None:
+        """Record this whole-project run's phase-2 outcome for ``project_used``."""
+        record = {"snapshot": snapshot, "used": used}
+        if record != self._project:
+            self._project_out = record
+
     def put_linked(self, key: str, content: str, used: str, findings: tuple[Finding, ...], parsed: bool, facts: dict) -> None:
         """Record a second-phase result beside the file's first-phase one (same ``content``)."""
         entry = self._changed.get(key) or self._entries.get(key)
@@ -280,7 +302,7 @@ class ResultCache:
 
         Ctrl-C waits until it is done (no half index, no temporary file); a run interrupted
         before it saves nothing: the index stays as the last complete run left it."""
-        if not self._changed:
+        if not self._changed and self._project_out is None:
             if self._loaded is not None:
                 try:
                     os.utime(self.path, follow_symlinks=False)  # used: kept by the pruning of old indexes
@@ -297,7 +319,8 @@ class ResultCache:
             for key in [key for key in self._entries if key not in self._seen]:
                 if not (self.root / key).exists():
                     del self._entries[key]
-            document = json.dumps({"budgetlint_cache": FORMAT, "entries": self._entries}, separators=(",", ":"))
+            project = self._project_out if self._project_out is not None else self._project
+            document = json.dumps({"budgetlint_cache": FORMAT, "entries": self._entries, "project": project}, separators=(",", ":"))
             import tempfile  # only when writing
 
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".index-", suffix=".tmp")
@@ -319,6 +342,8 @@ class ResultCache:
                 document = json.loads(handle.read())
             entries = document["entries"] if document.get("budgetlint_cache") == FORMAT else None
             if isinstance(entries, dict):
+                project = document.get("project")
+                self._project = project if isinstance(project, dict) else {}
                 return entries, (info.st_mtime_ns, info.st_size)
         except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
             pass

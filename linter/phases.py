@@ -23,6 +23,8 @@ naming them), without reporting them: its findings are those of a whole run for 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, replace
@@ -86,6 +88,9 @@ def lint_project(
             built.append(job if isinstance(job, Job) else job())
         return replace(built[0], project=index)
 
+    snapshot = _snapshot(states) if cache is not None and not others else None
+    if snapshot is not None and _reuse(states, cache, snapshot):  # type: ignore[arg-type]
+        return _without_moved(states)  # the same files as the last whole run: the same outcome
     for _ in range(MAX_ROUNDS):
         index = _index(states, modules, shown)
         if not _exports(index) and not any(state.used for state in states):
@@ -94,7 +99,34 @@ def lint_project(
         if not todo:
             break
         _relint(todo, lambda index=index: the_job(index), jobs, cache)
+    if snapshot is not None:
+        cache.note_project(snapshot, {state.key: state.used for state in states if state.used})  # type: ignore[union-attr]
     return _without_moved(states)
+
+
+def _snapshot(states: list[_File]) -> str:
+    """What phase 2's outcome is a function of, in a whole-project run: every file and its content."""
+    document = json.dumps(sorted([state.key, state.content] for state in states))
+    return hashlib.blake2b(document.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _reuse(states: list[_File], cache: ResultCache, snapshot: str) -> bool:
+    """Take each file's phase-2 result from the cache when the last whole-project run saw the same
+    files with the same contents (it ended with these); False, taking nothing, when one is missing."""
+    used = cache.project_used(snapshot)
+    if used is None:
+        return False
+    hits = []
+    for state in states:
+        if state.key in used:
+            hit = cache.get_linked(state.key, state.name, state.content, used[state.key]) if state.content else None
+            if hit is None:
+                return False
+            hits.append((state, used[state.key], hit))
+    for state, digest, hit in hits:
+        state.result = FileResult(state.name, hit.findings, hit.parsed, facts=hit.facts, content=state.content)
+        state.used = digest
+    return True
 
 
 def _exports(index: ProjectIndex) -> bool:

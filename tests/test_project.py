@@ -137,6 +137,18 @@ def test_a_warm_run_takes_the_imports_of_skipped_files_from_the_cache(project, m
     assert scanned == []  # recorded with each skipped file's result when the prefilter skipped it
 
 
+def test_an_unchanged_project_takes_its_second_phase_from_the_cache(project, monkeypatch):
+    write(project, {"main.py": "from app import ask\n\nask('x')\n"})
+    first = check(".")
+    real = phases._used
+    resolved: list[str] = []
+    monkeypatch.setattr(phases, "_used", lambda state, index: resolved.append(state.key) or real(state, index))
+    assert check(".") == first
+    assert resolved == []  # the last whole run saw the same files: its outcome is reused
+    write(project, {"main.py": "from app import ask\n\nask('x', max_tokens=5)\n"})
+    assert found(check("."), "main.py") == [] and resolved  # a change resolves the summaries again
+
+
 def test_sarif_related_locations_validate(project, validator):  # noqa: F811
     write(project, {"main.py": "from app.llm import ask\nask('hi')\n"})
     result = CliRunner().invoke(main, ["check", "--format", "sarif", "--no-cache", "."])
