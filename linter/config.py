@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from .catalog import Location
 from .policy import DEFAULT_POLICY, EscalationLog, Policy, TagCarriers, Tier
-from .yamldoc import ConfigError, Document, load
+from .yamldoc import ConfigError, Document
 
 if TYPE_CHECKING:
     import jsonschema
@@ -94,7 +94,9 @@ def load_file(path: Path, display: str, expected: str | None = None) -> tuple[Do
     except UnicodeDecodeError as error:
         return None, [ConfigProblem(display, 1, 1, f"config file is not UTF-8: {error}")]
     try:
-        document = load(text, display)
+        from .yamlparse import parse  # PyYAML only when a document is read
+
+        document = parse(text, display)
     except ConfigError as error:
         return None, [ConfigProblem(display, error.mark.line, error.mark.column, error.message)]
     name = kind_of(document)

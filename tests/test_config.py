@@ -24,7 +24,8 @@ from budgetlint.config import (
     schema,
 )
 from budgetlint.policy import DEFAULT_POLICY, Tier
-from budgetlint.yamldoc import ConfigError, load
+from budgetlint.yamldoc import ConfigError
+from budgetlint.yamlparse import parse as load
 
 CONFIG = Path(__file__).resolve().parent / "fixtures" / "config"
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
