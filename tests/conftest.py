@@ -1,5 +1,5 @@
 """Test-wide settings: Hypothesis runs that leave nothing behind and repeat exactly; a result cache
-outside the repository for tests that lint its own fixture trees."""
+outside the repository for tests that lint its own fixture trees; which files a run really lints."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from budgetlint import runner
 from hypothesis import settings
 
 settings.register_profile("repeatable", database=None, derandomize=True)
@@ -22,3 +23,17 @@ def cache_outside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Runs over the repository's own trees (examples/, tests/fixtures/) cache in a temporary
     directory: the suite leaves nothing behind in the checkout, and a second run starts alike."""
     monkeypatch.setenv("BUDGETLINT_CACHE_DIR", str(tmp_path / "budgetlint-cache"))
+
+
+@pytest.fixture
+def linted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The display paths of the files actually linted (not answered from the cache)."""
+    seen: list[str] = []
+    original = runner.lint_file
+
+    def counting(path, name, job, key=None):
+        seen.append(name)
+        return original(path, name, job, key)
+
+    monkeypatch.setattr(runner, "lint_file", counting)
+    return seen

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from budgetlint import __version__, cache, engine, runner
+from budgetlint import __version__, cache, engine
 from budgetlint.cache import KEEP_INDEXES, ResultCache, canonical, configuration_key
 from budgetlint.catalog import Location
 from budgetlint.cli import main
@@ -44,20 +44,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv(cache.ENV_VAR, raising=False)
     return tmp_path
-
-
-@pytest.fixture
-def linted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The display paths of the files actually linted (not answered from the cache)."""
-    seen: list[str] = []
-    original = runner.lint_file
-
-    def counting(path, name, job, key=None):
-        seen.append(name)
-        return original(path, name, job, key)
-
-    monkeypatch.setattr(runner, "lint_file", counting)
-    return seen
 
 
 def check(*args: str) -> tuple[int, str]:

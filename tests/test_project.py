@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from budgetlint import cache, phases, runner
+from budgetlint import cache, phases
 from budgetlint.cli import main
 from click.testing import CliRunner
 
@@ -166,19 +166,6 @@ def test_the_text_report_names_the_inner_call(project):
 
 
 # the cache
-
-
-@pytest.fixture
-def linted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    original = runner.lint_file
-
-    def counting(path, name, job, key=None):
-        seen.append(name)
-        return original(path, name, job, key)
-
-    monkeypatch.setattr(runner, "lint_file", counting)
-    return seen
 
 
 def test_editing_a_wrapper_relints_its_callers_and_nothing_else(project, linted):
