@@ -3,6 +3,7 @@ phase), every rule's reports, and the facts the project phases need from it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -28,13 +29,15 @@ class Analysis:
     reports: list[tuple[type[Rule], Report]]
     view: ProjectView | None
     job: Job
+    text: str | None = None
 
     @cached_property
-    def _positions(self):
-        return positions(self.module)
+    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        """The module's node positions (generated for the statements looked up, given ``text``)."""
+        return positions(self.module, self.text)
 
     def position(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
-        where: CodeRange = self._positions[node]
+        where: CodeRange = self.positions[node]
         return where.start.line, where.start.column + 1, where.end.line, where.end.column + 1
 
     def shown(self, key: str) -> str:
@@ -54,11 +57,11 @@ class Analysis:
         return facts
 
 
-def analyse(module: cst.Module, job: Job, key: str) -> Analysis:
+def analyse(module: cst.Module, job: Job, key: str, text: str | None = None) -> Analysis:
     """Build the module's model (the project's summaries resolving its imports in the second
     phase), link its helpers, and run every rule."""
     view = job.project.view(key) if job.project is not None else None
     file_model = matching.build(module, job.policy.endpoints(), view)
     wrappers.link(file_model, key, job.policy.carriers, view)
     reports = [(rule, report) for rule in job.rules for report in rule().check(file_model, job.policy)]
-    return Analysis(module, file_model, key, reports, view, job)
+    return Analysis(module, file_model, key, reports, view, job, text)

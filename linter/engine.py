@@ -111,12 +111,12 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> 
         if cpython_error is None:  # valid Python that libcst's parser gives up on: the whole file
             return _error(name, _UNPARSED.format(what="file", why=error.message), 1, 1, text, key=key)
         return _error(name, f"syntax error: {error.message}", error.raw_line, error.raw_column + 1, text, key=key)
-    analysis = analyse(module, job, key or name)
+    analysis = analyse(module, job, key or name, text)
     sites = tuple(describe(analysis, name)) if job.describe else ()
     if not analysis.reports and file_rule is None:
         return FileResult(name, (), parsed=True, facts=analysis.facts(), sites=sites)
     kept: list[Report] = []
-    findings = tuple(locate(module, text, name, key or name, analysis.reports, job, kept, analysis.shown, file_rule))
+    findings = tuple(locate(module, text, name, key or name, analysis.reports, job, kept, analysis.shown, file_rule, analysis.positions))
     result = FileResult(name, findings, parsed=True, facts=analysis.facts(kept), sites=sites)
     if job.fix and may_rewrite(name) and any(job.applies(report) for report in kept):
         return _fix(result, source, module, kept, job, key, file_rule)
@@ -153,9 +153,9 @@ def _fix(
             break
         module = cst.parse_module(fixed)
         kept = []
-        analysis = analyse(module, job, key or result.path)
         text = fixed.decode(module.encoding)
-        findings = tuple(locate(module, text, result.path, key or result.path, analysis.reports, job, kept, analysis.shown, file_rule))
+        analysis = analyse(module, job, key or result.path, text)
+        findings = tuple(locate(module, text, result.path, key or result.path, analysis.reports, job, kept, analysis.shown, file_rule, analysis.positions))
         current, applied = fixed, applied + count
     if current == source:
         return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
 from . import suppress
 from .codes import UNEXPLAINED_SUPPRESSION
@@ -13,16 +13,14 @@ from .finding import Finding, Related
 from .fix import may_rewrite
 from .intake import engine_finding, fingerprint, source_lines
 from .job import Job
+from .positions import Positions, whole_module
 from .rule import Report
 
 
-def positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
-    """``PositionProvider``'s positions, computed directly.
-
-    ``MetadataWrapper.resolve`` also visits (and rebuilds) the whole tree for the batchable
-    providers, even when there are none: 30% of the cost of positions.
-    """
-    return PositionProvider()._gen(MetadataWrapper(module, unsafe_skip_copy=True))
+def positions(module: cst.Module, text: str | None = None) -> Mapping[cst.CSTNode, CodeRange]:
+    """``PositionProvider``'s positions: generated statement by statement as they are looked up
+    when the module's ``text`` is given, else for the whole module at once."""
+    return Positions(module, text) if text is not None else whole_module(module)
 
 
 RELATED_MESSAGE = "the LLM call the wrapper makes"
@@ -38,13 +36,15 @@ def locate(
     kept: list[Report] | None = None,
     shown: Callable[[str], str] = str,
     file_rule: suppress.Suppression | None = None,
+    where_of: Mapping[cst.CSTNode, CodeRange] | None = None,
 ) -> Iterable[Finding]:
     """Findings for the reports not suppressed (by a comment on their line or ``file_rule``, the
     file's ``ignore-file[CODES]``); those reports are appended to ``kept``.
 
     ``shown`` gives the display name of another module (by its root-relative path) that a
-    report's related location is in."""
-    where_of = positions(module) if reports else {}
+    report's related location is in; ``where_of``: the module's positions, when already at hand."""
+    if where_of is None:
+        where_of = positions(module, text) if reports else {}
     lines = source_lines(text)
     comments = suppress.suppressions(text) if suppress.might_suppress(text.encode("utf-8", "replace")) else {}
     occurrences: dict[tuple[str, str], int] = {}

@@ -117,7 +117,7 @@ def test_the_graph_sees_function_level_and_relative_imports():
 @pytest.mark.parametrize(
     "module",
     [
-        "engine", "runner", "pool", "phases", "summary", "project", "wrappers", "helpers", "analysis", "locate", "parsing",
+        "engine", "runner", "pool", "phases", "summary", "project", "wrappers", "helpers", "analysis", "locate", "positions", "parsing",
         "model", "matching", "literals", "collector", "bindings", "loops",
     ],
 )
