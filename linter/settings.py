@@ -40,7 +40,27 @@ class Settings:
         return not any(code.startswith(prefix) for prefix in (*self.ignore, *ignore))
 
 
-_KEYS = {"exclude", "extend-exclude", "select", "ignore", "guardrails", "stack"}
+@dataclass(frozen=True)
+class Key:
+    """One ``[tool.budgetlint]`` key, as the loader accepts it and docs/configuration.md documents it."""
+
+    name: str
+    kind: str
+    """``patterns`` (gitignore-style), ``codes`` (codes or prefixes) or ``path`` (a file in the project)."""
+    default: str
+    description: str
+
+
+KEYS = (
+    Key("exclude", "patterns", "`[]`", "Paths not to lint, relative to the project root, added to the directories always skipped."),
+    Key("extend-exclude", "patterns", "`[]`", "More paths not to lint, added to `exclude`."),
+    Key("select", "codes", "every rule", "Only these codes or prefixes (`BL0` is BL001-BL009); `--select` replaces it."),
+    Key("ignore", "codes", "`[]`", "Skip these codes or prefixes; `--ignore` adds to it."),
+    Key("guardrails", "path", "`guardrails.yaml` at the project root, if present", "The guardrails file, relative to the project root; it must be inside the project."),
+    Key("stack", "path", "`stack.yaml` at the project root, if present", "The stack file, relative to the project root; it must be inside the project."),
+)
+"""Every key the loader accepts (an unknown one is a usage error): adding a key starts here."""
+_KEYS = {key.name for key in KEYS}
 
 
 def is_project_root(directory: str) -> bool:
@@ -158,13 +178,18 @@ def load_project(root: Path) -> Settings:
                 raise SettingsError(f"{pyproject}: [tool.budgetlint] {key}: {pattern!r} is not a valid gitignore-style pattern ({error})")
         return values
 
+    def codes(key: str) -> tuple[str, ...]:
+        return tuple(code.strip().upper() for code in strings(key))  # as on the command line
+
+    kinds = {"patterns": patterns, "codes": codes, "path": path}
+    values = {key.name: kinds[key.kind](key.name) for key in KEYS}
     return Settings(
         root=root,
-        exclude=patterns("exclude"),
-        extend_exclude=patterns("extend-exclude"),
-        select=tuple(code.strip().upper() for code in strings("select")),  # as on the command line
-        ignore=tuple(code.strip().upper() for code in strings("ignore")),
-        guardrails=path("guardrails"),
-        stack=path("stack"),
+        exclude=values["exclude"],
+        extend_exclude=values["extend-exclude"],
+        select=values["select"],
+        ignore=values["ignore"],
+        guardrails=values["guardrails"],
+        stack=values["stack"],
         source=pyproject,
     )

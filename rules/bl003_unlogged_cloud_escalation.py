@@ -42,6 +42,8 @@ class UnloggedCloudEscalation(Rule):
 
     Use instead:
     ```python
+    try:
+        return local.chat.completions.create(model="llama3", messages=m, max_tokens=256)
     except TimeoutError:
         log_escalation(reason="timeout", feature="search")
         return cloud.chat.completions.create(model="gpt-4o", messages=m, max_tokens=256)

@@ -325,9 +325,9 @@ def test_a_usage_error_fails_the_step_with_no_sarif_output(installed, project):
     assert not (project / "budgetlint.sarif").exists()  # a stale report is never uploaded
 
 
-def test_the_readme_action_snippet_is_a_valid_workflow_using_the_actions_inputs_and_outputs(tmp_path):
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    section = text.split("\n## Integrations\n", 1)[1].split("\n### GitHub Actions\n", 1)[1]
+def test_the_docs_action_snippet_is_a_valid_workflow_using_the_actions_inputs_and_outputs(tmp_path):
+    text = (REPO / "docs" / "integrations.md").read_text(encoding="utf-8")
+    section = text.split("\n## GitHub Actions\n", 1)[1]
     snippet = yaml.safe_load(section.split("```yaml\n", 1)[1].split("```", 1)[0])
     workflow = tmp_path / "workflow.yml"
     workflow.write_text(yaml.safe_dump({"name": "budgetlint", "on": ["push"], **snippet}))

@@ -229,15 +229,15 @@ def test_pre_commit_try_repo_runs_the_budgetlint_validate_hook(sandbox):
     assert re.search(r"budgetlint validate\.+Passed", passed.stdout), passed.stdout
 
 
-def readme_snippet(heading: str) -> dict:
-    """The YAML block under ``### heading`` in the README's Integrations section."""
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    section = text.split("\n## Integrations\n", 1)[1].split(f"\n### {heading}\n", 1)[1]
+def integrations_snippet(heading: str) -> dict:
+    """The YAML block under ``## heading`` in docs/integrations.md."""
+    text = (REPO / "docs" / "integrations.md").read_text(encoding="utf-8")
+    section = text.split(f"\n## {heading}\n", 1)[1]
     return yaml.safe_load(section.split("```yaml\n", 1)[1].split("```", 1)[0])
 
 
-def test_the_readme_pre_commit_snippet_names_this_repository_and_its_hooks():
-    config = readme_snippet("pre-commit")
+def test_the_docs_pre_commit_snippet_names_this_repository_and_its_hooks():
+    config = integrations_snippet("pre-commit")
     (repo,) = config["repos"]
     assert repo["repo"] == "https://github.com/budgetlint/budgetlint"
     assert [hook["id"] for hook in repo["hooks"]] == sorted(hooks())

@@ -108,13 +108,13 @@ def test_a_malformed_shard_is_a_usage_error(project, value):
     assert "--shard" in result.output
 
 
-def test_the_readme_matrix_example_is_a_valid_workflow_with_a_category_per_shard(tmp_path):
+def test_the_docs_matrix_example_is_a_valid_workflow_with_a_category_per_shard(tmp_path):
     import yaml
 
     from .test_action import action, check_jsonschema
 
-    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    section = text.split("\n### Sharding and caching in CI\n", 1)[1]
+    text = (Path(__file__).resolve().parent.parent / "docs" / "integrations.md").read_text(encoding="utf-8")
+    section = text.split("\n## Sharding and caching in CI\n", 1)[1]
     snippet = yaml.safe_load(section.split("```yaml\n", 1)[1].split("```", 1)[0])
     workflow = tmp_path / "workflow.yml"
     workflow.write_text(yaml.safe_dump({"name": "budgetlint", "on": ["push"], **snippet}))
