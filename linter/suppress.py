@@ -61,7 +61,8 @@ def suppressions(source: str) -> dict[int, Suppression]:
     """Suppression comments by line, read from real comment tokens (never from strings)."""
     found: dict[int, Suppression] = {}
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+        # newline=None: lines end at "\r" too, as Python (and the parser) count them
+        tokens = list(tokenize.generate_tokens(io.StringIO(source, newline=None).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return found
     for token in tokens:

@@ -146,6 +146,12 @@ def test_a_suppression_must_be_on_the_first_line_of_the_flagged_node():
     assert found(on_the_first_line) == []
 
 
+@pytest.mark.parametrize("ending", ["\r\n", "\r"])
+def test_a_suppression_applies_whatever_the_line_endings(ending):
+    code = f"{HEAD}{UNBOUNDED}  # noqa: BL001 -- capped by the gateway\n{UNBOUNDED}\n".replace("\n", ending)
+    assert found(code) == [("BL001", 4)]
+
+
 def test_a_suppression_on_the_line_above_does_not_suppress():
     assert found(f"{HEAD}# noqa: BL001 -- above\n{UNBOUNDED}\n") == [("BL001", 4)]
 
