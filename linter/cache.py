@@ -76,7 +76,7 @@ _KINDS: dict[str, tuple[type, ...]] = {
     "line": (int,), "column": (int,), "code": (str,), "end_line": (int,), "end_column": (int,),
     "name": (str,), "message": (str,), "tier": (str,), "blocking": (bool,), "fingerprint": (str,),
     "fixable": (bool,), "source_line": (str,), "cell": (int, type(None)), "raw_region": (list, type(None)),
-    "related": (list,),
+    "related": (list,), "suppression": (str, type(None)),
 }
 """What each stored field must be: an entry that does not fit is a miss."""
 

@@ -73,11 +73,13 @@ def main() -> None:
               help="Also write the run's SARIF report to FILE (for code scanning).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Hide the findings listed in FILE (written by `budgetlint baseline`).")
-@click.option("--fix", is_flag=True, help="Apply safe fixes (BL001, BL004) to the files; report what remains.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes (BL001, BL004, BL901) to the files; report what remains.")
 @click.option("--diff", is_flag=True,
               help="Print the fixes as a unified diff instead of a report (so no --format, --sarif-file, --baseline "
                    "or --statistics); write nothing. Exit 1 when there are fixes.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply (and count as fixable) fixes marked unsafe.")
+@click.option("--ignore-suppressions", is_flag=True,
+              help="Report (and block on) findings suppression comments silence, as if there were none.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the text report; auto: on a terminal unless NO_COLOR is set (not empty).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.budgetlint_cache/).")
@@ -86,7 +88,7 @@ def main() -> None:
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier: str | None, select: tuple[str, ...],
           ignore: tuple[str, ...], strict: bool, exit_zero: bool, jobs: int | None, statistics: bool, quiet: bool,
           sarif_file: Path | None, baseline_file: Path | None, fix: bool, diff: bool, unsafe_fixes: bool,
-          color: str, no_cache: bool, shard: tuple[int, int] | None) -> None:
+          color: str, no_cache: bool, shard: tuple[int, int] | None, ignore_suppressions: bool) -> None:
     """Lint code under PATHS (default: .) and exit by the tier policy."""
     if diff:
         _refuse_report_options(output_format, sarif_file, baseline_file, statistics)
@@ -110,6 +112,7 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier
         unsafe_fixes=unsafe_fixes,
         cache=not no_cache,
         shard=shard,
+        ignore_suppressions=ignore_suppressions,
     )
     sys.exit(execute_check(options))
 

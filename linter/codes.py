@@ -48,12 +48,12 @@ cannot tell a considered exception from a muted warning.
 
 ## Example
 ```python
-client.chat.completions.create(model=m, messages=h)  # noqa: BL001
+client.chat.completions.create(model=m, messages=h)  # budgetlint: ignore[BL001]
 ```
 
 Use instead:
 ```python
-client.chat.completions.create(model=m, messages=h)  # noqa: BL001 -- bounded by the proxy
+client.chat.completions.create(model=m, messages=h)  # budgetlint: ignore[BL001] -- bounded by the proxy
 ```
 """,
 )

@@ -68,6 +68,8 @@ class CheckOptions:
     """Reuse and record results in the cache (``--no-cache``: neither)."""
     shard: tuple[int, int] | None = None
     """``--shard K/N``: lint only the K-th (1-based) of N deterministic parts of the files found."""
+    ignore_suppressions: bool = False
+    """Report and block on what suppression comments silence, as if there were none."""
 
 
 def all_rules() -> tuple[type[Rule], ...]:
@@ -184,7 +186,8 @@ def _project(settings: Settings, options: CheckOptions, cwd: Path) -> _Project |
     if configs.stack is not None and not any(problem.path == configs.stack.path for problem in configs.problems):
         # The variables BL004's fix writes (config.policy_from fills only env_locations).
         policy = replace(policy, stack_endpoints=stack_endpoints(configs.stack.data))
-    report_suppressions = policy.tier is Tier.HARD and settings.enabled("BL900", options.select, options.ignore)
+    honour = not options.ignore_suppressions
+    report_suppressions = honour and policy.tier is Tier.HARD and settings.enabled("BL900", options.select, options.ignore)
     fixing = options.fix or options.diff
     selectors = (options.select, options.ignore, settings.select, settings.ignore)
     cache = None
@@ -197,12 +200,15 @@ def _project(settings: Settings, options: CheckOptions, cwd: Path) -> _Project |
             # A directory shared by projects (BUDGETLINT_CACHE_DIR) holds an index per project: their
             # root-relative paths would collide, and each run would prune the other's entries.
             shared = None if directory == settings.root / CACHE_DIRECTORY else str(settings.root)
-            key = configuration_key(__version__, policy, selectors, report_suppressions, options.unsafe_fixes, shared)
+            key = configuration_key(__version__, policy, selectors, report_suppressions, options.unsafe_fixes, honour, shared)
             cache = ResultCache(directory, key, settings.root)
 
     def build() -> Job:
         rules = tuple(rule for rule in all_rules() if settings.enabled(rule.code, options.select, options.ignore))
-        return Job(policy, rules, report_suppressions, fix=fixing, unsafe_fixes=options.unsafe_fixes)
+        every = len(rules) == len(all_rules())
+        return Job(
+            policy, rules, report_suppressions, fix=fixing, unsafe_fixes=options.unsafe_fixes, every_rule=every, ignore_suppressions=not honour
+        )
 
     return _Project(settings, configs, policy, selectors, cache, build)
 
@@ -269,9 +275,9 @@ def _lint(options: CheckOptions) -> _Run | int:
         for root, project in run.items():
             if project.files:
                 everything = whole.get(root) or _project_files(root, code_paths, projects)
-                linted = lint_project(
-                    project.files, project.job, options.jobs, cwd, project.settings.root, progress, project.cache, everything
-                )
+                # A job made only when a file must be linted would let the prefilter honour ignore-file (runner.lint_file).
+                job = project.job() if options.ignore_suppressions else project.job
+                linted = lint_project(project.files, job, options.jobs, cwd, project.settings.root, progress, project.cache, everything)
                 by_path.update(zip(project.files, linted))
     for project in run.values():
         if project.cache is not None:
@@ -284,9 +290,10 @@ def _lint(options: CheckOptions) -> _Run | int:
     problems = [problem for project in run.values() for problem in project.configs.problems]
     for path in named_configs:
         problems += load_file(path, display_name(str(path), str(cwd), shown))[1]
-    findings = [f for result in results for f in result.findings]
+    findings = [f for result in results for f in result.findings if f.suppression is None]
     findings += config_findings(sorted(set(problems), key=lambda p: (p.path, p.line, p.column, p.message)), policy, cwd)
-    result = RunResult(tuple(sorted(findings, key=lambda f: f.sort_key())), len(files), policy, __version__)
+    suppressed = sorted((f for result in results for f in result.findings if f.suppression is not None), key=lambda f: f.sort_key())
+    result = RunResult(tuple(sorted(findings, key=lambda f: f.sort_key())), len(files), policy, __version__, suppressed=tuple(suppressed))
     if fixed is not None:
         result = replace(result, fixed=fixed[0], fixed_files=fixed[1])
     loaded = [project for project in run.values() if project.built is not None]

@@ -85,10 +85,10 @@ def lint_source(source: bytes, name: str, job: Job, key: str | None = None) -> F
 
 
 def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> FileResult:
-    decided = intake.screen(source, name, key, prefilter=job.project is None)
+    decided = intake.screen(source, name, key, prefilter=job.project is None, honour=not job.ignore_suppressions)
     if decided is not None:
         return FileResult(name, decided, parsed=False)
-    file_rule = suppress.file_suppression(source)
+    file_rule = None if job.ignore_suppressions else suppress.file_suppression(source)
     if file_rule is not None and file_rule.codes is None:  # ignore-file: nothing in it is analysed
         lines = source_lines(source.decode("utf-8", "replace"))
         return FileResult(name, tuple(unexplained_file(file_rule, name, key or name, lines, job)), parsed=False)
@@ -113,7 +113,8 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> 
         return _error(name, f"syntax error: {error.message}", error.raw_line, error.raw_column + 1, text, key=key)
     analysis = analyse(module, job, key or name, text)
     sites = tuple(describe(analysis, name)) if job.describe else ()
-    if not analysis.reports and file_rule is None:
+    judged = not job.ignore_suppressions and any(rule.judges_suppressions for rule in job.rules) and suppress.might_suppress(source)
+    if not analysis.reports and file_rule is None and not judged:
         return FileResult(name, (), parsed=True, facts=analysis.facts(), sites=sites)
     kept: list[Report] = []
     findings = tuple(locate(module, text, name, key or name, analysis.reports, job, kept, analysis.shown, file_rule, analysis.positions))
@@ -174,7 +175,8 @@ def _lint_notebook(source: bytes, name: str, job: Job, key: str | None) -> FileR
         return _error(name, f"cannot read notebook: {error}", error.line, error.column, text, key=key)
     whole = book.module()
     code = whole.text.encode("utf-8", "surrogatepass")
-    wanted = intake.worth_parsing(code) if job.project is None else not suppress.ignores_file(code)  # see intake.screen
+    honour = not job.ignore_suppressions
+    wanted = intake.worth_parsing(code, honour) if job.project is None else not (honour and suppress.ignores_file(code))  # see intake.screen
     if not book.is_python or not wanted:
         return FileResult(name, (), parsed=False)
     if len(code) > intake.MAX_FILE_BYTES:

@@ -51,6 +51,9 @@ class Finding:
     file's JSON text, for reports that point into the file as stored (SARIF, GitHub)."""
     related: tuple[Related, ...] = ()
     """Other places the finding names: for a call of a wrapper, the LLM call inside it."""
+    suppression: str | None = None
+    """Set when a comment in the source silences the finding: the comment's reason ("" without
+    one). Only SARIF reports suppressed findings (dismissed, with the reason)."""
 
     def file_region(self) -> tuple[int, int, int, int]:
         """(line, column, end_line, end_column) in the file as stored: in a notebook's JSON text."""
@@ -69,6 +72,7 @@ class Finding:
         data.pop("source_line")
         data.pop("raw_region")
         data.pop("related")
+        data.pop("suppression")
         if self.related:  # only findings at a wrapper's call name another place
             data["related"] = [related.as_json() for related in self.related]
         cell = data.pop("cell")

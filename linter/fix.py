@@ -25,10 +25,10 @@ from .walk import ReadOnlyWalker
 
 @dataclass(frozen=True)
 class Replace:
-    """Put ``new`` where ``node`` is."""
+    """Put ``new`` where ``node`` is (``RemovalSentinel.REMOVE``: remove an element of a sequence, a line)."""
 
     node: cst.CSTNode
-    new: cst.CSTNode
+    new: cst.CSTNode | cst.RemovalSentinel
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ class _Apply(cst.CSTTransformer):
 
     def __init__(self, fixes: list[Fix]) -> None:
         super().__init__()
-        self.replace: dict[int, cst.CSTNode] = {}
+        self.replace: dict[int, cst.CSTNode | cst.RemovalSentinel] = {}
         self.add: dict[int, dict[str, cst.BaseExpression]] = {}
         for fix in fixes:
             for edit in fix.edits:
@@ -133,7 +133,7 @@ class _Apply(cst.CSTTransformer):
     def applied(self, fix: Fix) -> bool:
         return all(_key(edit) in self.done for edit in fix.edits)
 
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> cst.CSTNode:
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> cst.CSTNode | cst.RemovalSentinel:
         new = self.replace.get(id(original_node))
         if new is not None:
             self.done.add((id(original_node), ""))

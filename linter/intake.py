@@ -66,32 +66,41 @@ def cacheable(source: bytes, name: str) -> bool:
     return len(source) <= MAX_FILE_BYTES or name.endswith(notebook.SUFFIX)
 
 
-def screen(source: bytes, name: str, key: str | None = None, prefilter: bool = True) -> tuple[Finding, ...] | None:
+def screen(
+    source: bytes, name: str, key: str | None = None, prefilter: bool = True, honour: bool = True
+) -> tuple[Finding, ...] | None:
     """The findings of a Python file decided without parsing it: none when nothing in it can
     matter to a rule (or it is ignored whole), one BL000 for binary content; None when it must
     be analysed. Notebooks are always analysed (their code is inside JSON). Without
     ``prefilter`` (the second phase, which chose the file for the project names it holds) only
-    binary content and ``ignore-file`` decide."""
+    binary content and ``ignore-file`` decide. Without ``honour`` (``--ignore-suppressions``) no
+    ignore-file comment counts, and a file over the size limit that ``read`` let through for one
+    is refused."""
     if name.endswith(notebook.SUFFIX):
         return None
     if b"\0" in source:
         return (error(name, "cannot parse file: binary content (NUL bytes)", key=key),)
+    if not honour and len(source) > MAX_FILE_BYTES:
+        return (_too_large(name, len(source), MAX_FILE_BYTES, key),)
     if not prefilter:
-        return () if suppress.ignores_file(source) else None
-    return None if worth_parsing(source) else ()
+        return () if honour and suppress.ignores_file(source) else None
+    return None if worth_parsing(source, honour) else ()
 
 
-def worth_parsing(code: bytes) -> bool:
-    """Whether a rule could report anything in ``code`` (the prefilter) and it is not ignored
-    whole; or it holds an ignore-file comment without a reason (BL900 at tier hard, which the
-    engine decides with the job).
+def worth_parsing(code: bytes, honour: bool = True) -> bool:
+    """Whether a rule could report anything in ``code`` (the prefilter), or BL901 judge a line
+    suppression in it, and it is not ignored whole; or it holds an ignore-file comment without a
+    reason (BL900 at tier hard, which the engine decides with the job). Without ``honour``
+    (``--ignore-suppressions``) only the prefilter decides.
 
     The one place the prefilter is applied, to files and to notebooks' code cells alike.
     """
+    if not honour:
+        return might_matter(code)
     ignored = suppress.file_suppression(code)
     if ignored is not None and not ignored.reason:
         return True
-    return (ignored is None or ignored.codes is not None) and might_matter(code)
+    return (ignored is None or ignored.codes is not None) and (might_matter(code) or suppress.names_our_codes(code))
 
 
 def error(name: str, message: str, line: int = 1, column: int = 1, text: str = "", *, key: str | None = None) -> Finding:

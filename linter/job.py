@@ -34,6 +34,11 @@ class Job:
     project: ProjectIndex | None = None
     """The second phase: the summaries of the project's modules, through which names imported
     from them resolve. None in the first phase (and for a lone snippet)."""
+    every_rule: bool = False
+    """``rules`` are all of budgetlint's (none deselected): a bare ``# budgetlint: ignore`` that
+    silences nothing can then be judged unused (BL901)."""
+    ignore_suppressions: bool = False
+    """``--ignore-suppressions``: no comment silences anything, and none is judged (BL900, BL901)."""
     describe: bool = False
     """``budgetlint inventory``: results also carry each parsed file's call sites (``inventory.describe``)."""
 

@@ -24,6 +24,9 @@ class RunResult:
     fixed: int | None = None
     """``--fix``: how many findings were fixed (``findings`` are what remains); None otherwise."""
     fixed_files: int = 0
+    suppressed: tuple[Finding, ...] = ()
+    """The findings a comment in the source silences (``Finding.suppression``), sorted like
+    ``findings``; never counted, never blocking; SARIF reports them as suppressed."""
 
     @property
     def blocking(self) -> int:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 import libcst as cst
+from libcst.metadata import CodeRange
 
 from .fix import Fix
 from .model import FileModel
 from .policy import Policy, Tier
+from .suppress import Suppression
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,22 @@ class Invalid:
     """The code after ``--fix --unsafe-fixes`` (dedented like ``code``); it must not be flagged again."""
 
 
+@dataclass(frozen=True)
+class SuppressionUse:
+    """A file's line suppressions and what they silenced, for a rule that judges them (BL901)."""
+
+    module: cst.Module
+    positions: Mapping[cst.CSTNode, CodeRange]
+    comments: Mapping[int, Suppression]
+    """By line (``suppress.suppressions``)."""
+    silenced: Mapping[int, frozenset[str]]
+    """Line -> the codes whose findings its comment silenced."""
+    judged: frozenset[str]
+    """The codes of the rules that ran on the file, but the judging rule's own."""
+    every_rule: bool
+    """Every rule ran (``Job.every_rule``): a bare suppression may be judged."""
+
+
 class Rule:
     """One check, run over a file's call-site model.
 
@@ -66,9 +84,16 @@ class Rule:
     """Whether the rule proposes fixes; each report says whether it has one (``Report.fix``)."""
     VALID: ClassVar[list[str | Valid]] = []
     INVALID: ClassVar[list[str | Invalid]] = []
+    judges_suppressions: ClassVar[bool] = False
+    """Whether the rule reports on suppression comments (``check_suppressions``), which the engine
+    calls once the other rules' findings are suppressed; its examples run with every rule."""
 
     def check(self, model: FileModel, policy: Policy) -> Iterator[Report]:
         raise NotImplementedError
+
+    def check_suppressions(self, use: SuppressionUse) -> Iterator[Report]:
+        """Reports on the file's suppression comments (``judges_suppressions`` rules only)."""
+        return iter(())
 
     @classmethod
     def documentation(cls) -> str:

@@ -99,7 +99,10 @@ def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | Non
         return FileResult(name, (outcome,), parsed=False)
     source, info = outcome
     try:
-        decided = intake.screen(source, name, key, prefilter=(job.project is None) if isinstance(job, Job) else True)
+        prefilter = job.project is None if isinstance(job, Job) else True
+        # a job made only when a file must be linted honours suppressions (commands makes one that does not at once)
+        honour = not (isinstance(job, Job) and job.ignore_suppressions)
+        decided = intake.screen(source, name, key, prefilter=prefilter, honour=honour)
     except Exception:  # noqa: BLE001  the engine's boundary reports it
         decided = None
     if decided is not None:

@@ -1,4 +1,7 @@
-"""Suppression comments: ``# budgetlint: ignore[BL001] -- reason``, ``# noqa: BL001``, ignore-file."""
+"""Suppression comments: ``# budgetlint: ignore[BL001] -- reason``, ``# noqa: BL001``, ignore-file.
+
+A line's comment is read from its real comment token; ``without`` rewrites one, leaving codes out
+(BL901's fix)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ _FILE_COMMENT = re.compile(
     r"#\s*budgetlint:\s*ignore-file(?![\w-])(?:\[(?P<codes>[^\]]*)\])?(?P<rest>[^#]*)", re.IGNORECASE
 )
 _FILE_HEAD_LINES = 10
+_SEPARATOR = re.compile(r"[\s,]+")
+_NAMES_OURS = re.compile(rb"#[ \t]*(?:budgetlint:[ \t]*ignore(?!-file)|noqa[ \t]*:[^#\r\n]*?\bBL[0-9])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,14 @@ class Suppression:
     codes: frozenset[str] | None
     """None: every code."""
     reason: str
+    comment: str = ""
+    """The whole comment token (a suppression may share it: ``# type: ignore  # noqa: BL001``)."""
+    span: tuple[int, int] = (0, 0)
+    """Where the suppression, its reason included, sits in ``comment``."""
+    codes_span: tuple[int, int] | None = None
+    """Where its codes are written in ``comment``; None without codes."""
+    noqa: bool = False
+    """Written ``# noqa``: a form other linters read too (a bare one is theirs as much as ours)."""
 
     def covers(self, code: str) -> bool:
         return self.codes is None or code in self.codes
@@ -57,11 +70,18 @@ def might_suppress(source: bytes) -> bool:
     return b"budgetlint" in source or b"noqa" in source or b"NOQA" in source
 
 
+def names_our_codes(source: bytes) -> bool:
+    """Whether ``source`` may hold a line suppression of budgetlint's: ``# budgetlint: ignore``
+    or a ``# noqa:`` naming a BL code (BL901 judges them even where no rule can report)."""
+    return _NAMES_OURS.search(source) is not None
+
+
 def suppressions(source: str) -> dict[int, Suppression]:
     """Suppression comments by line, read from real comment tokens (never from strings)."""
     found: dict[int, Suppression] = {}
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+        # newline=None: lines end at "\r" too, as Python (and the parser) count them
+        tokens = list(tokenize.generate_tokens(io.StringIO(source, newline=None).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return found
     for token in tokens:
@@ -75,20 +95,42 @@ def suppressions(source: str) -> dict[int, Suppression]:
 
 def parse_comment(comment: str, line: int) -> Suppression | None:
     for pattern in (_IGNORE, _NOQA):
-        parsed = _parse(pattern, comment, line)
+        parsed = _parse(pattern, comment, line, noqa=pattern is _NOQA)
         if parsed is not None:
             return parsed
     return None
 
 
-def _parse(pattern: re.Pattern[str], comment: str, line: int) -> Suppression | None:
+def without(suppression: Suppression, unused: frozenset[str]) -> str | None:
+    """``suppression``'s comment with the ``unused`` codes left out (as they are written, in their
+    order and separators); without the suppression (its reason too) when no code remains, keeping
+    any other comment sharing the token; None when nothing of the comment remains."""
+    comment = suppression.comment
+    if suppression.codes_span is not None:
+        start, end = suppression.codes_span
+        written = comment[start:end]
+        kept = [code for code in _SEPARATOR.split(written) if code and code.upper() not in unused]
+        if kept:
+            separator = _SEPARATOR.search(written.strip())
+            joined = (separator.group() if separator else ", ").join(kept)
+            return comment[:start] + joined + comment[end:]
+    start, end = suppression.span
+    rest = "  ".join(part for part in (comment[:start].rstrip(), comment[end:].strip()) if part)
+    return rest or None
+
+
+def _parse(pattern: re.Pattern[str], comment: str, line: int, *, noqa: bool = False) -> Suppression | None:
     """The suppression ``pattern`` (with groups ``codes`` and ``rest``) finds in ``comment``."""
     match = pattern.search(comment)
     if match is None:
         return None
     codes_text = match.group("codes")
     codes = None
+    codes_span = None
     if codes_text is not None and codes_text.strip():
-        codes = frozenset(code.strip().upper() for code in re.split(r"[\s,]+", codes_text) if code.strip())
+        codes = frozenset(code.strip().upper() for code in _SEPARATOR.split(codes_text) if code.strip())
+        start = match.start("codes") + len(codes_text) - len(codes_text.lstrip())
+        codes_span = (start, match.start("codes") + len(codes_text.rstrip()))
     reason_match = _REASON.search(match.group("rest") or "")
-    return Suppression(line, codes, reason_match.group(1).strip() if reason_match else "")
+    reason = reason_match.group(1).strip() if reason_match else ""
+    return Suppression(line, codes, reason, comment, match.span(), codes_span, noqa)

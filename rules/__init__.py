@@ -9,6 +9,7 @@ from .bl002_missing_feature_tag import MissingFeatureTag
 from .bl003_unlogged_cloud_escalation import UnloggedCloudEscalation
 from .bl004_hardcoded_base_url import HardcodedBaseUrl
 from .bl005_runaway_agent_loop import RunawayAgentLoop
+from .bl901_unused_suppression import UnusedSuppression
 
 ALL_RULES: tuple[type[Rule], ...] = (
     UnboundedMaxTokens,
@@ -16,4 +17,5 @@ ALL_RULES: tuple[type[Rule], ...] = (
     UnloggedCloudEscalation,
     HardcodedBaseUrl,
     RunawayAgentLoop,
+    UnusedSuppression,
 )

@@ -23,10 +23,12 @@ def make_policy(**options: object) -> Policy:
     return dataclasses.replace(Policy(), **values)
 
 
-def lint(code: str, rules=ALL_RULES, name: str = "example.py", **options: object) -> list[Finding]:
-    """Lint a snippet (dedented) with the given rules and policy options."""
+def lint(code: str, rules=ALL_RULES, name: str = "example.py", suppressed: bool = False, **options: object) -> list[Finding]:
+    """Lint a snippet (dedented) with the given rules and policy options: the findings reported
+    (``suppressed``: those a comment silences instead)."""
     policy = make_policy(**options)
-    job = Job(policy=policy, rules=tuple(rules), report_suppressions=policy.tier is Tier.HARD)
+    job = Job(policy=policy, rules=tuple(rules), report_suppressions=policy.tier is Tier.HARD, every_rule=set(rules) >= set(ALL_RULES))
     source = textwrap.dedent(code).encode()
-    return sorted(lint_source(source, name, job).findings, key=lambda f: f.sort_key())
+    findings = lint_source(source, name, job).findings
+    return sorted((f for f in findings if (f.suppression is not None) == suppressed), key=lambda f: f.sort_key())
 

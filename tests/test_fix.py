@@ -213,6 +213,23 @@ def test_a_suppressed_finding_is_not_fixed(project):
     assert app.read_text() == code
 
 
+def test_an_unused_suppression_and_a_finding_on_its_line_are_fixed_in_one_run(project):
+    code = UNBOUNDED.replace("messages=messages)", "messages=messages)  # noqa: E501, BL004 -- old endpoint")
+    app = write(project / "app.py", code)
+    result = run("--fix", "--select", "BL001,BL004,BL901", "app.py")
+    assert result.exit_code == 0, result.output
+    assert app.read_text() == UNBOUNDED_FIXED.replace("max_tokens=1024)", "max_tokens=1024)  # noqa: E501 -- old endpoint")
+    assert "Fixed 2 findings in 1 file, 0 remaining." in result.stdout
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_removing_an_unused_suppression_keeps_the_line_endings_and_the_rest(project, ending):
+    code = "import os\n\n\ndef f():\n    # budgetlint: ignore[BL002] -- above\n    x = 1  # type: ignore  # noqa: BL001 -- gone\n    return x\n"
+    app = write(project / "app.py", code.replace("\n", ending))
+    assert run("--fix", "app.py").exit_code == 0
+    assert app.read_bytes() == "import os\n\n\ndef f():\n    x = 1  # type: ignore\n    return x\n".replace("\n", ending).encode()
+
+
 def test_fix_in_parallel_workers(project):
     for index in range(40):  # enough files for the process pool
         write(project / f"app{index}.py", UNBOUNDED)

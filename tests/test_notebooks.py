@@ -50,7 +50,8 @@ def notebook(*cells: str | tuple[str, str], language: str = "python", as_lines: 
 
 
 def lint(source: bytes, name: str = "nb.ipynb"):
-    return sorted(lint_source(source, name, JOB).findings, key=lambda f: f.sort_key())
+    """The findings reported (not those a comment silences)."""
+    return sorted((f for f in lint_source(source, name, JOB).findings if f.suppression is None), key=lambda f: f.sort_key())
 
 
 def where(findings) -> list[tuple[str, int | None, int, int]]:

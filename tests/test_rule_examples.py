@@ -13,6 +13,12 @@ from budgetlint.rules import ALL_RULES
 from .helpers import lint, make_policy
 
 
+def _run_with(rule) -> tuple:
+    """The rules an example runs with: the rule alone, or every rule for one that judges what
+    the others' suppressions silenced (BL901)."""
+    return ALL_RULES if rule.judges_suppressions else (rule,)
+
+
 def _cases(kind: str) -> list:
     return [
         pytest.param(rule, example, id=f"{rule.code}-{kind.lower()}-{index}")
@@ -24,14 +30,14 @@ def _cases(kind: str) -> list:
 @pytest.mark.parametrize("rule, example", _cases("VALID"))
 def test_valid_example_is_not_flagged(rule, example):
     example = example if isinstance(example, Valid) else Valid(example)
-    findings = lint(example.code, rules=[rule], **example.options)
+    findings = lint(example.code, rules=_run_with(rule), **example.options)
     assert findings == [], "\n".join(f"{f.line}:{f.column} {f.message}" for f in findings)
 
 
 @pytest.mark.parametrize("rule, example", _cases("INVALID"))
 def test_invalid_example_is_flagged(rule, example):
     example = example if isinstance(example, Invalid) else Invalid(example)
-    findings = lint(example.code, rules=[rule], **example.options)
+    findings = lint(example.code, rules=_run_with(rule), **example.options)
     assert [f.code for f in findings] == [rule.code] * example.count, findings
     if example.line is not None:
         assert findings[0].line == example.line
@@ -44,7 +50,8 @@ def test_invalid_example_fix_gives_the_expected_replacement(rule, example):
     """The fix (unsafe ones included) turns the example into ``expected_replacement`` exactly, and
     the fixed code is valid for the rule; without ``expected_replacement`` there is no fix."""
     example = example if isinstance(example, Invalid) else Invalid(example)
-    job = Job(make_policy(**example.options), (rule,), report_suppressions=False, fix=True, unsafe_fixes=True)
+    rules = _run_with(rule)
+    job = Job(make_policy(**example.options), rules, report_suppressions=False, fix=True, unsafe_fixes=True, every_rule=rules == ALL_RULES)
     result = lint_source(textwrap.dedent(example.code).encode(), "example.py", job)
     if example.expected_replacement is None:
         assert result.fix is None, result.fix and result.fix.fixed.decode()
@@ -53,7 +60,7 @@ def test_invalid_example_fix_gives_the_expected_replacement(rule, example):
     fixed = result.fix.fixed.decode()
     assert fixed == textwrap.dedent(example.expected_replacement)
     assert result.fix.applied == example.count
-    assert lint(fixed, rules=[rule], **example.options) == []  # idempotent: nothing left to fix
+    assert lint(fixed, rules=_run_with(rule), **example.options) == []  # idempotent: nothing left to fix
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.code)

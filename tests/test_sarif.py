@@ -148,7 +148,7 @@ def test_rules_describe_every_rule_and_engine_code_with_help_tags_and_levels_for
     levels = {rule["id"]: rule["defaultConfiguration"]["level"] for rule in rules}
     assert levels == {
         "BL000": "error", "BL001": "warning", "BL002": "error", "BL003": "error",
-        "BL004": "error", "BL005": "warning", "BL100": "error", "BL900": "warning",
+        "BL004": "error", "BL005": "warning", "BL100": "error", "BL900": "warning", "BL901": "warning",
     }
     at_hard, _ = sarif_of("project", "--tier", "hard")
     assert {rule["defaultConfiguration"]["level"] for rule in at_hard["runs"][0]["tool"]["driver"]["rules"]} == {"error"}
@@ -250,6 +250,39 @@ def test_outside_a_repository_uris_are_relative_to_the_working_directory(tmp_pat
     assert run_["originalUriBaseIds"]["%SRCROOT%"]["uri"] == (tmp_path / "src").resolve().as_uri() + "/"
     uris = {result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for result in run_["results"]}
     assert uris == {"chat.py", "odd%20name.py"}
+
+
+# suppressed findings: dismissed, not absent
+
+
+def test_suppressed_findings_are_results_with_an_in_source_suppression(tmp_path, monkeypatch, validator):
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    monkeypatch.chdir(tmp_path)
+    head = "from openai import OpenAI\nclient = OpenAI()\n"
+    call = 'client.chat.completions.create(model="m", messages=[], metadata={"feature": "x"})'
+    (tmp_path / "app.py").write_text(
+        f"{head}{call}  # budgetlint: ignore[BL001] -- the gateway caps output\n{call}  # noqa: BL001\n{call}\n"
+    )
+    document, exit_code = sarif_of("--no-cache", ".")
+    assert exit_code == 1
+    assert errors_of(validator, document) == []
+    run_ = document["runs"][0]
+    shown = [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"], r.get("suppressions")) for r in run_["results"]]
+    assert shown == [
+        ("BL900", 4, None),
+        ("BL001", 5, None),
+        ("BL001", 3, [{"kind": "inSource", "justification": "the gateway caps output"}]),
+        ("BL001", 4, [{"kind": "inSource"}]),
+    ]
+    assert (run_["properties"]["findings"], run_["properties"]["suppressed"]) == (2, 2)
+    fingerprints = [r["partialFingerprints"]["budgetlintFingerprint/v1"] for r in run_["results"]]
+    assert len(set(fingerprints)) == 4
+    ignoring, _ = sarif_of("--no-cache", "--ignore-suppressions", ".")
+    results = ignoring["runs"][0]["results"]
+    assert [(r["ruleId"], "suppressions" in r) for r in results] == [("BL001", False)] * 3
+    # a suppressed finding keeps the fingerprint it has when reported: code scanning dismisses that alert
+    assert sorted(fingerprints[1:]) == sorted(r["partialFingerprints"]["budgetlintFingerprint/v1"] for r in results)
+    assert "suppressed" not in ignoring["runs"][0]["properties"]
 
 
 # GitHub's limit of 25,000 results per run

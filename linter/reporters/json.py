@@ -21,6 +21,7 @@ class JsonReporter(Reporter):
                 "blocking": result.blocking,
                 "warnings": len(result.findings) - result.blocking,
                 "fixable": result.fixable,
+                "suppressed": len(result.suppressed),
                 "by_code": dict(sorted(result.by_code().items())),
             },
         }

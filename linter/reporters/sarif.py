@@ -9,6 +9,11 @@ GitHub rejects a run with more than 25,000 results. Past that, the run keeps the
 findings first, then the warnings, each in report order, up to the limit; a tool execution
 notification and ``properties.droppedResults`` say how many were left out. The exit code still
 counts every finding.
+
+Findings a comment in the source silences are results too, after the others, each with a
+``suppressions`` entry (kind ``inSource``, the comment's reason as its justification): code
+scanning shows them dismissed, not absent. They come after every reported finding under the
+limit.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ TAGS: dict[str, list[str]] = {
     "BL005": ["llm", "cost", "reliability"],
     "BL100": ["budgetlint", "configuration"],
     "BL900": ["budgetlint", "maintainability"],
+    "BL901": ["budgetlint", "maintainability"],
 }
 """``properties.tags`` per code; code scanning filters on them."""
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
@@ -85,14 +91,17 @@ def sarif_log(result: RunResult, cwd: Path, root: Path) -> dict:
     infos = rule_infos()
     index = {info.code: position for position, info in enumerate(infos)}
     kept, dropped = _cap(result.findings)
+    suppressed = list(result.suppressed[: MAX_RESULTS - len(kept)])
+    dropped += len(result.suppressed) - len(suppressed)
     invocation: dict = {"executionSuccessful": True, "exitCode": result.exit_code()}
     if dropped:
+        total = len(result.findings) + len(result.suppressed)
         invocation["toolExecutionNotifications"] = [
             {
                 "level": "warning",
                 "message": {
-                    "text": f"{dropped} of {len(result.findings)} results left out: GitHub code scanning accepts at most "
-                    f"{MAX_RESULTS} per run. Blocking findings were kept first."
+                    "text": f"{dropped} of {total} results left out: GitHub code scanning accepts at most "
+                    f"{MAX_RESULTS} per run. Blocking findings were kept first, suppressed ones last."
                 },
             }
         ]
@@ -106,7 +115,7 @@ def sarif_log(result: RunResult, cwd: Path, root: Path) -> dict:
         "invocations": [invocation],
         "originalUriBaseIds": {SRCROOT: {"uri": _directory_uri(root)}},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(finding, index, cwd, root) for finding in kept],
+        "results": [_result(finding, index, cwd, root) for finding in [*kept, *suppressed]],
         "properties": _properties(result, dropped),
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
@@ -161,6 +170,9 @@ def _result(finding: Finding, index: dict[str, int], cwd: Path, root: Path) -> d
         "locations": [{"physicalLocation": {"artifactLocation": artifact, "region": region}}],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
     }
+    if finding.suppression is not None:  # dismissed in the source, with its reason
+        justification = {"justification": finding.suppression} if finding.suppression else {}
+        result["suppressions"] = [{"kind": "inSource", **justification}]
     if finding.related:  # the LLM call inside the wrapper this finding's call goes through
         result["relatedLocations"] = [
             {
@@ -199,6 +211,8 @@ def _properties(result: RunResult, dropped: int) -> dict:
         "blocking": result.blocking,
         "byCode": dict(sorted(result.by_code().items())),
     }
+    if result.suppressed:
+        properties["suppressed"] = len(result.suppressed)
     if dropped:
         properties["droppedResults"] = dropped
     if result.baseline is not None:
