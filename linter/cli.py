@@ -207,6 +207,24 @@ def init(directory: Path, force: bool) -> None:
     sys.exit(execute_init(directory, force))
 
 
+@main.command()
+def server() -> None:
+    """Run the language server on stdin/stdout, for editors (needs `pip install 'budgetlint[server]'`)."""
+    try:
+        from .server import serve
+    except ImportError as error:
+        missing = (error.name or "").split(".")[0]
+        if missing not in SERVER_DEPENDENCIES:
+            raise
+        click.echo(f"budgetlint: error: the language server needs {missing}: pip install 'budgetlint[server]'", err=True)
+        sys.exit(EXIT_USAGE)
+    serve()
+
+
+SERVER_DEPENDENCIES = ("pygls", "lsprotocol")
+"""What ``pip install 'budgetlint[server]'`` adds."""
+
+
 @main.command(name="schema")
 @click.argument("kind", type=click.Choice(sorted(KINDS.values())))
 def schema_command(kind: str) -> None:
