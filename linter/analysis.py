@@ -30,11 +30,12 @@ class Analysis:
     job: Job
 
     @cached_property
-    def _positions(self):
+    def positions(self):
+        """Every node's position (computed once: ``locate`` and the facts both need them)."""
         return positions(self.module)
 
     def position(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
-        where: CodeRange = self._positions[node]
+        where: CodeRange = self.positions[node]
         return where.start.line, where.start.column + 1, where.end.line, where.end.column + 1
 
     def shown(self, key: str) -> str:

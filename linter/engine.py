@@ -118,7 +118,7 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> 
     if not analysis.reports and file_rule is None:
         return FileResult(name, (), parsed=True, facts=analysis.facts(), sites=sites)
     kept: list[Report] = []
-    findings = tuple(locate(module, text, name, key or name, analysis.reports, job, kept, analysis.shown, file_rule))
+    findings = tuple(locate(module, text, name, key or name, analysis.reports, job, kept, analysis.shown, file_rule, analysis.positions))
     result = FileResult(name, findings, parsed=True, facts=analysis.facts(kept), sites=sites)
     if job.fix and may_rewrite(name) and any(job.applies(report) for report in kept):
         return _fix(result, source, module, kept, job, key, file_rule)
@@ -157,7 +157,7 @@ def _fix(
         kept = []
         analysis = analyse(module, job, key or result.path)
         text = fixed.decode(module.encoding)
-        findings = tuple(locate(module, text, result.path, key or result.path, analysis.reports, job, kept, analysis.shown, file_rule))
+        findings = tuple(locate(module, text, result.path, key or result.path, analysis.reports, job, kept, analysis.shown, file_rule, analysis.positions))
         current, applied = fixed, applied + count
     if current == source:
         return result
@@ -178,7 +178,7 @@ def fixes_by_finding(source: bytes, name: str, job: Job, key: str | None = None)
     analysis = analyse(module, job, key or name)
     kept: list[Report] = []
     text = source.decode(module.encoding)
-    findings = list(locate(module, text, name, key or name, analysis.reports, job, kept, analysis.shown, suppress.file_suppression(source)))
+    findings = list(locate(module, text, name, key or name, analysis.reports, job, kept, analysis.shown, suppress.file_suppression(source), analysis.positions))
     fixed: dict[str, bytes] = {}
     for finding, report in zip(findings, kept):  # locate keeps a report for each rule finding, in order
         if report.fix is not None and job.applies(report):

@@ -38,13 +38,16 @@ def locate(
     kept: list[Report] | None = None,
     shown: Callable[[str], str] = str,
     file_rule: suppress.Suppression | None = None,
+    where_of: Mapping[cst.CSTNode, CodeRange] | None = None,
 ) -> Iterable[Finding]:
     """Findings for the reports not suppressed (by a comment on their line or ``file_rule``, the
     file's ``ignore-file[CODES]``); those reports are appended to ``kept``.
 
     ``shown`` gives the display name of another module (by its root-relative path) that a
-    report's related location is in."""
-    where_of = positions(module) if reports else {}
+    report's related location is in; ``where_of``: the module's positions, when already computed
+    (they cost a whole code generation of the module)."""
+    if where_of is None:
+        where_of = positions(module) if reports else {}
     lines = source_lines(text)
     comments = suppress.suppressions(text) if suppress.might_suppress(text.encode("utf-8", "replace")) else {}
     occurrences: dict[tuple[str, str], int] = {}
