@@ -4,6 +4,8 @@ subprocess, spoken to over stdio."""
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +20,11 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from budgetlint.cli import main
 from budgetlint.diagnostics import RULES_PAGE, lines_of, replacement
 from budgetlint.workspace import Workspace
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 UNBOUNDED = 'from openai import OpenAI\n\nclient = OpenAI()\nreply = client.chat.completions.create(model="m", messages=[], metadata={"feature": "chat"})\n'
 WRAPPER = '''from openai import OpenAI
@@ -245,3 +252,35 @@ def test_one_edit_replaces_what_changed_in_utf16_units():
 def test_the_workspace_lints_a_buffer_as_the_file_of_its_project(project):
     linted = Workspace().lint(CALLER.encode(), project / "app" / "chat.py")
     assert [(f.code, f.path, f.related[0].path) for f in linted.result.findings] == [("BL001", "app/chat.py", "app/llm.py")]
+
+
+def readme_editor_snippets() -> dict[str, list[str]]:
+    """The fenced blocks of the README's editors section, by language."""
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n### Editors (language server)\n", 1)[1].split("\n### ", 1)[0]
+    blocks: dict[str, list[str]] = {}
+    for language, body in re.findall(r"```(\w+)\n(.*?)```", section, re.DOTALL):
+        blocks.setdefault(language, []).append(body)
+    return blocks
+
+
+def test_the_readme_helix_configuration_parses_and_starts_the_server():
+    [helix] = readme_editor_snippets()["toml"]
+    config = tomllib.loads(helix)
+    assert config["language-server"]["budgetlint"] == {"command": "budgetlint", "args": ["server"]}
+    [python] = config["language"]
+    assert python["name"] == "python" and "budgetlint" in python["language-servers"]
+
+
+def test_the_readme_neovim_and_vs_code_configurations_start_the_server():
+    blocks = readme_editor_snippets()
+    assert len(blocks["lua"]) == 2
+    for lua in blocks["lua"]:
+        assert 'cmd = { "budgetlint", "server" }' in lua
+        assert 'filetypes = { "python" }' in lua
+    assert 'vim.lsp.enable("budgetlint")' in blocks["lua"][0]
+    [vscode] = blocks["json"]
+    settings = json.loads(vscode)
+    assert [settings["glspc.server.command"], *settings["glspc.server.commandArguments"]] == ["budgetlint", "server"]
+    assert settings["glspc.server.languageId"] == ["python"]
+    assert "pip install 'budgetlint[server]'" in blocks["sh"][0]
