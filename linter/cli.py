@@ -85,11 +85,16 @@ def main() -> None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.budgetlint_cache/).")
 @click.option("--shard", metavar="K/N", callback=lambda ctx, param, value: _shard(value),
               help="Lint only the K-th of N parts of the files found (a CI matrix job each).")
+@click.option("--stdin-filename", metavar="PATH",
+              help="With the path `-`: lint the text on stdin as the file at PATH (its project's settings, guardrails "
+                   "and stack); --fix prints the fixed text, --diff a patch.")
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier: str | None, select: tuple[str, ...],
           ignore: tuple[str, ...], strict: bool, exit_zero: bool, jobs: int | None, statistics: bool, quiet: bool,
           sarif_file: Path | None, baseline_file: Path | None, fix: bool, diff: bool, unsafe_fixes: bool,
-          color: str, no_cache: bool, shard: tuple[int, int] | None, ignore_suppressions: bool) -> None:
-    """Lint code under PATHS (default: .) and exit by the tier policy."""
+          color: str, no_cache: bool, shard: tuple[int, int] | None, ignore_suppressions: bool,
+          stdin_filename: str | None) -> None:
+    """Lint code under PATHS (default: .) and exit by the tier policy; `-` reads the code from stdin."""
+    stdin = _stdin_mode(paths, stdin_filename, shard)
     if diff:
         _refuse_report_options(output_format, sarif_file, baseline_file, statistics)
     options = CheckOptions(
@@ -113,6 +118,7 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier
         cache=not no_cache,
         shard=shard,
         ignore_suppressions=ignore_suppressions,
+        stdin_filename=stdin,
     )
     sys.exit(execute_check(options))
 
@@ -205,6 +211,24 @@ def init(directory: Path, force: bool) -> None:
     sys.exit(execute_init(directory, force))
 
 
+@main.command()
+def server() -> None:
+    """Run the language server on stdin/stdout, for editors (needs `pip install 'budgetlint[server]'`)."""
+    try:
+        from .server import serve
+    except ImportError as error:
+        missing = (error.name or "").split(".")[0]
+        if missing not in SERVER_DEPENDENCIES:
+            raise
+        click.echo(f"budgetlint: error: the language server needs {missing}: pip install 'budgetlint[server]'", err=True)
+        sys.exit(EXIT_USAGE)
+    serve()
+
+
+SERVER_DEPENDENCIES = ("pygls", "lsprotocol")
+"""What ``pip install 'budgetlint[server]'`` adds."""
+
+
 @main.command(name="schema")
 @click.argument("kind", type=click.Choice(sorted(KINDS.values())))
 def schema_command(kind: str) -> None:
@@ -227,6 +251,26 @@ def _refuse_report_options(output_format: str, sarif_file: Path | None, baseline
     ]
     if given:
         raise click.UsageError(f"--diff prints the fixes as a patch, not a report: it does not take {', '.join(given)}")
+
+
+STDIN = Path("-")
+
+
+def _stdin_mode(paths: tuple[Path, ...], stdin_filename: str | None, shard: tuple[int, int] | None) -> str | None:
+    """The name the text on stdin is linted as (``-`` when none is given, as ruff names it), or
+    None when the paths are files and directories. ``--stdin-filename`` alone reads stdin too."""
+    if STDIN not in paths:
+        if stdin_filename is None:
+            return None
+        if paths:
+            raise click.UsageError("--stdin-filename names the text read from stdin: it takes the path `-` or none")
+    if len(paths) > 1:
+        raise click.UsageError("`-` (the text on stdin) cannot be combined with other paths")
+    if shard is not None:
+        raise click.UsageError("--shard splits the files found; with `-` there is one buffer")
+    if stdin_filename is not None and not stdin_filename.strip():
+        raise click.BadParameter("an empty path", param_hint="'--stdin-filename'")
+    return stdin_filename or "-"
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:

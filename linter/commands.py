@@ -70,6 +70,8 @@ class CheckOptions:
     """``--shard K/N``: lint only the K-th (1-based) of N deterministic parts of the files found."""
     ignore_suppressions: bool = False
     """Report and block on what suppression comments silence, as if there were none."""
+    stdin_filename: str | None = None
+    """``check -``: lint the text on stdin as the file of this path (``-``: none named), not ``paths``."""
 
 
 def all_rules() -> tuple[type[Rule], ...]:
@@ -89,12 +91,14 @@ def execute_check(options: CheckOptions) -> int:
         except BaselineError as error:
             click.echo(f"budgetlint: error: {error}", err=True)
             return EXIT_USAGE
-    run = _lint(options)
+    run = _lint(options) if options.stdin_filename is None else _lint_stdin(options)
     if isinstance(run, int):
         return run
     if options.diff:
         return _emit_diff(run.files, options)
     result, scope = run.result, run.scope
+    if options.stdin_filename is not None and options.fix:
+        _emit_fixed_buffer(run)
     if known is not None and options.baseline is not None:
         source = display_path(options.baseline, scope.cwd)
         findings, outcome = baseline.apply(result.findings, known, source=source, checked=scope.covers)
@@ -146,6 +150,8 @@ class _Run(NamedTuple):
     result: RunResult
     scope: _Scope
     files: list[FileResult]
+    source: bytes | None = None
+    """With ``--stdin-filename``: the buffer read from stdin."""
 
 
 @dataclass
@@ -173,12 +179,12 @@ class _Project:
         return frozenset({rule.code for rule in job.rules} | ({UNEXPLAINED_SUPPRESSION.code} if job.report_suppressions else set()))
 
 
-def _project(settings: Settings, options: CheckOptions, cwd: Path) -> _Project | int:
-    """A project's part of the run, or an exit code after a usage error in its settings."""
+def project_run(settings: Settings, options: CheckOptions, cwd: Path) -> _Project:
+    """A project's part of the run (also the language server's, for each project it lints);
+    SettingsError when a config file its settings name does not exist."""
     for name, configured in (("guardrails", settings.guardrails), ("stack", settings.stack)):
         if configured is not None and not (settings.root / configured).is_file():
-            click.echo(f"budgetlint: error: the {name} file {configured!r} set in {settings.source} does not exist", err=True)
-            return EXIT_USAGE
+            raise SettingsError(f"the {name} file {configured!r} set in {settings.source} does not exist")
     configs = load_configs(settings.root, settings.guardrails, settings.stack, cwd)
     policy = configs.policy().with_overrides(
         tier=Tier.parse(options.tier) if options.tier else None, strict=options.strict
@@ -233,16 +239,10 @@ def _lint(options: CheckOptions) -> _Run | int:
     try:
         found = discover_projects(code_paths, projects) if code_paths else []
         roots = sorted({projects.root_for(path) for path in options.paths} | {root for _, root in found})
-        every = {root: projects.settings(root) for root in roots}
+        run = {root: project_run(projects.settings(root), options, cwd) for root in roots}
     except SettingsError as error:
         click.echo(f"budgetlint: error: {error}", err=True)
         return EXIT_USAGE
-    run: dict[str, _Project] = {}
-    for root, settings in every.items():
-        project = _project(settings, options, cwd)
-        if isinstance(project, int):
-            return project
-        run[root] = project
     whole: dict[str, list[Path]] = {}
     """Per project linted only in part (a shard, files named): all its files, where the modules
     its files import are found (``phases.lint_project``)."""
@@ -256,17 +256,7 @@ def _lint(options: CheckOptions) -> _Run | int:
     # A typo in --select would otherwise turn every rule off and pass CI. A configuration the cache
     # knows was checked by the run that wrote its index (the key holds the selectors and the code).
     if options.baseline is not None or not files or any(p.files and (p.cache is None or not p.cache.known) for p in run.values()):
-        unknown = unknown_selectors(tuple(code for p in run.values() for group in p.selectors for code in group))
-        if unknown:
-            click.echo(f"budgetlint: error: no rule code starts with {', '.join(unknown)}; `budgetlint rules` lists them", err=True)
-            return EXIT_USAGE
-        always = unignorable(options.ignore + tuple(code for p in run.values() for code in p.settings.ignore))
-        if always:
-            click.echo(
-                f"budgetlint: error: {', '.join(always)} cannot be ignored: a file or config that was not checked "
-                "always blocks (exclude the path, or add `# budgetlint: ignore-file -- reason` to the file)",
-                err=True,
-            )
+        if _refused_selectors(list(run.values()), options):
             return EXIT_USAGE
         for project in run.values():
             project.job()
@@ -302,6 +292,63 @@ def _lint(options: CheckOptions) -> _Run | int:
         shown_path(result.path): run[root].codes() if run[root].built is not None else frozenset() for (_, root), result in zip(found, results)
     }
     return _Run(result, _Scope(cwd, file_codes, codes), results)
+
+
+def _lint_stdin(options: CheckOptions) -> _Run | int:
+    """``check - --stdin-filename PATH``: the text on stdin linted as the file at PATH (``buffer``),
+    with the settings, config files and policy of PATH's project, and the summaries of its other
+    modules when the text uses them. The cache keeps what it learns of those modules, never the
+    buffer's result. Config problems of the project are reported, as ``check PATH`` reports them."""
+    from .buffer import Place, ProjectModules, lint_buffer  # with libcst
+
+    source = sys.stdin.buffer.read() if sys.stdin is not None else b""
+    cwd = Path.cwd().resolve()
+    projects = Projects()
+    named = Path(options.stdin_filename or "-")
+    nameless = options.stdin_filename == "-"
+    root = projects.root_for(named)
+    try:
+        project = project_run(projects.settings(root), replace(options, fix=False, diff=False), cwd)
+    except SettingsError as error:
+        click.echo(f"budgetlint: error: {error}", err=True)
+        return EXIT_USAGE
+    if _refused_selectors([project], options):
+        return EXIT_USAGE
+    job = replace(project.job(), fix=options.fix or options.diff)
+    place = Place(named, "-", "-") if nameless else Place.of(named, cwd, project.settings.root)
+
+    def modules() -> ProjectModules:  # the file at PATH on disk too: the cache's record of the whole project stays valid
+        files = _project_files(root, [], projects) or []
+        return ProjectModules.load(files, project.job(), options.jobs, cwd, project.settings.root, project.cache)
+
+    linted = lint_buffer(source, place, job, modules)
+    policy = run_policy({display_path(root, cwd): project.policy})
+    problems = sorted(set(project.configs.problems), key=lambda p: (p.path, p.line, p.column, p.message))
+    shown = [f for f in linted.findings if f.suppression is None]
+    suppressed = tuple(f for f in linted.findings if f.suppression is not None)
+    findings = sorted([*shown, *config_findings(problems, policy, cwd)], key=lambda f: f.sort_key())
+    result = RunResult(tuple(findings), 1, policy, __version__, suppressed=suppressed)
+    if options.fix and linted.fix is not None and linted.fix.changed:
+        result = replace(result, fixed=linted.fix.applied, fixed_files=1)
+    return _Run(result, _Scope(cwd, {shown_path(place.name): project.codes()}, project.codes()), [linted], source)
+
+
+def _refused_selectors(projects: list[_Project], options: CheckOptions) -> bool:
+    """Whether a ``--select``/``--ignore`` (or settings) code names no rule, or ignores what always
+    blocks; True after saying so."""
+    unknown = unknown_selectors(tuple(code for p in projects for group in p.selectors for code in group))
+    if unknown:
+        click.echo(f"budgetlint: error: no rule code starts with {', '.join(unknown)}; `budgetlint rules` lists them", err=True)
+        return True
+    always = unignorable(options.ignore + tuple(code for p in projects for code in p.settings.ignore))
+    if always:
+        click.echo(
+            f"budgetlint: error: {', '.join(always)} cannot be ignored: a file or config that was not checked "
+            "always blocks (exclude the path, or add `# budgetlint: ignore-file -- reason` to the file)",
+            err=True,
+        )
+        return True
+    return False
 
 
 def _project_files(root: str, paths: list[Path], projects: Projects) -> list[Path] | None:
@@ -356,6 +403,17 @@ def _write_fixes(files: list[Path], results: list[FileResult]) -> tuple[list[Fil
                 fixed, rewritten = fixed + outcome.applied, rewritten + 1
         out.append(result)
     return out, (fixed, rewritten)
+
+
+def _emit_fixed_buffer(run: _Run) -> None:
+    """``check - --fix``: the buffer, fixed (as it came when nothing applies), on stdout, as ruff
+    does; the report then goes to stderr."""
+    result = run.files[0]
+    outcome = result.fix
+    if outcome is not None and outcome.error:
+        click.echo(f"budgetlint: error: not fixing {result.path}: {outcome.error}", err=True)
+    fixed = outcome.fixed if outcome is not None and outcome.changed and not outcome.error else None
+    stdout.echo(fixed if fixed is not None else run.source or b"", nl=False)
 
 
 def _emit_diff(results: list[FileResult], options: CheckOptions) -> int:
@@ -451,6 +509,7 @@ def config_findings(problems: list[ConfigProblem], policy: Policy, cwd: Path) ->
 
 
 def _emit(result: RunResult, options: CheckOptions | ValidateOptions) -> int:
+    """Print (or write) the report; to stderr when stdout carries a fixed buffer (``check - --fix``)."""
     result = replace(result, exit_zero=options.exit_zero)
     reporter = REPORTERS[options.output_format](color=options.color, quiet=options.quiet, statistics=options.statistics)
     text = reporter.render(result)
@@ -461,6 +520,8 @@ def _emit(result: RunResult, options: CheckOptions | ValidateOptions) -> int:
     if options.output is not None:
         if not _write(options.output, text):
             return EXIT_USAGE
+    elif isinstance(options, CheckOptions) and options.stdin_filename is not None and options.fix:
+        click.echo(text, nl=False, color=options.color, err=True)
     else:
         stdout.echo(text, nl=False, color=options.color)
     return result.exit_code()
@@ -551,16 +612,11 @@ def execute_inventory(options: InventoryOptions) -> int:
     projects = Projects()
     try:
         found = discover_projects(code_paths, projects) if code_paths else []
-        every = {root: projects.settings(root) for root in sorted({root for _, root in found})}
+        plain = CheckOptions(paths=options.paths, cache=False)
+        run = {root: project_run(projects.settings(root), plain, cwd) for root in sorted({root for _, root in found})}
     except SettingsError as error:
         click.echo(f"budgetlint: error: {error}", err=True)
         return EXIT_USAGE
-    run: dict[str, _Project] = {}
-    for root, settings in every.items():
-        project = _project(settings, CheckOptions(paths=options.paths, cache=False), cwd)
-        if isinstance(project, int):
-            return project
-        run[root] = project
     _assign(run, found)
     by_path: dict[Path, FileResult] = {}
     with _progress(len(found)) as progress:

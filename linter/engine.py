@@ -37,14 +37,16 @@ _RECURSION_LIMIT = 20_000
 _UNPARSED = "cannot analyse {what}: valid Python that libcst's parser cannot read ({why}); nothing in it was checked"
 
 
-def lint_read(source: bytes, info: os.stat_result, name: str, job: Job, key: str | None = None) -> FileResult:
-    """Lint a file already read (``intake.read``): the per-file boundary, whatever goes wrong
-    inside is a BL000 for the file."""
+def lint_read(source: bytes, info: os.stat_result | None, name: str, job: Job, key: str | None = None) -> FileResult:
+    """Lint a file already read (``intake.read``), or a buffer (``info`` None: its result is not
+    cacheable): the per-file boundary, whatever goes wrong inside is a BL000 for the file."""
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))  # long implicit string concatenations nest deeply
     try:
         result = lint_source(source, name, job, key)
-        return replace(result, signature=signature(source, info)) if intake.cacheable(source, name) else result
+        if info is None or not intake.cacheable(source, name):
+            return result
+        return replace(result, signature=signature(source, info))
     except RecursionError:
         return _error(name, "cannot analyse file: nesting too deep", key=key)
     except Exception as error:  # the per-file boundary: never crash the run
@@ -161,6 +163,33 @@ def _fix(
     if current == source:
         return result
     return FileResult(result.path, findings, parsed=True, fix=FileFix(source, current, applied, result.findings), facts=result.facts)
+
+
+def fixes_by_finding(source: bytes, name: str, job: Job, key: str | None = None) -> dict[str, bytes]:
+    """Each fixable finding's own fix applied alone to ``source`` (a Python file's), by the
+    finding's fingerprint: an editor offers them one by one. A fix that would not parse is left
+    out; so is everything of a file that does not parse."""
+    if not may_rewrite(name):
+        return {}
+    try:
+        with unvalidated():
+            module = cst.parse_module(source)
+    except (cst.ParserSyntaxError, UnicodeDecodeError, LookupError, SyntaxError):
+        return {}
+    analysis = analyse(module, job, key or name)
+    kept: list[Report] = []
+    text = source.decode(module.encoding)
+    findings = list(locate(module, text, name, key or name, analysis.reports, job, kept, analysis.shown, suppress.file_suppression(source), analysis.positions))
+    fixed: dict[str, bytes] = {}
+    for finding, report in zip(findings, kept):  # locate keeps a report for each rule finding, in order
+        if report.fix is not None and job.applies(report):
+            try:
+                data, applied = fix_module(module, [report.fix], source)
+            except FixError:
+                continue
+            if applied and data != source:
+                fixed[finding.fingerprint] = data
+    return fixed
 
 
 def _lint_notebook(source: bytes, name: str, job: Job, key: str | None) -> FileResult:

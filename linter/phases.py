@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -208,9 +208,7 @@ def _code(path: str) -> bytes:
 
 
 def _names_a_word(path: str, words: set[str]) -> bool:
-    if not words:
-        return False
-    source = _code(path)
+    source = _code(path) if words else b""
     return any(word_in(source, word) for word in sorted(words))
 
 
@@ -239,20 +237,21 @@ def _relint(todo: list[tuple[_File, str]], job: Callable[[], Job], jobs: int, ca
 
 
 def _without_moved(states: list[_File]) -> list[FileResult]:
-    """Each reported file's result, without the findings at the inner call of a wrapper some
-    module calls (reported at its callers)."""
-    called = {ident for state in states if state.result.facts for ident in state.result.facts.get("called", ())}
-    out = []
-    for state in states:
-        if not state.reported:
-            continue
-        facts = state.result.facts or {}
-        dropped = {index for index, ident in facts.get("marks", ()) if ident in called}
-        if dropped:
-            kept = tuple(finding for index, finding in enumerate(state.result.findings) if index not in dropped)
-            state.result = replace(state.result, findings=kept)
-        out.append(state.result)
-    return out
+    """Each reported file's result, without the findings at the inner call of a wrapper some module calls."""
+    called = called_wrappers(state.result for state in states)
+    return [without_moved(state.result, called) for state in states if state.reported]
+
+
+def called_wrappers(results: Iterable[FileResult]) -> set[str]:
+    """The ids of the wrappers the files of ``results`` call."""
+    return {ident for result in results if result.facts for ident in result.facts.get("called", ())}
+
+
+def without_moved(result: FileResult, called: set[str]) -> FileResult:
+    """``result`` without its findings at the inner call of a wrapper in ``called``."""
+    dropped = {index for index, ident in (result.facts or {}).get("marks", ()) if ident in called}
+    kept = tuple(finding for index, finding in enumerate(result.findings) if index not in dropped)
+    return replace(result, findings=kept) if dropped else result
 
 
 def _close(states, every, modules, shown, job, jobs, cwd, root, cache) -> None:

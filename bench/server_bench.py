@@ -1,0 +1,109 @@
+"""Time ``budgetlint server`` re-linting a changed ~100 KB file of LLM calls, through the real
+protocol (pygls's client over stdio): ``didChange`` sent -> ``publishDiagnostics`` of that version.
+
+    python bench/server_bench.py [--kib 100] [--runs 15]
+
+Generates a project with one module of many LLM-calling functions (some unbounded, some untagged,
+so there are findings), opens it (the first lint warms the server), then changes one line per run.
+Prints the median and spread of the round trips, and the same less the server's debounce
+(``server.DEBOUNCE_SECONDS``, which waits for typing to pause). Needs ``budgetlint[server]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+from budgetlint.server import DEBOUNCE_SECONDS
+
+FUNCTION = '''
+
+def ask_{i}(prompt: str) -> str:
+    """Ask the model, variant {i}."""
+    history = [{{"role": "user", "content": prompt}}]
+    response = client.chat.completions.create(model="gpt-4o", messages=history{limit}{tag})
+    text = response.choices[0].message.content or ""
+    for line in text.splitlines():
+        if line.startswith("#"):
+            history.append({{"role": "assistant", "content": line}})
+    return text
+'''
+
+
+def generate(size: int) -> str:
+    parts = ['"""A generated module of LLM calls."""\nfrom openai import OpenAI\n\nclient = OpenAI()\n']
+    i = 0
+    while sum(map(len, parts)) < size:
+        limit = "" if i % 7 == 0 else ", max_tokens=256"
+        tag = "" if i % 11 == 0 else ', metadata={"feature": "search"}'
+        parts.append(FUNCTION.format(i=i, limit=limit, tag=tag))
+        i += 1
+    return "".join(parts)
+
+
+async def measure(size: int, runs: int) -> list[float]:
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        (root / "pyproject.toml").write_text("[project]\nname = 'bench'\n")
+        path = root / "big.py"
+        text = generate(size)
+        path.write_text(text)
+        uri = path.as_uri()
+        client = LanguageClient("bench", "1")
+        arrived: dict[int, float] = {}
+        changed = asyncio.Event()
+
+        @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def published(params: types.PublishDiagnosticsParams) -> None:
+            if params.uri == uri and params.version is not None:
+                arrived[params.version] = time.perf_counter()
+                changed.set()
+
+        await client.start_io(sys.executable, "-m", "budgetlint", "server")
+        await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=root.as_uri()))
+        client.initialized(types.InitializedParams())
+        client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
+        await _wait(changed, arrived, 1)
+        print(f"{len(text.encode()) / 1024:.0f} KiB, {text.count('create(')} LLM calls; warm after the first lint", file=sys.stderr)
+        seconds = []
+        for version in range(2, runs + 2):
+            text = text.replace(f"variant {version - 2}.", f"variant {version - 2} (edited).", 1)
+            sent = time.perf_counter()
+            change = types.TextDocumentContentChangeWholeDocument(text=text)
+            client.text_document_did_change(types.DidChangeTextDocumentParams(types.VersionedTextDocumentIdentifier(uri=uri, version=version), [change]))
+            await _wait(changed, arrived, version)
+            seconds.append(arrived[version] - sent)
+        await client.shutdown_async(None)
+        client.exit(None)
+        await client.stop()
+        return seconds
+
+
+async def _wait(changed: asyncio.Event, arrived: dict[int, float], version: int) -> None:
+    while version not in arrived:
+        changed.clear()
+        await asyncio.wait_for(changed.wait(), 120)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kib", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=15)
+    options = parser.parse_args()
+    seconds = asyncio.run(measure(options.kib * 1024, options.runs))
+    median = statistics.median(seconds)
+    print(f"didChange -> publishDiagnostics: median {median * 1000:.0f} ms (min {min(seconds) * 1000:.0f}, max {max(seconds) * 1000:.0f}) over {len(seconds)} runs")
+    print(f"less the {DEBOUNCE_SECONDS * 1000:.0f} ms debounce: median {(median - DEBOUNCE_SECONDS) * 1000:.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
