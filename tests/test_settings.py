@@ -211,3 +211,18 @@ def test_show_settings_names_each_project(project):
     roots = [line for line in result.stdout.splitlines() if line.startswith("# project root")]
     assert roots == ["# project root: .", "# project root: svc"]
     assert 'ignore = ["BL002"]' in result.stdout
+
+
+def test_a_baseline_entry_of_a_per_file_ignored_code_is_not_stale(project):
+    """The rule did not run on that file: its entry is neither matched nor "no longer found"."""
+    assert run("baseline", "--output", "baseline.json").exit_code == 0
+    settings(project, 'per-file-ignores = {"tests/test_chat.py" = ["BL001"]}\n')
+    result = run("check", "--format", "json", "--baseline", "baseline.json")
+    assert json.loads(result.stdout)["summary"]["baseline"] == {"file": "baseline.json", "hidden": 2, "stale": 0}
+
+
+def test_baseline_takes_config_and_extend_select_as_check_does(project):
+    result = run("baseline", "--output", "baseline.json", "--select", "BL002", "--extend-select", "BL001", "--config", 'extend-exclude = ["app/"]')
+    assert result.exit_code == 0, result.output
+    entries = json.loads((project / "baseline.json").read_text())
+    assert sorted((entry["path"], entry["code"]) for entry in entries["findings"]) == EVERYTHING[1:]
