@@ -54,8 +54,8 @@ def _settings_text(settings: Settings, options: CheckOptions, cwd: Path) -> str:
         ("select", settings.select),
         ("extend-select", settings.extend_select),
         ("ignore", settings.ignore),
-        ("per-file-ignores", settings.per_file_ignores),
-        ("extend-per-file-ignores", settings.extend_per_file_ignores),
+        ("per-file-ignores", dict(settings.per_file_ignores)),
+        ("extend-per-file-ignores", dict(settings.extend_per_file_ignores)),
         ("guardrails", settings.guardrails or DEFAULT_FILES["guardrails"]),
         ("stack", settings.stack or DEFAULT_FILES["stack"]),
         ("cache-dir", settings.cache_dir or ".budgetlint_cache"),
@@ -88,8 +88,8 @@ def _toml(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return json.dumps(value)
-    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
-        return "{" + ", ".join(f"{json.dumps(pattern)} = {_toml(codes)}" for pattern, codes in value) + "}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(pattern)} = {_toml(codes)}" for pattern, codes in value.items()) + "}"
     if isinstance(value, tuple):
         return "[" + ", ".join(json.dumps(item) for item in value) + "]"
     return json.dumps(value)

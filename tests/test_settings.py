@@ -198,6 +198,7 @@ def test_show_settings_prints_every_key_with_its_value_and_origin(project):
     assert keys["extend-exclude"].split("  #") == ['extend-exclude = ["tests/helpers/"]', " pyproject.toml"]
     assert keys["respect-gitignore"].split() == ["respect-gitignore", "=", "false", "#", "--config"]
     assert keys["per-file-ignores"].split("  #")[0].rstrip() == 'per-file-ignores = {"tests/**" = ["BL001"]}'
+    assert keys["extend-per-file-ignores"] == "extend-per-file-ignores = {}  # default"
     assert "# command line: --select BL0" in lines
     assert "# cache directory: .budgetlint_cache" in lines
     assert "# rules that run: BL001, BL002, BL003, BL004, BL005 (before per-file-ignores)" in lines
