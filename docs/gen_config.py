@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from budgetlint.config import schema
+from budgetlint.discovery import DEFAULT_EXCLUDE
 from budgetlint.settings import KEYS
 
 TARGET = Path(__file__).with_name("configuration.md")
@@ -23,6 +24,8 @@ KIND_TYPES = {
     "patterns": "list of gitignore-style patterns",
     "codes": "list of codes or prefixes",
     "path": "string (a path)",
+    "flag": "boolean",
+    "file-codes": "table of gitignore-style pattern to list of codes",
 }
 """How the settings loader checks each ``Key.kind``."""
 
@@ -56,6 +59,11 @@ def _settings_section() -> str:
         "| key | type | default | description |",
         "|---|---|---|---|",
         *rows,
+        "",
+        "The default `exclude`, each a name matched at any depth (ruff's list, and budgetlint's cache): "
+        + ", ".join(f"`{name}`" for name in DEFAULT_EXCLUDE)
+        + ". Directories holding a `pyvenv.cfg` (virtual environments) and `__pycache__` are never walked. "
+        "To lint a directory the defaults skip, set `exclude` to the list without it.",
         "",
     ])
 

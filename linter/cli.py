@@ -30,6 +30,7 @@ from .config import KINDS, schema
 from .interrupts import EXIT_INTERRUPTED
 from .policy import TIER_NAMES
 from .reporters import REPORTERS
+from .settings import parse_override
 from .stdout import StdoutError
 
 
@@ -62,8 +63,12 @@ def main() -> None:
 @click.option("--tier", type=click.Choice(TIER_NAMES), help="Override the guardrails tier.")
 @click.option("--select", multiple=True, callback=lambda ctx, param, value: _codes(value),
               help="Only these codes or prefixes (repeatable, comma-separated).")
+@click.option("--extend-select", multiple=True, callback=lambda ctx, param, value: _codes(value),
+              help="Also these codes or prefixes, on top of the selection (repeatable, comma-separated).")
 @click.option("--ignore", multiple=True, callback=lambda ctx, param, value: _codes(value),
               help="Skip these codes or prefixes (repeatable, comma-separated).")
+@click.option("--config", "overrides", multiple=True, metavar="KEY=VALUE", callback=lambda ctx, param, value: _overrides(value),
+              help="Override a [tool.budgetlint] setting for every project, in TOML: --config 'extend-exclude = [\"gen/\"]' (repeatable).")
 @click.option("--strict", is_flag=True, help="Also flag limits and endpoints that cannot be resolved statically.")
 @click.option("--exit-zero", is_flag=True, help="Report, but always exit 0.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel workers [default: CPU count].")
@@ -83,16 +88,21 @@ def main() -> None:
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the text report; auto: on a terminal unless NO_COLOR is set (not empty).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.budgetlint_cache/).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Keep the result cache in DIR [default: .budgetlint_cache at each project root; env: BUDGETLINT_CACHE_DIR].")
 @click.option("--shard", metavar="K/N", callback=lambda ctx, param, value: _shard(value),
               help="Lint only the K-th of N parts of the files found (a CI matrix job each).")
 @click.option("--stdin-filename", metavar="PATH",
               help="With the path `-`: lint the text on stdin as the file at PATH (its project's settings, guardrails "
                    "and stack); --fix prints the fixed text, --diff a patch.")
+@click.option("--show-files", is_flag=True, help="Print the files the run would lint, one per line, and exit 0.")
+@click.option("--show-settings", is_flag=True, help="Print each project's resolved settings (and where each is set), and exit 0.")
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier: str | None, select: tuple[str, ...],
-          ignore: tuple[str, ...], strict: bool, exit_zero: bool, jobs: int | None, statistics: bool, quiet: bool,
-          sarif_file: Path | None, baseline_file: Path | None, fix: bool, diff: bool, unsafe_fixes: bool,
-          color: str, no_cache: bool, shard: tuple[int, int] | None, ignore_suppressions: bool,
-          stdin_filename: str | None) -> None:
+          extend_select: tuple[str, ...], ignore: tuple[str, ...], overrides: dict, strict: bool, exit_zero: bool,
+          jobs: int | None, statistics: bool, quiet: bool, sarif_file: Path | None, baseline_file: Path | None, fix: bool,
+          diff: bool, unsafe_fixes: bool, color: str, no_cache: bool, cache_dir: Path | None,
+          shard: tuple[int, int] | None, ignore_suppressions: bool, stdin_filename: str | None, show_files: bool,
+          show_settings: bool) -> None:
     """Lint code under PATHS (default: .) and exit by the tier policy; `-` reads the code from stdin."""
     stdin = _stdin_mode(paths, stdin_filename, shard)
     if diff:
@@ -119,7 +129,14 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier
         shard=shard,
         ignore_suppressions=ignore_suppressions,
         stdin_filename=stdin,
+        extend_select=extend_select,
+        overrides=overrides,
+        cache_dir=cache_dir,
     )
+    if show_files or show_settings:
+        from .show import execute_show_files, execute_show_settings
+
+        sys.exit(execute_show_settings(options) if show_settings else execute_show_files(options))
     sys.exit(execute_check(options))
 
 
@@ -132,11 +149,17 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier
               help="Only these codes or prefixes (repeatable, comma-separated).")
 @click.option("--ignore", multiple=True, callback=lambda ctx, param, value: _codes(value),
               help="Skip these codes or prefixes (repeatable, comma-separated).")
+@click.option("--extend-select", multiple=True, callback=lambda ctx, param, value: _codes(value),
+              help="Also these codes or prefixes, on top of the selection (repeatable, comma-separated).")
+@click.option("--config", "overrides", multiple=True, metavar="KEY=VALUE", callback=lambda ctx, param, value: _overrides(value),
+              help="Override a [tool.budgetlint] setting for every project, in TOML (repeatable).")
 @click.option("--strict", is_flag=True, help="Also flag limits and endpoints that cannot be resolved statically.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel workers [default: CPU count].")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.budgetlint_cache/).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="Keep the result cache in DIR.")
 def baseline_command(paths: tuple[Path, ...], output: Path, tier: str | None, select: tuple[str, ...],
-                     ignore: tuple[str, ...], strict: bool, jobs: int | None, no_cache: bool) -> None:
+                     ignore: tuple[str, ...], extend_select: tuple[str, ...], overrides: dict, strict: bool,
+                     jobs: int | None, no_cache: bool, cache_dir: Path | None) -> None:
     """Record today's findings under PATHS (default: .) so `check --baseline` reports only new ones."""
     options = CheckOptions(
         paths=tuple(paths) or (Path("."),),
@@ -146,6 +169,9 @@ def baseline_command(paths: tuple[Path, ...], output: Path, tier: str | None, se
         strict=strict,
         jobs=jobs or default_jobs(),
         cache=not no_cache,
+        extend_select=extend_select,
+        overrides=overrides,
+        cache_dir=cache_dir,
     )
     sys.exit(execute_baseline(options, output))
 
@@ -229,6 +255,17 @@ SERVER_DEPENDENCIES = ("pygls", "lsprotocol")
 """What ``pip install 'budgetlint[server]'`` adds."""
 
 
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also remove this cache directory (when budgetlint created it).")
+def clean(paths: tuple[Path, ...], cache_dir: Path | None) -> None:
+    """Remove budgetlint's result caches under PATHS (default: .): only directories it created."""
+    from .clean import execute_clean
+
+    sys.exit(execute_clean(tuple(paths) or (Path("."),), cache_dir))
+
+
 @main.command(name="schema")
 @click.argument("kind", type=click.Choice(sorted(KINDS.values())))
 def schema_command(kind: str) -> None:
@@ -280,6 +317,20 @@ def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
     if "" in codes:
         raise click.BadParameter("an empty code or prefix would match every rule; name codes such as BL001")
     return codes
+
+
+def _overrides(values: tuple[str, ...]) -> dict:
+    """The ``--config KEY = VALUE`` settings (TOML, as ruff takes them), the last of a key winning."""
+    table: dict = {}
+    for value in values:
+        try:
+            table.update(parse_override(value))
+        except ValueError as error:
+            hint = ""
+            if "=" not in value and Path(value).is_file():
+                hint = " (budgetlint reads each file's nearest pyproject.toml; --config takes settings, not a file)"
+            raise click.BadParameter(f"{value!r}: {error}{hint}", param_hint="'--config'") from None
+    return table
 
 
 def default_jobs() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from .cache import CacheRefused, ResultCache, configuration_key
 from .cache import location as cache_location
 from .codes import ENGINE_CODES, INVALID_CONFIG, UNEXPLAINED_SUPPRESSION
 from .config import ConfigProblem, LoadedConfig, cross_file, kind_of, load_configs, load_file, policy_from
-from .discovery import discover_projects, display_name, display_path, shard, shown_directory
+from .discovery import discover_projects, display_name, display_path, root_keys, shard, shown_directory
 from .finding import Finding, shown_path
 from .intake import engine_finding
 from .interrupts import held_interrupts, replace_file
@@ -28,6 +29,7 @@ from .policy import Policy, Tier, run_policy, stack_endpoints
 from .reporters import REPORTERS
 from .result import RunResult
 from .job import FileResult, Job
+from .per_file import PerFileIgnores
 from .phases import lint_project
 from .settings import Projects, Settings, SettingsError
 from .starter import SCHEMA_DIR, starter_files, symlink_on_the_way
@@ -72,6 +74,11 @@ class CheckOptions:
     """Report and block on what suppression comments silence, as if there were none."""
     stdin_filename: str | None = None
     """``check -``: lint the text on stdin as the file of this path (``-``: none named), not ``paths``."""
+    extend_select: tuple[str, ...] = ()
+    overrides: dict = field(default_factory=dict)
+    """``--config KEY=VALUE`` settings, over every project's ``[tool.budgetlint]``."""
+    cache_dir: Path | None = None
+    """``--cache-dir``: where the cache goes (as ``BUDGETLINT_CACHE_DIR``, which it overrides)."""
 
 
 def all_rules() -> tuple[type[Rule], ...]:
@@ -175,7 +182,14 @@ class _Project:
         return self.built
 
     def codes(self) -> frozenset[str]:
-        job = self.job()
+        return self._codes(self.job())
+
+    def codes_of(self, path: Path) -> frozenset[str]:
+        """The codes that ran on the file at ``path`` (its ``per-file-ignores`` taken off)."""
+        return self._codes(self.job().for_file(root_keys([os.path.abspath(path)], os.path.realpath(self.settings.root))[0]))
+
+    @staticmethod
+    def _codes(job: Job) -> frozenset[str]:
         return frozenset({rule.code for rule in job.rules} | ({UNEXPLAINED_SUPPRESSION.code} if job.report_suppressions else set()))
 
 
@@ -193,30 +207,65 @@ def project_run(settings: Settings, options: CheckOptions, cwd: Path) -> _Projec
         # The variables BL004's fix writes (config.policy_from fills only env_locations).
         policy = replace(policy, stack_endpoints=stack_endpoints(configs.stack.data))
     honour = not options.ignore_suppressions
-    report_suppressions = honour and policy.tier is Tier.HARD and settings.enabled("BL900", options.select, options.ignore)
+    report_suppressions = honour and policy.tier is Tier.HARD and settings.enabled("BL900", options.select, options.ignore, options.extend_select)
     fixing = options.fix or options.diff
-    selectors = (options.select, options.ignore, settings.select, settings.ignore)
+    file_ignores = PerFileIgnores(settings.file_ignores())
+    selectors = (
+        options.select, options.extend_select, options.ignore, settings.select, settings.extend_select, settings.ignore,
+        tuple(code for _, codes in file_ignores.entries for code in codes),
+    )
     cache = None
     if options.cache and not fixing:  # a fix run needs each file's fixed bytes, which are not cached
         try:
-            directory = cache_location(settings.root)
+            directory = cache_location(settings.root, options.cache_dir, settings.cache_dir)
         except CacheRefused as refusal:
             click.echo(f"budgetlint: warning: {refusal}", err=True)
         else:
             # A directory shared by projects (BUDGETLINT_CACHE_DIR) holds an index per project: their
             # root-relative paths would collide, and each run would prune the other's entries.
             shared = None if directory == settings.root / CACHE_DIRECTORY else str(settings.root)
-            key = configuration_key(__version__, policy, selectors, report_suppressions, options.unsafe_fixes, honour, shared)
+            key = configuration_key(__version__, policy, selectors, file_ignores, report_suppressions, options.unsafe_fixes, honour, shared)
             cache = ResultCache(directory, key, settings.root)
 
     def build() -> Job:
-        rules = tuple(rule for rule in all_rules() if settings.enabled(rule.code, options.select, options.ignore))
+        rules = tuple(rule for rule in all_rules() if settings.enabled(rule.code, options.select, options.ignore, options.extend_select))
         every = len(rules) == len(all_rules())
         return Job(
-            policy, rules, report_suppressions, fix=fixing, unsafe_fixes=options.unsafe_fixes, every_rule=every, ignore_suppressions=not honour
+            policy, rules, report_suppressions, fix=fixing, unsafe_fixes=options.unsafe_fixes, every_rule=every,
+            ignore_suppressions=not honour, per_file_ignores=file_ignores,
         )
 
     return _Project(settings, configs, policy, selectors, cache, build)
+
+
+class Discovered(NamedTuple):
+    found: list[tuple[Path, str]]
+    """The code files to lint, each with its project root."""
+    projects: Projects
+    settings: dict[str, Settings]
+    """The settings of every project of the run (by root), those of the paths named too."""
+    code_paths: list[Path]
+    named_configs: list[Path]
+    """YAML files named on the command line (pre-commit passes them): configs, validated by kind."""
+
+
+def discover_run(options: CheckOptions) -> Discovered | int:
+    """The files and projects a run over ``options.paths`` covers, or an exit code after a usage error."""
+    missing = [str(path) for path in options.paths if not path.exists()]
+    if missing:
+        click.echo(f"budgetlint: error: no such file or directory: {', '.join(missing)}", err=True)
+        return EXIT_USAGE
+    named_configs = [path for path in options.paths if path.is_file() and path.suffix in CONFIG_SUFFIXES]
+    code_paths = [path for path in options.paths if path not in named_configs]
+    projects = Projects(options.overrides)
+    try:
+        found = discover_projects(code_paths, projects) if code_paths else []
+        roots = sorted({projects.root_for(path) for path in options.paths} | {root for _, root in found})
+        every = {root: projects.settings(root) for root in roots}
+    except SettingsError as error:
+        click.echo(f"budgetlint: error: {error}", err=True)
+        return EXIT_USAGE
+    return Discovered(found, projects, every, code_paths, named_configs)
 
 
 def _lint(options: CheckOptions) -> _Run | int:
@@ -226,20 +275,14 @@ def _lint(options: CheckOptions) -> _Run | int:
     Each file is checked with its own project's settings, config files and policy (the nearest
     project root above it); the command-line options apply to every project.
     """
-    missing = [str(path) for path in options.paths if not path.exists()]
-    if missing:
-        click.echo(f"budgetlint: error: no such file or directory: {', '.join(missing)}", err=True)
-        return EXIT_USAGE
+    discovered = discover_run(options)
+    if isinstance(discovered, int):
+        return discovered
+    found, projects, every, code_paths, named_configs = discovered
     cwd = Path.cwd().resolve()
     shown = shown_directory(str(cwd))
-    # YAML files named on the command line (pre-commit passes them) are configs, validated by kind.
-    named_configs = [path for path in options.paths if path.is_file() and path.suffix in CONFIG_SUFFIXES]
-    code_paths = [path for path in options.paths if path not in named_configs]
-    projects = Projects()
     try:
-        found = discover_projects(code_paths, projects) if code_paths else []
-        roots = sorted({projects.root_for(path) for path in options.paths} | {root for _, root in found})
-        run = {root: project_run(projects.settings(root), options, cwd) for root in roots}
+        run = {root: project_run(settings, options, cwd) for root, settings in every.items()}
     except SettingsError as error:
         click.echo(f"budgetlint: error: {error}", err=True)
         return EXIT_USAGE
@@ -289,7 +332,8 @@ def _lint(options: CheckOptions) -> _Run | int:
     loaded = [project for project in run.values() if project.built is not None]
     codes = frozenset().union(*(project.codes() for project in loaded)) if loaded else None
     file_codes = {
-        shown_path(result.path): run[root].codes() if run[root].built is not None else frozenset() for (_, root), result in zip(found, results)
+        shown_path(result.path): run[root].codes_of(path) if run[root].built is not None else frozenset()
+        for (path, root), result in zip(found, results)
     }
     return _Run(result, _Scope(cwd, file_codes, codes), results)
 
@@ -340,7 +384,7 @@ def _refused_selectors(projects: list[_Project], options: CheckOptions) -> bool:
     if unknown:
         click.echo(f"budgetlint: error: no rule code starts with {', '.join(unknown)}; `budgetlint rules` lists them", err=True)
         return True
-    always = unignorable(options.ignore + tuple(code for p in projects for code in p.settings.ignore))
+    always = unignorable(options.ignore + tuple(code for p in projects for code in (*p.settings.ignore, *p.selectors[-1])))
     if always:
         click.echo(
             f"budgetlint: error: {', '.join(always)} cannot be ignored: a file or config that was not checked "

@@ -81,6 +81,7 @@ def _release_memory() -> None:
 
 def lint_source(source: bytes, name: str, job: Job, key: str | None = None) -> FileResult:
     """Lint one file's bytes (a notebook's: its code cells). Raises only on internal errors (``lint_file`` catches them)."""
+    job = job.for_file(key or name)
     if name.endswith(notebook.SUFFIX):
         return _lint_notebook(source, name, job, key)
     return _lint_python(source, name, job, key)

@@ -6,11 +6,13 @@ This module sits below both, so neither imports the other for its types.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from .cache import Signature
+from .codes import UNEXPLAINED_SUPPRESSION
 from .finding import Finding
+from .per_file import PerFileIgnores
 from .policy import Policy
 
 if TYPE_CHECKING:
@@ -41,6 +43,23 @@ class Job:
     """``--ignore-suppressions``: no comment silences anything, and none is judged (BL900, BL901)."""
     describe: bool = False
     """``budgetlint inventory``: results also carry each parsed file's call sites (``inventory.describe``)."""
+    per_file_ignores: PerFileIgnores = PerFileIgnores()
+
+    def for_file(self, key: str) -> Job:
+        """The job of the file at the root-relative path ``key``: without the rules its
+        ``per-file-ignores`` turn off (they do not run on it, so nothing of theirs is fixed either)."""
+        ignored = self.per_file_ignores.codes(key) if self.per_file_ignores.entries else ()
+        if not ignored:
+            return self
+        if "ALL" in ignored:
+            return replace(self, rules=(), report_suppressions=False, every_rule=False)
+        rules = tuple(rule for rule in self.rules if not rule.code.startswith(ignored))
+        return replace(
+            self,
+            rules=rules,
+            report_suppressions=self.report_suppressions and not UNEXPLAINED_SUPPRESSION.code.startswith(ignored),
+            every_rule=self.every_rule and len(rules) == len(self.rules),
+        )
 
     def applies(self, report: Report) -> bool:
         return report.fix is not None and (report.fix.safe or self.unsafe_fixes)

@@ -255,6 +255,86 @@ def test_budgetlint_cache_dir_is_honoured(project, tmp_path_factory, monkeypatch
     assert (elsewhere / ".gitignore").is_file() and len(index_files(elsewhere)) == 1
 
 
+def test_the_cache_dir_option_is_honoured_over_the_environment(project, tmp_path_factory, monkeypatch, linted):
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    monkeypatch.setenv(cache.ENV_VAR, str(elsewhere / "from-env"))
+    check("--cache-dir", str(elsewhere / "from-option"), ".")
+    assert not (project / cache.DIRECTORY_NAME).exists() and not (elsewhere / "from-env").exists()
+    assert (elsewhere / "from-option" / "CACHEDIR.TAG").is_file() and len(index_files(elsewhere / "from-option")) == 1
+    linted.clear()
+    check("--cache-dir", str(elsewhere / "from-option"), ".")
+    assert linted == []
+
+
+def test_the_cache_dir_option_keeps_the_ownership_rules(project, tmp_path_factory):
+    shared = tmp_path_factory.mktemp("shared")  # exists, not budgetlint's: its files are left alone
+    (shared / f"{0:032x}.json").write_text("{}")
+    check("--cache-dir", str(shared), ".")
+    assert sorted(path.name for path in shared.iterdir()) == [f"{0:032x}.json", cache.SUBDIRECTORY]
+    assert len(index_files(shared / cache.SUBDIRECTORY)) == 1
+
+
+def test_the_cache_dir_setting_is_a_directory_inside_the_project(project, linted):
+    (project / "pyproject.toml").write_text('[tool.budgetlint]\ncache-dir = "build/lint-cache"\n')
+    check(".")
+    assert not (project / cache.DIRECTORY_NAME).exists()
+    assert len(index_files(project / "build" / "lint-cache")) == 1
+    linted.clear()
+    check(".")
+    assert linted == []
+    (project / "pyproject.toml").write_text('[tool.budgetlint]\ncache-dir = "../outside"\n')
+    result = CliRunner().invoke(main, ["check", "."], catch_exceptions=False)
+    assert result.exit_code == 2 and "cache-dir = '../outside' is outside the project" in result.stderr
+
+
+# budgetlint clean
+
+
+def clean(*args: str):
+    return CliRunner().invoke(main, ["clean", *args], catch_exceptions=False)
+
+
+def test_clean_removes_the_caches_budgetlint_created_and_says_which(project):
+    (project / "svc").mkdir()
+    (project / "svc" / "pyproject.toml").write_text("[tool.budgetlint]\n")
+    (project / "svc" / "app.py").write_text(UNBOUNDED)
+    check(".")
+    check("svc")
+    assert (project / cache.DIRECTORY_NAME).is_dir() and (project / "svc" / cache.DIRECTORY_NAME).is_dir()
+    result = clean()
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [f"removed {cache.DIRECTORY_NAME}", f"removed svc/{cache.DIRECTORY_NAME}"]
+    assert not (project / cache.DIRECTORY_NAME).exists() and not (project / "svc" / cache.DIRECTORY_NAME).exists()
+    assert (project / "app" / "chat.py").is_file()
+    assert clean().stdout == "no budgetlint cache to remove\n"
+
+
+def test_clean_removes_nothing_budgetlint_did_not_create(project, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / cache.SUBDIRECTORY).mkdir()
+    (outside / cache.SUBDIRECTORY / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n")  # another tool's tag
+    (outside / "keep.json").write_text("{}")
+    (project / "app" / cache.DIRECTORY_NAME).mkdir()  # a folder of the same name, not budgetlint's
+    (project / "app" / cache.DIRECTORY_NAME / "notes.txt").write_text("mine")
+    (project / cache.DIRECTORY_NAME).symlink_to(outside)
+    result = clean("--cache-dir", str(outside))
+    assert result.exit_code == 0
+    assert result.stdout == "no budgetlint cache to remove\n"
+    assert (project / "app" / cache.DIRECTORY_NAME / "notes.txt").read_text() == "mine"
+    assert sorted(path.name for path in outside.iterdir()) == [cache.SUBDIRECTORY, "keep.json"]
+
+
+def test_clean_removes_budgetlints_subdirectory_of_a_shared_cache_directory(project, tmp_path_factory, monkeypatch):
+    shared = tmp_path_factory.mktemp("shared")
+    (shared / "data.json").write_text("[]")
+    monkeypatch.setenv(cache.ENV_VAR, str(shared))
+    check(".")
+    assert (shared / cache.SUBDIRECTORY).is_dir()
+    result = clean()
+    assert result.exit_code == 0 and result.stdout.startswith("removed ")
+    assert [path.name for path in shared.iterdir()] == ["data.json"]
+
+
 def _files(directory: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in directory.iterdir() if path.is_file()}
 

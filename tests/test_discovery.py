@@ -18,10 +18,14 @@ CALL = 'import openai\nopenai.chat.completions.create(model="m", messages=[], ma
 
 
 @pytest.fixture
-def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Make files (relative path -> text) in an empty repository, the working directory."""
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory):
+    """Make files (relative path -> text) in an empty repository, the working directory; git's
+    global excludes are those of an empty home directory."""
     (tmp_path / ".git").mkdir()
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+    for name in ("XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL"):
+        monkeypatch.delenv(name, raising=False)
 
     def make(files: dict[str, str]) -> Path:
         for relative, text in files.items():
@@ -36,7 +40,7 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 def linted(*paths: str) -> list[str]:
     """Files a run checks, relative to the working directory."""
     settings = load_settings([Path(p) for p in paths or (".",)])
-    files = discover([Path(p) for p in paths or (".",)], settings.root, settings.exclude + settings.extend_exclude)
+    files = discover([Path(p) for p in paths or (".",)], settings.root, settings.exclude + settings.extend_exclude, settings.respect_gitignore)
     return [Path(os.path.relpath(file)).as_posix() for file in files]
 
 
@@ -54,14 +58,12 @@ def test_tool_and_environment_directories_are_skipped(tree):
         "app.py": CALL,
         ".git/hooks/pre-commit.py": CALL,
         "node_modules/pkg/index.py": CALL,
-        "build/lib/app.py": CALL,
         "dist/app.py": CALL,
         "__pycache__/app.py": CALL,
         ".venv/lib/site.py": CALL,
         "venv/lib/site.py": CALL,
         "my-env/pyvenv.cfg": "home = /usr/bin\n",
         "my-env/lib/python3.11/site-packages/openai/client.py": CALL,
-        "pkg.egg-info/setup.py": CALL,
         "src/pkg/module.py": CALL,
     })
     assert linted() == ["app.py", "src/pkg/module.py"]
@@ -119,7 +121,7 @@ def test_excludes_are_relative_to_the_project_root_not_the_working_directory(tre
 
 def test_files_named_explicitly_are_always_linted(tree):
     tree({
-        "pyproject.toml": '[tool.budgetlint]\nexclude = ["legacy/"]\n',
+        "pyproject.toml": '[tool.budgetlint]\nextend-exclude = ["legacy/"]\n',
         ".gitignore": "ignored.py\n",
         "legacy/old.py": CALL,
         "ignored.py": CALL,
@@ -217,3 +219,122 @@ def test_a_bad_exclude_pattern_exits_2_naming_the_key_and_the_pattern(tree, key,
     assert result.stderr.startswith("budgetlint: error: ")
     assert f"[tool.budgetlint] {key}" in result.stderr and repr(shown) in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# ruff's default excludes, which `exclude` replaces and `extend-exclude` extends
+
+
+UNBOUNDED = 'import openai\nopenai.chat.completions.create(model="m", messages=[], metadata={"feature": "x"})\n'
+
+
+def test_a_directory_named_env_or_build_is_linted(tree):
+    """Found adopting it in a service: `src/app/env/llm.py` gave "Checked 0 files" and exit 0."""
+    tree({"src/app/env/llm.py": UNBOUNDED, "src/app/build/steps.py": CALL, "src/app/.env/x.py": CALL})
+    assert linted() == ["src/app/.env/x.py", "src/app/build/steps.py", "src/app/env/llm.py"]
+    result = check(".")
+    assert result.exit_code == 1, result.output
+    assert [finding["path"] for finding in json.loads(result.stdout)["findings"]] == ["src/app/env/llm.py"]
+
+
+def test_ruffs_default_excludes_match_a_name_at_any_depth(tree):
+    tree({
+        "app.py": CALL,
+        "src/venv/lib/site.py": CALL,
+        "src/pkg/dist/app.py": CALL,
+        "src/.tox/py311/x.py": CALL,
+        "src/_build/x.py": CALL,
+        "src/.budgetlint_cache/x.py": CALL,
+        "src/node_modules/pkg/index.py": CALL,
+        "src/site-packages/openai/client.py": CALL,
+    })
+    assert linted() == ["app.py"]
+
+
+def test_exclude_replaces_the_defaults_and_brings_an_excluded_directory_back(tree):
+    tree({
+        "pyproject.toml": '[tool.budgetlint]\nexclude = ["legacy/"]\n',
+        "app.py": CALL,
+        "legacy/old.py": CALL,
+        "venv/tool.py": CALL,
+        "dist/app.py": CALL,
+    })
+    assert linted() == ["app.py", "dist/app.py", "venv/tool.py"]
+
+
+def test_extend_exclude_keeps_the_defaults(tree):
+    tree({
+        "pyproject.toml": '[tool.budgetlint]\nextend-exclude = ["legacy/"]\n',
+        "app.py": CALL,
+        "legacy/old.py": CALL,
+        "venv/tool.py": CALL,
+    })
+    assert linted() == ["app.py"]
+
+
+# respect-gitignore: .gitignore, .git/info/exclude and git's global excludes file
+
+
+@pytest.fixture
+def git_home(tree) -> Path:
+    """The home directory of ``tree``'s runs, with no git configuration (the tests write what they need)."""
+    return Path(os.environ["HOME"])
+
+
+def test_git_info_exclude_is_honoured(tree, git_home):
+    root = tree({"app.py": CALL, "scratch/try.py": CALL, "pkg/local_notes.py": CALL})
+    (root / ".git" / "info").mkdir()
+    (root / ".git" / "info" / "exclude").write_text("# local\nscratch/\nlocal_*.py\n")
+    assert linted() == ["app.py"]
+    assert linted("pkg") == []
+
+
+def test_gits_default_global_excludes_file_is_honoured(tree, git_home, monkeypatch):
+    root = tree({"app.py": CALL, "notes.scratch.py": CALL, "pkg/x.scratch.py": CALL})
+    (git_home / ".config" / "git").mkdir(parents=True)
+    (git_home / ".config" / "git" / "ignore").write_text("*.scratch.py\n")
+    assert linted() == ["app.py"]
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(root / "xdg"))  # git looks there instead
+    assert linted() == ["app.py", "notes.scratch.py", "pkg/x.scratch.py"]
+
+
+def test_core_excludes_file_from_git_config_is_honoured(tree, git_home):
+    tree({"app.py": CALL, "mine.py": CALL, "pkg/mine.py": CALL, "pkg/keep.py": CALL})
+    (git_home / ".gitconfig").write_text(
+        '[user]\n\tname = someone\n[core]\n\tautocrlf = false\n\texcludesFile = "~/my ignores"  ; comment\n'
+        '[alias "x"]\n\texcludesfile = /nowhere\n'
+    )
+    (git_home / "my ignores").write_text("mine.py\n")
+    assert linted() == ["app.py", "pkg/keep.py"]
+
+
+def test_a_gitignore_overrides_the_repository_and_global_excludes(tree, git_home):
+    root = tree({".gitignore": "!keep.py\n", "app.py": CALL, "keep.py": CALL, "drop.py": CALL})
+    (root / ".git" / "info").mkdir()
+    (root / ".git" / "info" / "exclude").write_text("keep.py\ndrop.py\n")
+    assert linted() == ["app.py", "keep.py"]
+
+
+def test_a_git_worktree_reads_the_exclude_file_of_its_common_directory(tree, git_home, tmp_path_factory):
+    main_git = tmp_path_factory.mktemp("main") / ".git"
+    (main_git / "worktrees" / "wt").mkdir(parents=True)
+    (main_git / "info").mkdir()
+    (main_git / "info" / "exclude").write_text("scratch.py\n")
+    (main_git / "worktrees" / "wt" / "commondir").write_text("../..\n")
+    root = tree({"app.py": CALL, "scratch.py": CALL})
+    (root / ".git").rmdir()
+    (root / ".git").write_text(f"gitdir: {main_git / 'worktrees' / 'wt'}\n")
+    assert linted() == ["app.py"]
+
+
+def test_respect_gitignore_false_lints_what_git_ignores(tree, git_home):
+    root = tree({
+        "pyproject.toml": "[tool.budgetlint]\nrespect-gitignore = false\n",
+        ".gitignore": "generated/\n",
+        "app.py": CALL,
+        "generated/api.py": CALL,
+        "scratch.py": CALL,
+    })
+    (root / ".git" / "info").mkdir()
+    (root / ".git" / "info" / "exclude").write_text("scratch.py\n")
+    assert linted() == ["app.py", "generated/api.py", "scratch.py"]
+    assert json.loads(check(".").stdout)["summary"]["files"] == 3

@@ -63,7 +63,7 @@ def test_configuration_page_documents_every_key():
 
 @pytest.mark.parametrize("key", KEYS, ids=lambda key: key.name)
 def test_each_settings_key_is_checked_by_the_kind_the_reference_shows(tmp_path, key):
-    wrong = {"patterns": '"not-a-list"', "codes": "[1]", "path": "[]"}[key.kind]
+    wrong = {"patterns": '"not-a-list"', "codes": "[1]", "path": "[]", "flag": '"yes"', "file-codes": "[]"}[key.kind]
     (tmp_path / "pyproject.toml").write_text(f"[tool.budgetlint]\n{key.name} = {wrong}\n")
     with pytest.raises(SettingsError, match=f"\\[tool.budgetlint\\] {key.name} must be"):
         load_project(tmp_path)

@@ -333,7 +333,7 @@ def test_discovery_finds_notebooks_but_not_checkpoints(tmp_path):
     (tmp_path / ".ipynb_checkpoints").mkdir()
     (tmp_path / ".ipynb_checkpoints" / "nb-checkpoint.ipynb").write_bytes(notebook(UNBOUNDED))
     (tmp_path / "notes.txt").write_text("client.chat.completions.create()")
-    assert [path.name for path in discover([tmp_path], tmp_path, ())] == ["nb.ipynb"]
+    assert [path.name for path in discover([tmp_path], tmp_path)] == ["nb.ipynb"]
 
 
 def test_a_baseline_hides_notebook_findings(project):
