@@ -44,7 +44,7 @@ PROGRESS_MIN_FILES = 200
 @dataclass(frozen=True)
 class CheckOptions:
     paths: tuple[Path, ...]
-    output_format: str = "text"
+    output_format: str = "full"
     output: Path | None = None
     tier: str | None = None
     select: tuple[str, ...] = ()
@@ -68,6 +68,8 @@ class CheckOptions:
     """Reuse and record results in the cache (``--no-cache``: neither)."""
     shard: tuple[int, int] | None = None
     """``--shard K/N``: lint only the K-th (1-based) of N deterministic parts of the files found."""
+    force_exclude: bool = False
+    """Apply the configured excludes to files named on the command line too."""
 
 
 def all_rules() -> tuple[type[Rule], ...]:
@@ -225,7 +227,7 @@ def _lint(options: CheckOptions) -> _Run | int:
     code_paths = [path for path in options.paths if path not in named_configs]
     projects = Projects()
     try:
-        found = discover_projects(code_paths, projects) if code_paths else []
+        found = discover_projects(code_paths, projects, force_exclude=options.force_exclude) if code_paths else []
         roots = sorted({projects.root_for(path) for path in options.paths} | {root for _, root in found})
         every = {root: projects.settings(root) for root in roots}
     except SettingsError as error:
@@ -394,7 +396,7 @@ def unignorable(ignored: tuple[str, ...]) -> list[str]:
 @dataclass(frozen=True)
 class ValidateOptions:
     files: tuple[Path, ...]
-    output_format: str = "text"
+    output_format: str = "full"
     output: Path | None = None
     exit_zero: bool = False
     quiet: bool = False
@@ -543,7 +545,7 @@ def execute_inventory(options: InventoryOptions) -> int:
     code_paths = [path for path in options.paths if not (path.is_file() and path.suffix in CONFIG_SUFFIXES)]
     projects = Projects()
     try:
-        found = discover_projects(code_paths, projects) if code_paths else []
+        found = discover_projects(code_paths, projects, force_exclude=options.force_exclude) if code_paths else []
         every = {root: projects.settings(root) for root in sorted({root for _, root in found})}
     except SettingsError as error:
         click.echo(f"budgetlint: error: {error}", err=True)

@@ -30,9 +30,10 @@ def discover(paths: list[Path], root: Path, exclude: tuple[str, ...]) -> list[Pa
     return [path for path, _ in _discover(paths, lambda path: str(root), lambda directory: (str(root), excluded))]
 
 
-def discover_projects(paths: list[Path], projects: Projects) -> list[tuple[Path, str]]:
+def discover_projects(paths: list[Path], projects: Projects, *, force_exclude: bool = False) -> list[tuple[Path, str]]:
     """Files to lint, sorted, each with its project root: a walk entering a nested project applies
-    that project's excludes below it. SettingsError when a project's settings are unusable."""
+    that project's excludes below it; ``force_exclude``: a file named in ``paths`` too (it is
+    otherwise always linted). SettingsError when a project's settings are unusable."""
     specs: dict[str, pathspec.PathSpec] = {}
 
     def scope(directory: str) -> tuple[str, pathspec.PathSpec]:
@@ -42,21 +43,32 @@ def discover_projects(paths: list[Path], projects: Projects) -> list[tuple[Path,
             specs[root] = pathspec.GitIgnoreSpec.from_lines(settings.exclude + settings.extend_exclude)
         return root, specs[root]
 
-    return _discover(paths, projects.root_for, scope)
+    return _discover(paths, projects.root_for, scope, force_exclude)
 
 
 def _discover(
-    paths: list[Path], root_for: Callable[[Path], str], scope: Callable[[str], tuple[str, pathspec.PathSpec]]
+    paths: list[Path],
+    root_for: Callable[[Path], str],
+    scope: Callable[[str], tuple[str, pathspec.PathSpec]],
+    force_exclude: bool = False,
 ) -> list[tuple[Path, str]]:
     found: dict[str, tuple[Path, str]] = {}  # by absolute path: `. ./a.py $PWD/a.py` lints a.py once
     for path in paths:
         if path.is_dir():
             for absolute, file, root in _walk(path, scope):
                 found.setdefault(absolute, (file, root))
-        else:  # a named file: always linted
+        elif not (force_exclude and _excluded_file(path, scope)):  # a named file: linted unless forced out
             found.setdefault(os.path.abspath(path), (path, root_for(path)))
     # Sorted as paths are (component by component), without building ``Path`` objects to compare.
     return [found[key] for key in sorted(found, key=lambda absolute: absolute.split(os.sep))]
+
+
+def _excluded_file(path: Path, scope: Callable[[str], tuple[str, pathspec.PathSpec]]) -> bool:
+    """Whether the configured excludes of its project exclude the file ``path``, as the walk
+    would (``.gitignore`` aside: a file named is one the user or a hook chose)."""
+    directory = os.path.realpath(path.parent)
+    root, excluded = scope(directory)
+    return _ignored(os.path.join(directory, path.name), False, root, excluded, [])
 
 
 def _walk(top: Path, scope: Callable[[str], tuple[str, pathspec.PathSpec]]) -> Iterator[tuple[str, Path, str]]:
