@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from ..finding import Finding
 from ..result import RunResult
 
@@ -47,3 +49,23 @@ def plain_summary(reporter: Reporter, result: RunResult) -> list[str]:
         if result.baseline is not None:
             text.extend(result.baseline.summary_lines())
     return text
+
+
+_COMMAND_MARKERS = re.compile(r"##(vso)?\[")
+
+
+def inert_line(line: str) -> str:
+    """A report line that no CI runner reads as a command, whoever prints it: the ``[`` of an
+    Azure ``##vso[`` or a ``##[`` formatting command (found anywhere in a line) and the first
+    ``:`` of a GitHub ``::`` command (at the start, after blanks) written as ``%5B`` / ``%3A``."""
+    line = _COMMAND_MARKERS.sub(lambda match: match.group()[:-1] + "%5B", line)
+    start = len(line) - len(line.lstrip())
+    if line.startswith("::", start):
+        line = f"{line[:start]}%3A{line[start + 1:]}"
+    return line
+
+
+def inert_json(text: str) -> str:
+    """Serialised JSON with the ``[`` of any ``##vso[`` or ``##[`` in its strings written
+    ``\\u005b``: the same document for a JSON reader, no command for a CI runner reading the log."""
+    return _COMMAND_MARKERS.sub(lambda match: match.group()[:-1] + "\\u005b", text)

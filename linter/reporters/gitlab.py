@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..finding import Finding, shown_path
 from ..result import RunResult
-from .base import Reporter
+from .base import Reporter, inert_json
 from .repository import relative_to_root, repository_root
 
 UNCHECKED = frozenset({"BL000", "BL100"})
@@ -28,7 +28,7 @@ class GitlabReporter(Reporter):
         cwd = Path.cwd().resolve()
         root = repository_root(cwd)
         issues = [issue(finding, shown_path(relative_to_root(finding.path, cwd, root) or finding.path)) for finding in result.findings]
-        return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+        return inert_json(json.dumps(issues, indent=2, ensure_ascii=False)) + "\n"
 
 
 def severity(finding: Finding) -> str:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 
 from ..result import RunResult
-from .base import Reporter
+from .base import Reporter, inert_json
 
 
 class JsonLinesReporter(Reporter):
     def render(self, result: RunResult) -> str:
-        return "".join(json.dumps(finding.as_json()) + "\n" for finding in result.findings)
+        return "".join(inert_json(json.dumps(finding.as_json())) + "\n" for finding in result.findings)

@@ -8,7 +8,8 @@ nothing to report is one passing testcase, so a test tab shows the check ran (a 
 tests fails Jenkins' ``junit`` step).
 
 Text from the files is escaped as XML needs it; characters XML 1.0 cannot hold at all (control
-characters other than tab and line breaks) are written as escapes (``\\x1b``).
+characters other than tab and line breaks) are written as escapes (``\\x1b``); the ``[`` of a CI
+runner's ``##vso[`` or ``##[`` command as ``&#91;`` (the same text for an XML reader).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..result import RunResult
 from .base import Reporter
 from .text import label, location
 
+_COMMAND_MARKERS = re.compile(r"##(vso)?\[")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -39,7 +41,8 @@ class JunitReporter(Reporter):
             for finding in cases:
                 _case(suite, finding)
         ElementTree.indent(suites)
-        return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(suites, encoding="unicode") + "\n"
+        text = ElementTree.tostring(suites, encoding="unicode")
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + _COMMAND_MARKERS.sub(lambda m: m.group()[:-1] + "&#91;", text) + "\n"
 
 
 def _suite(parent: ElementTree.Element, name: str, tests: int, failures: int) -> ElementTree.Element:

@@ -15,7 +15,7 @@ import json
 
 from ..finding import Finding, Related, shown_path
 from ..result import RunResult
-from .base import Reporter
+from .base import Reporter, inert_json
 from .sarif import INFORMATION_URI
 
 SOURCE = {"name": "budgetlint", "url": INFORMATION_URI}
@@ -24,7 +24,7 @@ SOURCE = {"name": "budgetlint", "url": INFORMATION_URI}
 class RdjsonReporter(Reporter):
     def render(self, result: RunResult) -> str:
         document = {"source": SOURCE, "diagnostics": [diagnostic(finding) for finding in result.findings]}
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        return inert_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
 def rule_url(code: str, name: str) -> str:

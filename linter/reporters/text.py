@@ -2,7 +2,8 @@
 caret, a summary; ``--format concise``: the same without source lines.
 
 What comes from the files (paths, messages, source lines) is printed with its control
-characters escaped (``finding.printable``): one finding is one line, whatever a file holds.
+characters escaped (``finding.printable``): one finding is one line, whatever a file holds; and
+no line is a CI runner's command (``base.inert_line``), whichever CI prints the report.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import click
 from ..finding import Finding, printable, shown_path
 from ..policy import Tier
 from ..result import RunResult
-from .base import Reporter, statistics_lines
+from .base import Reporter, inert_line, statistics_lines
 
 
 class TextReporter(Reporter):
@@ -28,7 +29,7 @@ class TextReporter(Reporter):
                 out.extend(self._source(finding))
         if self.statistics or not self.quiet:
             out.extend(self._summary(result))
-        return "\n".join(out) + ("\n" if out else "")
+        return "".join(inert_line(line) + "\n" for line in out)
 
     def _source(self, finding: Finding) -> list[str]:
         """The flagged line with a caret under the node, and where a wrapper's LLM call is."""
