@@ -6,9 +6,11 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
 from . import stdout
@@ -29,7 +31,7 @@ from .commands import (
 from .config import KINDS, schema
 from .interrupts import EXIT_INTERRUPTED
 from .policy import TIER_NAMES
-from .reporters import REPORTERS
+from .reporters import DEFAULT_FORMAT, REPORTERS, TEXT_FORMATS
 from .settings import parse_override
 from .stdout import StdoutError
 
@@ -49,6 +51,20 @@ class _Group(click.Group):
             ctx.exit(EXIT_USAGE)
 
 
+def _format_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--format`` (default from ``BUDGETLINT_OUTPUT_FORMAT``) and ruff's spelling, ``--output-format``."""
+    command = click.option(
+        "--output-format", "output_format_alias", type=click.Choice(sorted(REPORTERS)), default=None,
+        help="The same as --format (ruff's name for it).",
+    )(command)
+    return click.option(
+        "--format", "output_format", type=click.Choice(sorted(REPORTERS)), default=DEFAULT_FORMAT, show_default=True,
+        envvar="BUDGETLINT_OUTPUT_FORMAT", show_envvar=True,
+        help="The report: full (alias text) or concise for people; json, json-lines, sarif; github, gitlab, azure, "
+             "junit, rdjson (reviewdog) or pylint for CI systems and other tools.",
+    )(command)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="budgetlint")
 def main() -> None:
@@ -58,7 +74,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True)
+@_format_options
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
 @click.option("--tier", type=click.Choice(TIER_NAMES), help="Override the guardrails tier.")
 @click.option("--select", multiple=True, callback=lambda ctx, param, value: _codes(value),
@@ -97,16 +113,19 @@ def main() -> None:
                    "and stack); --fix prints the fixed text, --diff a patch.")
 @click.option("--show-files", is_flag=True, help="Print the files the run would lint, one per line, and exit 0.")
 @click.option("--show-settings", is_flag=True, help="Print each project's resolved settings (and where each is set), and exit 0.")
-def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier: str | None, select: tuple[str, ...],
-          extend_select: tuple[str, ...], ignore: tuple[str, ...], overrides: dict, strict: bool, exit_zero: bool,
-          jobs: int | None, statistics: bool, quiet: bool, sarif_file: Path | None, baseline_file: Path | None, fix: bool,
-          diff: bool, unsafe_fixes: bool, color: str, no_cache: bool, cache_dir: Path | None,
-          shard: tuple[int, int] | None, ignore_suppressions: bool, stdin_filename: str | None, show_files: bool,
-          show_settings: bool) -> None:
+@click.option("--force-exclude", is_flag=True,
+              help="Apply the configured excludes to files named on the command line too (pre-commit passes them).")
+def check(paths: tuple[Path, ...], output_format: str, output_format_alias: str | None, output: Path | None,
+          tier: str | None, select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
+          overrides: dict, strict: bool, exit_zero: bool, jobs: int | None, statistics: bool, quiet: bool,
+          sarif_file: Path | None, baseline_file: Path | None, fix: bool, diff: bool, unsafe_fixes: bool, color: str,
+          no_cache: bool, cache_dir: Path | None, shard: tuple[int, int] | None, ignore_suppressions: bool,
+          stdin_filename: str | None, show_files: bool, show_settings: bool, force_exclude: bool) -> None:
     """Lint code under PATHS (default: .) and exit by the tier policy; `-` reads the code from stdin."""
+    output_format, explicit = _chosen_format(output_format, output_format_alias)
     stdin = _stdin_mode(paths, stdin_filename, shard)
     if diff:
-        _refuse_report_options(output_format, sarif_file, baseline_file, statistics)
+        _refuse_report_options(output_format if explicit else DEFAULT_FORMAT, sarif_file, baseline_file, statistics)
     options = CheckOptions(
         paths=tuple(paths) or (Path("."),),
         output_format=output_format,
@@ -132,6 +151,7 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier
         extend_select=extend_select,
         overrides=overrides,
         cache_dir=cache_dir,
+        force_exclude=force_exclude,
     )
     if show_files or show_settings:
         from .show import execute_show_files, execute_show_settings
@@ -209,15 +229,16 @@ def explain(code: str) -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True)
+@_format_options
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
 @click.option("--exit-zero", is_flag=True, help="Report, but always exit 0.")
 @click.option("--quiet", "-q", is_flag=True, help="No source lines or summary.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the text report; auto: on a terminal unless NO_COLOR is set (not empty).")
-def validate(files: tuple[Path, ...], output_format: str, output: Path | None, exit_zero: bool, quiet: bool,
-             color: str) -> None:
+def validate(files: tuple[Path, ...], output_format: str, output_format_alias: str | None, output: Path | None,
+             exit_zero: bool, quiet: bool, color: str) -> None:
     """Validate guardrails and stack YAML FILES (the kind is read from each document)."""
+    output_format, _ = _chosen_format(output_format, output_format_alias)
     options = ValidateOptions(
         files=files,
         output_format=output_format,
@@ -279,11 +300,24 @@ def _use_color(choice: str, output: Path | None) -> bool:
     return output is None and sys.stdout is not None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
+def _chosen_format(output_format: str, alias: str | None) -> tuple[str, bool]:
+    """The format asked for, and whether it was asked on the command line (not by
+    ``BUDGETLINT_OUTPUT_FORMAT`` or the default). ``--format`` and ``--output-format`` are one
+    option: given both, they must agree."""
+    context = click.get_current_context()
+    explicit = context.get_parameter_source("output_format") is ParameterSource.COMMANDLINE
+    if alias is None:
+        return output_format, explicit
+    if explicit and REPORTERS[output_format] is not REPORTERS[alias]:
+        raise click.UsageError(f"--format {output_format} and --output-format {alias} disagree: give one of them")
+    return alias, True
+
+
 def _refuse_report_options(output_format: str, sarif_file: Path | None, baseline_file: Path | None, statistics: bool) -> None:
     """``--diff`` prints a patch, not a report: options that shape a report would be ignored."""
     given = [
         name
-        for name, value in (("--format", output_format != "text"), ("--sarif-file", sarif_file), ("--baseline", baseline_file), ("--statistics", statistics))
+        for name, value in (("--format", output_format not in TEXT_FORMATS), ("--sarif-file", sarif_file), ("--baseline", baseline_file), ("--statistics", statistics))
         if value
     ]
     if given:

@@ -46,7 +46,7 @@ PROGRESS_MIN_FILES = 200
 @dataclass(frozen=True)
 class CheckOptions:
     paths: tuple[Path, ...]
-    output_format: str = "text"
+    output_format: str = "full"
     output: Path | None = None
     tier: str | None = None
     select: tuple[str, ...] = ()
@@ -79,6 +79,8 @@ class CheckOptions:
     """``--config KEY=VALUE`` settings, over every project's ``[tool.budgetlint]``."""
     cache_dir: Path | None = None
     """``--cache-dir``: where the cache goes (as ``BUDGETLINT_CACHE_DIR``, which it overrides)."""
+    force_exclude: bool = False
+    """Apply the configured excludes to files named on the command line too."""
 
 
 def all_rules() -> tuple[type[Rule], ...]:
@@ -259,7 +261,7 @@ def discover_run(options: CheckOptions) -> Discovered | int:
     code_paths = [path for path in options.paths if path not in named_configs]
     projects = Projects(options.overrides)
     try:
-        found = discover_projects(code_paths, projects) if code_paths else []
+        found = discover_projects(code_paths, projects, force_exclude=options.force_exclude) if code_paths else []
         roots = sorted({projects.root_for(path) for path in options.paths} | {root for _, root in found})
         every = {root: projects.settings(root) for root in roots}
     except SettingsError as error:
@@ -503,7 +505,7 @@ def unignorable(ignored: tuple[str, ...]) -> list[str]:
 @dataclass(frozen=True)
 class ValidateOptions:
     files: tuple[Path, ...]
-    output_format: str = "text"
+    output_format: str = "full"
     output: Path | None = None
     exit_zero: bool = False
     quiet: bool = False

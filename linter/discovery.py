@@ -62,9 +62,10 @@ def discover(paths: list[Path], root: Path, exclude: tuple[str, ...] | None = No
     return [path for path, _ in _discover(paths, lambda path: str(root), lambda directory: scope)]
 
 
-def discover_projects(paths: list[Path], projects: Projects) -> list[tuple[Path, str]]:
+def discover_projects(paths: list[Path], projects: Projects, *, force_exclude: bool = False) -> list[tuple[Path, str]]:
     """Files to lint, sorted, each with its project root: a walk entering a nested project applies
-    that project's excludes below it. SettingsError when a project's settings are unusable."""
+    that project's excludes below it; ``force_exclude``: a file named in ``paths`` too (it is
+    otherwise always linted). SettingsError when a project's settings are unusable."""
     scopes: dict[str, Scope] = {}
 
     def scope(directory: str) -> Scope:
@@ -74,19 +75,33 @@ def discover_projects(paths: list[Path], projects: Projects) -> list[tuple[Path,
             scopes[root] = Scope.of(root, settings.exclude + settings.extend_exclude, settings.respect_gitignore)
         return scopes[root]
 
-    return _discover(paths, projects.root_for, scope)
+    return _discover(paths, projects.root_for, scope, force_exclude)
 
 
-def _discover(paths: list[Path], root_for: Callable[[Path], str], scope: Callable[[str], Scope]) -> list[tuple[Path, str]]:
+def _discover(
+    paths: list[Path], root_for: Callable[[Path], str], scope: Callable[[str], Scope], force_exclude: bool = False
+) -> list[tuple[Path, str]]:
     found: dict[str, tuple[Path, str]] = {}  # by absolute path: `. ./a.py $PWD/a.py` lints a.py once
     for path in paths:
         if path.is_dir():
             for absolute, file, root in _walk(path, scope):
                 found.setdefault(absolute, (file, root))
-        else:  # a named file: always linted
+        elif not (force_exclude and _excluded_file(path, scope)):  # a named file: linted unless forced out
             found.setdefault(os.path.abspath(path), (path, root_for(path)))
     # Sorted as paths are (component by component), without building ``Path`` objects to compare.
     return [found[key] for key in sorted(found, key=lambda absolute: absolute.split(os.sep))]
+
+
+def _excluded_file(path: Path, scope: Callable[[str], Scope]) -> bool:
+    """Whether the configured excludes of its project exclude the file ``path``, as the walk
+    would (``.gitignore`` aside: a file named is one the user or a hook chose)."""
+    directory = os.path.realpath(path.parent)
+    current = scope(directory)
+    absolute = os.path.join(directory, path.name)
+    relative = _inside(absolute, current.root)
+    if relative is not None and current.names and any(part in current.names for part in relative.split("/")):
+        return True
+    return _ignored(absolute, False, current, [])
 
 
 def _walk(top: Path, scope: Callable[[str], Scope]) -> Iterator[tuple[str, Path, str]]:

@@ -95,5 +95,12 @@ def shown_path(path: str) -> str:
     (a newline in a file name) as ``\\n`` or ``\\x1b``; any other name unchanged."""
     if path.isprintable():  # the common name: UTF-8 (no surrogate escapes) and no control character
         return path
-    text = path_bytes(path).decode("utf-8", "backslashreplace")
+    return printable(path_bytes(path).decode("utf-8", "backslashreplace"))
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters written as escapes (``\\n``, ``\\x1b``): it stays
+    one line, and cannot move a terminal's cursor or colour what follows."""
+    if text.isprintable():
+        return text
     return "".join(repr(char)[1:-1] if unicodedata.category(char) == "Cc" else char for char in text)

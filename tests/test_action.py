@@ -51,9 +51,9 @@ def action() -> dict:
     return yaml.safe_load(ACTION.read_text(encoding="utf-8"))
 
 
-def check_jsonschema(schema: str, path: Path) -> subprocess.CompletedProcess[str]:
+def check_jsonschema(schema: str, path: Path, *options: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, str(path)],
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, *options, str(path)],
         capture_output=True, text=True, check=False, timeout=120,
     )
 
@@ -101,14 +101,50 @@ def test_the_example_workflow_uploads_the_actions_sarif_even_on_failure():
     assert steps.index(upload) > steps.index(ours)
 
 
+def step(step_id: str) -> dict:
+    return next(item for item in action()["runs"]["steps"] if item.get("id") == step_id)
+
+
 def test_the_action_declares_the_inputs_and_outputs_it_documents():
     spec = action()
-    assert set(spec["inputs"]) == {"paths", "tier", "format", "sarif-file", "extra-args"}
+    assert set(spec["inputs"]) == {"version", "paths", "tier", "format", "sarif-file", "extra-args"}
     assert spec["inputs"]["format"]["default"] == "github"
+    assert spec["inputs"]["version"]["default"] == ""  # the action's own checkout
     assert {"sarif-file", "blocking"} <= set(spec["outputs"])
     assert spec["runs"]["using"] == "composite"
-    install = spec["runs"]["steps"][0]["run"]
-    assert '"$ACTION_PATH"' in install and spec["runs"]["steps"][0]["env"]["ACTION_PATH"] == "${{ github.action_path }}"
+    install = step("install")
+    assert '"$ACTION_PATH"' in install["run"] and install["env"]["ACTION_PATH"] == "${{ github.action_path }}"
+    assert '--constraint "$ACTION_PATH/constraints.txt"' in install["run"]
+
+
+def test_pip_downloads_are_cached_under_a_key_of_the_pins_and_the_version():
+    steps = action()["runs"]["steps"]
+    cache = next(item for item in steps if item.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"] == {"path": "${{ steps.setup.outputs.pip-cache }}", "key": "${{ steps.setup.outputs.cache-key }}"}
+    assert steps.index(step("setup")) < steps.index(cache) < steps.index(step("install"))
+
+
+def test_the_constraints_pin_every_runtime_dependency_to_a_version_it_allows():
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pins = {}
+    for line in (REPO / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            requirement = Requirement(line)
+            (specifier,) = requirement.specifier
+            assert specifier.operator == "==", line  # a pin, not a range
+            pins[canonicalize_name(requirement.name)] = specifier.version
+    for dependency in map(Requirement, project["dependencies"]):
+        name = canonicalize_name(dependency.name)
+        assert name in pins, f"{dependency.name} is not pinned in constraints.txt"
+        assert dependency.specifier.contains(pins[name]), f"constraints.txt pins {name}=={pins[name]}, outside {dependency.specifier}"
 
 
 def test_every_expression_in_the_action_is_one_the_step_runner_below_resolves():
@@ -116,7 +152,7 @@ def test_every_expression_in_the_action_is_one_the_step_runner_below_resolves():
     spec = action()
     ids = [step.get("id") for step in spec["runs"]["steps"]]
     for number, step in enumerate(spec["runs"]["steps"]):
-        for text in [step["run"], *step.get("env", {}).values()]:
+        for text in [step.get("run", ""), *step.get("env", {}).values(), *step.get("with", {}).values()]:
             for expression in EXPRESSION.findall(text):
                 resolver.check(expression, earlier=set(ids[:number]))
     for output in spec["outputs"].values():
@@ -126,7 +162,7 @@ def test_every_expression_in_the_action_is_one_the_step_runner_below_resolves():
 
 def test_inputs_reach_the_script_through_the_environment_never_spliced_into_it():
     for step in action()["runs"]["steps"]:
-        assert not EXPRESSION.search(step["run"]), step["name"]  # no script injection from inputs
+        assert not EXPRESSION.search(step.get("run", "")), step["name"]  # no script injection from inputs
 
 
 # running the steps
@@ -242,8 +278,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> ActionRunner:
     checkout = scratch / "action-checkout"
     shutil.copytree(REPO, checkout, ignore=COPY_IGNORES)  # as the runner checks an action out
     runner = ActionRunner(checkout, scratch)
-    install = action()["runs"]["steps"][0]
-    ran = runner.run_step(install, {}, cwd=scratch)
+    setup = runner.run_step(step("setup"), {}, cwd=scratch)  # actions/cache, between them, is not run here
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    assert setup.outputs["pip-cache"] and setup.outputs["cache-key"].startswith("budgetlint-pip-Linux-")
+    ran = runner.run_step(step("install"), {}, cwd=scratch)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert Path(ran.outputs["bin"], "budgetlint").exists() or Path(ran.outputs["bin"], "budgetlint.exe").exists()
     return runner

@@ -484,3 +484,63 @@ def test_progress_reports_every_file_serial_and_parallel(tmp_path):
         done: list[int] = []
         lint_paths(files, job, jobs, tmp_path, progress=done.append)
         assert sum(done) == len(files)
+
+
+# report formats: --format, --output-format, BUDGETLINT_OUTPUT_FORMAT
+
+
+def test_check_help_lists_every_format_and_the_environment_variable():
+    from budgetlint.reporters import REPORTERS
+
+    text = run("check", "--help").stdout
+    for name in REPORTERS:
+        assert name in text
+    assert "--output-format" in text and "BUDGETLINT_OUTPUT_FORMAT" in text
+
+
+@pytest.mark.parametrize("command", ["check", "validate"])
+def test_check_and_validate_take_the_same_format_options(command):
+    from budgetlint.cli import check, validate
+
+    chosen = check if command == "check" else validate
+    options = {p.name: p for p in chosen.params}
+    assert {"output_format", "output_format_alias", "output"} <= set(options)
+    assert options["output_format"].envvar == "BUDGETLINT_OUTPUT_FORMAT"
+    assert options["output_format"].type.choices == next(p for p in check.params if p.name == "output_format").type.choices
+
+
+def test_output_format_is_ruffs_spelling_of_format(project):
+    add(project, "app.py", "unbounded")
+    assert run("check", "--output-format", "pylint").stdout == run("check", "--format", "pylint").stdout
+    assert run("check", "--output-format", "pylint").stdout.startswith("app.py:7: [BL001] ")
+    assert run("check", "--format", "text", "--output-format", "full").exit_code == 1  # the same report: no conflict
+
+
+def test_format_and_output_format_that_disagree_are_a_usage_error(project):
+    add(project, "app.py", "unbounded")
+    result = CliRunner().invoke(main, ["check", "--format", "json", "--output-format", "pylint"])
+    assert result.exit_code == 2
+    assert "--format json and --output-format pylint disagree" in result.stderr
+
+
+def test_the_environment_sets_the_default_format_and_options_override_it(project, monkeypatch):
+    add(project, "app.py", "unbounded")
+    monkeypatch.setenv("BUDGETLINT_OUTPUT_FORMAT", "concise")
+    concise = run("check").stdout
+    assert concise.startswith("app.py:7:12: BL001 [hard] ") and "        return client" not in concise
+    assert json.loads(run("check", "--format", "json").stdout)["summary"]["findings"] == 1
+    assert run("check", "--output-format", "pylint").stdout.startswith("app.py:7: [BL001] ")
+    diff = run("check", "--diff")  # the environment's format does not make --diff a usage error
+    assert diff.exit_code == 1 and diff.stdout.startswith("---")
+    monkeypatch.setenv("BUDGETLINT_OUTPUT_FORMAT", "xml")
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 2 and "BUDGETLINT_OUTPUT_FORMAT" in result.stderr or "'xml' is not one of" in result.stderr
+
+
+def test_validate_takes_output_format_and_the_environment(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "stack.yaml").write_text("apiVersion: budgetlint/v1\nkind: Stack\nendpoints:\n  - {name: a, engine: vllm, location: on-prem, base_url_env: X}\n")
+    pylint = run("validate", "--output-format", "pylint", "stack.yaml")
+    assert pylint.exit_code == 1 and pylint.stdout.startswith("stack.yaml:4: [BL100] ")
+    monkeypatch.setenv("BUDGETLINT_OUTPUT_FORMAT", "gitlab")
+    assert json.loads(run("validate", "stack.yaml").stdout)[0]["check_name"] == "BL100"

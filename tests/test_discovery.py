@@ -135,6 +135,26 @@ def test_files_named_explicitly_are_always_linted(tree):
     assert json.loads(result.stdout)["summary"]["files"] == 4
 
 
+def test_force_exclude_applies_the_configured_excludes_to_named_files(tree):
+    """pre-commit names the changed files; ``--force-exclude`` holds back the excluded ones, as ruff's does."""
+    unbounded = CALL.replace("max_tokens=5, ", "")
+    root = tree({
+        "pyproject.toml": '[tool.budgetlint]\nexclude = ["legacy/", "*_pb2.py"]\n',
+        ".gitignore": "ignored.py\n",
+        "legacy/old.py": unbounded,
+        "api_pb2.py": unbounded,
+        "ignored.py": unbounded,
+        "app/chat.py": unbounded,
+    })
+    named = ("legacy/old.py", "api_pb2.py", "ignored.py", "app/chat.py")
+    data = json.loads(check("--force-exclude", *named).stdout)
+    assert sorted({f["path"] for f in data["findings"]}) == ["app/chat.py", "ignored.py"]  # .gitignore aside: a named file was chosen
+    assert data["summary"]["files"] == 2
+    os.chdir(root / "legacy")  # excludes are the project's, from any working directory (the fixture restores it)
+    assert json.loads(check("--force-exclude", "old.py").stdout)["summary"]["files"] == 0
+    assert json.loads(check("old.py").stdout)["summary"]["files"] == 1  # without it, named files are always linted
+
+
 def test_a_file_named_twice_is_linted_once(tree):
     root = tree({"app.py": 'import openai\nopenai.chat.completions.create(model="m", messages=[])\n', "sub/x.txt": ""})
     result = check(".", "app.py", "./app.py", str(root / "app.py"), "sub/../app.py")

@@ -30,8 +30,9 @@ REPO = OUTPUT["REPO"]
 PAGES = OUTPUT["PAGES"]
 SKIPPED = {"text"}
 """Info strings of illustrative blocks, checked by nothing."""
-CHECKED_ELSEWHERE = {"lua"}
-"""Info strings of blocks another test checks (the Neovim configurations: tests/test_server.py)."""
+CHECKED_ELSEWHERE = {"lua", "groovy"}
+"""Info strings of blocks another test checks (the Neovim configurations: tests/test_server.py;
+the Jenkinsfile, shown verbatim from docs/: tests/test_ci_examples.py)."""
 
 
 def test_rules_page_is_up_to_date():
@@ -143,6 +144,16 @@ def test_every_yaml_block_validates_as_what_it_is(block, tmp_path):
         path = tmp_path / "workflow.yml"
         path.write_text(yaml.safe_dump({"name": "docs", "on": ["push"], "jobs": jobs}), encoding="utf-8")
         completed = check_jsonschema("vendor.github-workflows", path)
+        assert completed.returncode == 0, f"{block.where}: {completed.stdout}{completed.stderr}"
+    elif isinstance(data, dict) and "steps" in data and "pool" in data:
+        path = tmp_path / "azure-pipelines.yml"
+        path.write_text(block.body, encoding="utf-8")
+        completed = check_jsonschema("vendor.azure-pipelines", path, "--regex-variant", "nonunicode")
+        assert completed.returncode == 0, f"{block.where}: {completed.stdout}{completed.stderr}"
+    elif isinstance(data, dict) and any(isinstance(job, dict) and "script" in job for job in data.values()):
+        path = tmp_path / ".gitlab-ci.yml"
+        path.write_text(block.body, encoding="utf-8")
+        completed = check_jsonschema("vendor.gitlab-ci", path)
         assert completed.returncode == 0, f"{block.where}: {completed.stdout}{completed.stderr}"
     else:
         pytest.fail(f"{block.where}: a YAML block the docs test cannot tell the kind of (tests/test_docs.py)")

@@ -105,11 +105,11 @@ def test_the_hooks_take_python_and_notebooks_and_the_config_files():
     manifest = hooks()
     assert set(manifest) == {"budgetlint", "budgetlint-validate"}
     lint = manifest["budgetlint"]
-    assert lint["entry"] == "budgetlint check" and lint["language"] == "python"
+    assert lint["entry"] == "budgetlint check --force-exclude" and lint["language"] == "python"
     assert lint["types_or"] == ["python", "jupyter"]
-    assert lint.get("pass_filenames", True) and not lint.get("require_serial", False)
+    assert lint.get("pass_filenames", True) and lint["require_serial"] is True  # one run: one summary, one pool
     validate = manifest["budgetlint-validate"]
-    assert validate["entry"] == "budgetlint validate"
+    assert validate["entry"] == "budgetlint validate" and validate["require_serial"] is True  # a pair is cross-checked
     files = re.compile(validate["files"])
     for name in ("guardrails.yaml", "stack.yml", "config/guardrails.yml", "deploy/llm/stack.yaml"):
         assert files.search(name), name
@@ -207,6 +207,29 @@ def test_pre_commit_try_repo_runs_the_budgetlint_hook(sandbox):
     passed = try_repo(project, env, "budgetlint")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert re.search(r"budgetlint\.+Passed", passed.stdout), passed.stdout
+
+
+@pytest.mark.integration
+def test_a_commit_across_directories_is_checked_by_one_process_with_one_summary(sandbox):
+    """``require_serial``: pre-commit would otherwise split the files over one process per CPU,
+    each with its own summary, worker pool and project summaries."""
+    project, env = sandbox
+    (project / "pyproject.toml").write_text('[project]\nname = "shop"\nversion = "0"\n\n[tool.budgetlint]\nexclude = ["generated/"]\n')
+    (project / "guardrails.yaml").write_text(GUARDRAILS)
+    for directory in ("app", "jobs"):
+        (project / directory).mkdir()
+        for number in range(4):
+            (project / directory / f"m{number}.py").write_text(CHAT.format(limit=4096))
+    (project / "generated").mkdir()
+    (project / "generated" / "client.py").write_text(CHAT.format(limit=4096))
+
+    failed = try_repo(project, env, "budgetlint")
+    output = failed.stdout + failed.stderr
+    assert failed.returncode == 1, output
+    summaries = re.findall(r"Checked (\d+) files? at tier", output)
+    assert summaries == ["8"], output  # one process for the 8 files; generated/ excluded (--force-exclude)
+    assert "generated/client.py" not in output
+    assert len(re.findall(r"^(app|jobs)/m\d\.py:7:12: BL001", output, flags=re.M)) == 8
 
 
 @pytest.mark.integration

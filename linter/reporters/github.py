@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..finding import Finding, shown_path
 from ..result import RunResult
-from .base import Reporter
+from .base import Reporter, plain_summary
 from .repository import relative_to_root, repository_root
 
 
@@ -21,25 +21,8 @@ class GithubReporter(Reporter):
     def render(self, result: RunResult) -> str:
         cwd = Path.cwd().resolve()
         root = repository_root(cwd)
-        out = [
-            command(finding, shown_path(relative_to_root(finding.path, cwd, root) or finding.path))
-            for finding in result.findings
-            if finding.blocking or not self.quiet
-        ]
-        text: list[str] = []
-        if self.statistics:
-            for code, count in sorted(result.by_code().items()):
-                name = next(f.name for f in result.findings if f.code == code)
-                text.append(f"{count:>5}  {code}  {name}")
-        if self.statistics or not self.quiet:
-            warnings = len(result.findings) - result.blocking
-            text.append(
-                f"budgetlint: checked {result.files} file{'s' * (result.files != 1)} at tier "
-                f"{result.policy.tier.label}: {result.blocking} blocking, {warnings} warning{'s' * (warnings != 1)}."
-            )
-            if result.baseline is not None:
-                text.extend(result.baseline.summary_lines())
-        out.extend(plain_line(line) for line in text)
+        out = [command(finding, shown_path(relative_to_root(finding.path, cwd, root) or finding.path)) for finding in self.shown(result)]
+        out.extend(plain_line(line) for line in plain_summary(self, result))
         return "\n".join(out) + ("\n" if out else "")
 
 

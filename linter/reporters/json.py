@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..result import RunResult
-from .base import Reporter
+from .base import Reporter, inert_json
 
 
 class JsonReporter(Reporter):
@@ -27,4 +27,4 @@ class JsonReporter(Reporter):
         }
         if result.baseline is not None:  # {"file": ..., "hidden": n, "stale": n}
             document["summary"]["baseline"] = result.baseline.as_json()
-        return json.dumps(document, indent=2, sort_keys=False) + "\n"
+        return inert_json(json.dumps(document, indent=2, sort_keys=False)) + "\n"

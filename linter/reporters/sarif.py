@@ -31,7 +31,7 @@ from ..finding import Finding, path_bytes
 from ..interrupts import held_interrupts
 from ..policy import Policy, Tier
 from ..result import RunResult
-from .base import Reporter
+from .base import Reporter, inert_json
 from .repository import absolute_path, relative_to_root, repository_root
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -84,7 +84,7 @@ def rule_infos() -> list[RuleInfo]:
 class SarifReporter(Reporter):
     def render(self, result: RunResult) -> str:
         cwd = Path.cwd().resolve()
-        return json.dumps(sarif_log(result, cwd, repository_root(cwd)), indent=2, ensure_ascii=False) + "\n"
+        return inert_json(json.dumps(sarif_log(result, cwd, repository_root(cwd)), indent=2, ensure_ascii=False)) + "\n"
 
 
 def sarif_log(result: RunResult, cwd: Path, root: Path) -> dict:

@@ -1,43 +1,53 @@
-"""``--format text``: ``path:line:col: CODE [tier] message``, the line with a caret, a summary."""
+"""``--format full`` (alias ``text``): ``path:line:col: CODE [tier] message``, the line with a
+caret, a summary; ``--format concise``: the same without source lines.
+
+What comes from the files (paths, messages, source lines) is printed with its control
+characters escaped (``finding.printable``): one finding is one line, whatever a file holds; and
+no line is a CI runner's command (``base.inert_line``), whichever CI prints the report.
+"""
 
 from __future__ import annotations
 
 import click
 
-from ..finding import shown_path
+from ..finding import Finding, printable, shown_path
 from ..policy import Tier
 from ..result import RunResult
-from .base import Reporter
+from .base import Reporter, inert_line, statistics_lines
 
 
 class TextReporter(Reporter):
+    source_lines = True
+    """Show each finding's source line with a caret, and a wrapper's inner call."""
+
     def render(self, result: RunResult) -> str:
         out: list[str] = []
-        for finding in result.findings:
-            if self.quiet and not finding.blocking:
-                continue
-            label = finding.tier if finding.blocking else f"{finding.tier}, warning"
-            cell = "" if finding.cell is None else f"cell {finding.cell}:"  # as ruff shows notebook cells
-            location = f"{shown_path(finding.path)}:{cell}{finding.line}:{finding.column}:"
+        for finding in self.shown(result):
             code = self._style(finding.code, fg="red" if finding.blocking else "yellow", bold=True)
-            out.append(f"{self._style(location, bold=True)} {code} [{label}] {finding.message}")
-            if finding.source_line and not self.quiet:
-                line = finding.source_line.rstrip("\r\n").expandtabs(1)
-                width = max(1, (finding.end_column - finding.column) if finding.end_line == finding.line else len(line) - finding.column + 1)
-                out.append(f"    {line}")
-                out.append("    " + " " * (finding.column - 1) + self._style("^" * min(width, 80), fg="red" if finding.blocking else "yellow"))
-            for related in finding.related if not self.quiet else ():  # a wrapper's call: where its LLM call is
-                out.append(f"    note: {related.message}: {shown_path(related.path)}:{related.line}:{related.column}")
+            out.append(f"{self._style(location(finding), bold=True)} {code} [{label(finding)}] {printable(finding.message)}")
+            if self.source_lines and not self.quiet:
+                out.extend(self._source(finding))
         if self.statistics or not self.quiet:
             out.extend(self._summary(result))
-        return "\n".join(out) + ("\n" if out else "")
+        return "".join(inert_line(line) + "\n" for line in out)
+
+    def _source(self, finding: Finding) -> list[str]:
+        """The flagged line with a caret under the node, and where a wrapper's LLM call is."""
+        out = []
+        if finding.source_line:
+            line = finding.source_line.rstrip("\r\n").expandtabs(1)
+            width = max(1, (finding.end_column - finding.column) if finding.end_line == finding.line else len(line) - finding.column + 1)
+            indent = len(printable(line[: finding.column - 1]))  # escapes widen what comes before the node
+            out.append(f"    {printable(line)}")
+            out.append("    " + " " * indent + self._style("^" * min(width, 80), fg="red" if finding.blocking else "yellow"))
+        for related in finding.related:
+            out.append(f"    note: {printable(related.message)}: {shown_path(related.path)}:{related.line}:{related.column}")
+        return out
 
     def _summary(self, result: RunResult) -> list[str]:
         lines = [""] if result.findings else []
         if self.statistics or result.findings:
-            for code, count in sorted(result.by_code().items()):
-                name = next(f.name for f in result.findings if f.code == code)
-                lines.append(f"{count:>5}  {code}  {name}")
+            lines.extend(statistics_lines(result))
         warnings = len(result.findings) - result.blocking
         if result.fixed is not None:
             lines.append(
@@ -55,8 +65,25 @@ class TextReporter(Reporter):
                 "`tier: soft|medium` in guardrails.yaml."
             )
         if result.baseline is not None:
-            lines.extend(result.baseline.summary_lines())
+            lines.extend(printable(line) for line in result.baseline.summary_lines())
         return lines
 
     def _style(self, text: str, **style: object) -> str:
         return click.style(text, **style) if self.color else text
+
+
+class ConciseReporter(TextReporter):
+    """One line per finding, then the summary."""
+
+    source_lines = False
+
+
+def location(finding: Finding) -> str:
+    """``path:line:col:``, with ``cell N:`` before the line in a notebook (as ruff shows cells)."""
+    cell = "" if finding.cell is None else f"cell {finding.cell}:"
+    return f"{shown_path(finding.path)}:{cell}{finding.line}:{finding.column}:"
+
+
+def label(finding: Finding) -> str:
+    """``hard``, or ``hard, warning`` for a finding that does not block."""
+    return finding.tier if finding.blocking else f"{finding.tier}, warning"
