@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
-from . import __version__, baseline, stdout
+from . import __version__, baseline, ruffconfig, stdout
 from .baseline import BaselineError
 from .cache import DIRECTORY_NAME as CACHE_DIRECTORY
 from .cache import CacheRefused, ResultCache, configuration_key
@@ -202,7 +202,8 @@ def _project(settings: Settings, options: CheckOptions, cwd: Path) -> _Project |
 
     def build() -> Job:
         rules = tuple(rule for rule in all_rules() if settings.enabled(rule.code, options.select, options.ignore))
-        return Job(policy, rules, report_suppressions, fix=fixing, unsafe_fixes=options.unsafe_fixes)
+        width = ruffconfig.line_length(settings.root) if fixing else None
+        return Job(policy, rules, report_suppressions, fix=fixing, unsafe_fixes=options.unsafe_fixes, line_length=width)
 
     return _Project(settings, configs, policy, selectors, cache, build)
 
