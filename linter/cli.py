@@ -78,6 +78,10 @@ def main() -> None:
               help="Print the fixes as a unified diff instead of a report (so no --format, --sarif-file, --baseline "
                    "or --statistics); write nothing. Exit 1 when there are fixes.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply (and count as fixable) fixes marked unsafe.")
+@click.option("--show-fixes", is_flag=True, help="With --fix: list what was fixed, per file and code.")
+@click.option("--fix-only", is_flag=True,
+              help="Apply fixes and report only how many (no findings); exit 0 unless a fix could not be written.")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="With --fix: exit 1 when a file was changed, even if nothing blocks.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the text report; auto: on a terminal unless NO_COLOR is set (not empty).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.budgetlint_cache/).")
@@ -86,10 +90,13 @@ def main() -> None:
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier: str | None, select: tuple[str, ...],
           ignore: tuple[str, ...], strict: bool, exit_zero: bool, jobs: int | None, statistics: bool, quiet: bool,
           sarif_file: Path | None, baseline_file: Path | None, fix: bool, diff: bool, unsafe_fixes: bool,
-          color: str, no_cache: bool, shard: tuple[int, int] | None) -> None:
+          show_fixes: bool, fix_only: bool, exit_non_zero_on_fix: bool, color: str, no_cache: bool,
+          shard: tuple[int, int] | None) -> None:
     """Lint code under PATHS (default: .) and exit by the tier policy."""
     if diff:
         _refuse_report_options(output_format, sarif_file, baseline_file, statistics)
+    elif fix_only:
+        _refuse_report_options(output_format, sarif_file, baseline_file, statistics, "--fix-only reports only what it fixed")
     options = CheckOptions(
         paths=tuple(paths) or (Path("."),),
         output_format=output_format,
@@ -105,9 +112,12 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, tier
         color=_use_color(color, output),
         sarif_file=sarif_file,
         baseline=baseline_file,
-        fix=fix,
+        fix=fix or fix_only,
         diff=diff,
         unsafe_fixes=unsafe_fixes,
+        show_fixes=show_fixes,
+        fix_only=fix_only and not diff,
+        exit_non_zero_on_fix=exit_non_zero_on_fix,
         cache=not no_cache,
         shard=shard,
     )
@@ -215,15 +225,21 @@ def _use_color(choice: str, output: Path | None) -> bool:
     return output is None and sys.stdout is not None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def _refuse_report_options(output_format: str, sarif_file: Path | None, baseline_file: Path | None, statistics: bool) -> None:
-    """``--diff`` prints a patch, not a report: options that shape a report would be ignored."""
+def _refuse_report_options(
+    output_format: str,
+    sarif_file: Path | None,
+    baseline_file: Path | None,
+    statistics: bool,
+    why: str = "--diff prints the fixes as a patch, not a report",
+) -> None:
+    """``--diff`` prints a patch (``--fix-only`` a count), not a report: options that shape a report would be ignored."""
     given = [
         name
         for name, value in (("--format", output_format != "text"), ("--sarif-file", sarif_file), ("--baseline", baseline_file), ("--statistics", statistics))
         if value
     ]
     if given:
-        raise click.UsageError(f"--diff prints the fixes as a patch, not a report: it does not take {', '.join(given)}")
+        raise click.UsageError(f"{why}: it does not take {', '.join(given)}")
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ from .inventory_report import FORMATS as INVENTORY_FORMATS
 from .inventory_report import FileSites, Inventory
 from .policy import Policy, Tier, run_policy, stack_endpoints
 from .reporters import REPORTERS
+from .reporters.text import fix_lines
 from .result import RunResult
 from .job import FileResult, Job
 from .phases import lint_project
@@ -64,6 +65,12 @@ class CheckOptions:
     diff: bool = False
     """Print the fixes as a unified diff instead of a report; write nothing."""
     unsafe_fixes: bool = False
+    show_fixes: bool = False
+    """With ``--fix``: list what was fixed, per file and code."""
+    fix_only: bool = False
+    """Apply the fixes and report only what was fixed (``--fix-only``, which implies ``--fix``)."""
+    exit_non_zero_on_fix: bool = False
+    """Exit 1 when ``--fix`` changed a file, even if nothing blocking remains."""
     cache: bool = True
     """Reuse and record results in the cache (``--no-cache``: neither)."""
     shard: tuple[int, int] | None = None
@@ -93,6 +100,8 @@ def execute_check(options: CheckOptions) -> int:
     if options.diff:
         return _emit_diff(run.files, options)
     result, scope = run.result, run.scope
+    if options.fix_only:
+        return _emit_fix_only(result, options)
     if known is not None and options.baseline is not None:
         source = display_path(options.baseline, scope.cwd)
         findings, outcome = baseline.apply(result.findings, known, source=source, checked=scope.covers)
@@ -278,9 +287,10 @@ def _lint(options: CheckOptions) -> _Run | int:
         if project.cache is not None:
             project.cache.save()
     results = [by_path[path] for path in files]
-    fixed: tuple[int, int] | None = None
+    fixed: tuple[int, int, int] | None = None
+    fixes: tuple[tuple[str, str, str, int], ...] = ()
     if options.fix and not options.diff:
-        results, fixed = _write_fixes(files, results)
+        results, fixed, fixes = _write_fixes(files, results)
     policy = run_policy({display_path(root, cwd): project.policy for root, project in run.items()})
     problems = [problem for project in run.values() for problem in project.configs.problems]
     for path in named_configs:
@@ -289,7 +299,8 @@ def _lint(options: CheckOptions) -> _Run | int:
     findings += config_findings(sorted(set(problems), key=lambda p: (p.path, p.line, p.column, p.message)), policy, cwd)
     result = RunResult(tuple(sorted(findings, key=lambda f: f.sort_key())), len(files), policy, __version__)
     if fixed is not None:
-        result = replace(result, fixed=fixed[0], fixed_files=fixed[1])
+        shown = fixes if options.show_fixes else ()
+        result = replace(result, fixed=fixed[0], fixed_files=fixed[1], fix_errors=fixed[2], fixes=shown)
     loaded = [project for project in run.values() if project.built is not None]
     codes = frozenset().union(*(project.codes() for project in loaded)) if loaded else None
     file_codes = {
@@ -328,15 +339,20 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
         yield None
 
 
-def _write_fixes(files: list[Path], results: list[FileResult]) -> tuple[list[FileResult], tuple[int, int]]:
+def _write_fixes(
+    files: list[Path], results: list[FileResult]
+) -> tuple[list[FileResult], tuple[int, int, int], tuple[tuple[str, str, str, int], ...]]:
     """Rewrite each file its fixes changed; a file left alone reports its findings as they were.
 
-    Returns the results and (findings fixed, files rewritten).
+    Returns the results, (findings fixed, files rewritten, files that could not be fixed), and
+    (path, code, rule name, count) of what was fixed in each file.
     """
     from .fix import may_rewrite, write_atomic  # with libcst
 
+    names = {rule.code: rule.name for rule in all_rules()}
     out: list[FileResult] = []
-    fixed = rewritten = 0
+    fixes: list[tuple[str, str, str, int]] = []
+    fixed = rewritten = failed = 0
     for path, result in zip(files, results):
         outcome = result.fix
         if outcome is not None and (outcome.error or outcome.changed):
@@ -346,10 +362,28 @@ def _write_fixes(files: list[Path], results: list[FileResult]) -> tuple[list[Fil
             if problem:
                 click.echo(f"budgetlint: error: not fixing {result.path}: {problem}", err=True)
                 result = replace(result, findings=outcome.before, fix=None)
+                failed += 1
             else:
                 fixed, rewritten = fixed + outcome.applied, rewritten + 1
+                fixes += [(result.path, code, names.get(code, ""), count) for code, count in outcome.codes]
         out.append(result)
-    return out, (fixed, rewritten)
+    return out, (fixed, rewritten, failed), tuple(sorted(fixes))
+
+
+def _emit_fix_only(result: RunResult, options: CheckOptions) -> int:
+    """``--fix-only``: how many findings were fixed (and with ``--show-fixes``, which), nothing
+    else. Exit 0, 1 with ``--exit-non-zero-on-fix`` when a file changed, or 1 when a file could
+    not be fixed (its error on stderr)."""
+    fixed = result.fixed or 0
+    lines = fix_lines(result) if result.fixes else []
+    lines.append(f"Fixed {fixed} finding{'s' * (fixed != 1)} in {result.fixed_files} file{'s' * (result.fixed_files != 1)}.")
+    text = "\n".join(lines) + "\n"
+    if options.output is not None:
+        if not _write(options.output, text):
+            return EXIT_USAGE
+    elif not options.quiet:
+        stdout.echo(text, nl=False)
+    return EXIT_BLOCKING if result.fix_errors or (options.exit_non_zero_on_fix and fixed) else EXIT_OK
 
 
 def _emit_diff(results: list[FileResult], options: CheckOptions) -> int:
@@ -457,6 +491,8 @@ def _emit(result: RunResult, options: CheckOptions | ValidateOptions) -> int:
             return EXIT_USAGE
     else:
         stdout.echo(text, nl=False, color=options.color)
+    if isinstance(options, CheckOptions) and options.exit_non_zero_on_fix and result.fixed:
+        return EXIT_BLOCKING  # as ruff: a run that changed files fails, so CI shows the change
     return result.exit_code()
 
 

@@ -24,6 +24,10 @@ class RunResult:
     fixed: int | None = None
     """``--fix``: how many findings were fixed (``findings`` are what remains); None otherwise."""
     fixed_files: int = 0
+    fix_errors: int = 0
+    """``--fix``: files whose fixes could not be applied or written (each told on stderr)."""
+    fixes: tuple[tuple[str, str, str, int], ...] = ()
+    """``--show-fixes``: (path, code, rule name, count) for each code fixed in each file, sorted."""
 
     @property
     def blocking(self) -> int:

@@ -114,8 +114,8 @@ def test_the_text_report_names_the_tier_and_its_source(project):
     put(project, "bl002.py", CODE / "bl002.py")
     result = run("check")
     assert result.exit_code == 1
-    assert "bl001.py:7:12: BL001 [hard, warning] " in result.stdout
-    assert "bl002.py:7:12: BL002 [soft] " in result.stdout
+    assert "bl001.py:7:12: BL001 [*] [warning: blocks at tier hard] " in result.stdout
+    assert "bl002.py:7:12: BL002 [blocks] " in result.stdout
     assert "Checked 2 files at tier soft (guardrails.yaml): 1 blocking, 1 warning" in result.stdout
     assert "No guardrails.yaml found" not in result.stdout
 
@@ -252,7 +252,7 @@ def test_a_bl100_in_the_text_report_shows_the_yaml_line(project):
     result = run("check")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    first = lines.index(next(line for line in lines if line.startswith("stack.yaml:5:13: BL100 [always] ")))
+    first = lines.index(next(line for line in lines if line.startswith("stack.yaml:5:13: BL100 [blocks] ")))
     assert lines[first].endswith("did you mean 'ollama'?")
     assert lines[first + 1] == "        engine: ollamma"
     assert set(lines[first + 2].strip()) == {"^"}
@@ -308,9 +308,9 @@ def test_config_problems_from_a_subdirectory_are_relative_like_code_findings(pro
     monkeypatch.chdir(project / "src")
     result = run("check")
     assert result.exit_code == 1
-    assert "../guardrails.yaml:3:7: BL100 [always] tier: 'medum'" in result.stdout
+    assert "../guardrails.yaml:3:7: BL100 [blocks] tier: 'medum'" in result.stdout
     assert "    tier: medum" in result.stdout  # the YAML line, read through the relative path
-    assert "bl001.py:7:12: BL001 [hard] " in result.stdout
+    assert "bl001.py:7:12: BL001 [*] [blocks] " in result.stdout
     # The file exists: the summary must not say it was not found.
     assert "at tier hard (the built-in default policy, as ../guardrails.yaml could not be used)" in result.stdout
     assert "No guardrails.yaml found" not in result.stdout
@@ -431,8 +431,8 @@ def test_validate_reports_every_file_in_one_report(project):
     put(project, "c.yaml", CONFIG / "stack/minimal.yaml")
     result = run("validate", "a.yaml", "b.yaml", "c.yaml")
     assert result.exit_code == 1
-    assert "a.yaml:3:7: BL100 [always] tier: 'medum' is not one of soft, medium, hard; did you mean 'medium'?" in result.stdout
-    assert "b.yaml:7:1: BL100 [always] duplicate key 'tier' (first defined on line 3)" in result.stdout
+    assert "a.yaml:3:7: BL100 [blocks] tier: 'medum' is not one of soft, medium, hard; did you mean 'medium'?" in result.stdout
+    assert "b.yaml:7:1: BL100 [blocks] duplicate key 'tier' (first defined on line 3)" in result.stdout
     assert "c.yaml" not in result.stdout.replace("(a.yaml, b.yaml, c.yaml)", "")
 
 

@@ -94,6 +94,45 @@ def test_fix_exits_0_when_nothing_blocking_remains(project):
     assert "Fixed 1 finding in 1 file, 0 remaining." in result.stdout
 
 
+def test_show_fixes_lists_what_fix_changed_per_file_and_code(project):
+    write(project / "app.py", UNBOUNDED)
+    write(project / "net.py", 'import ollama\nclient = ollama.Client("http://gpu:11434")\n')
+    result = run("--fix", "--show-fixes", ".")
+    assert (
+        "Fixed 2 findings:\n- app.py:\n    1 × BL001 (unbounded-max-tokens)\n- net.py:\n    1 × BL004 (hardcoded-base-url)\n"
+    ) in result.stdout
+    assert "Fixed 2 findings:" not in run("--fix", ".").stdout  # nothing left to fix, and not asked
+
+
+def test_fix_only_reports_only_what_it_fixed_and_exits_0(project):
+    app = write(project / "app.py", UNBOUNDED)
+    result = run("--fix-only", "app.py")
+    assert result.exit_code == 0, result.output  # BL002 still there, not reported
+    assert result.stdout == "Fixed 1 finding in 1 file.\n"
+    assert app.read_text() == UNBOUNDED_FIXED
+    assert run("--fix-only", "--show-fixes", "app.py").stdout == "Fixed 0 findings in 0 files.\n"
+    refused = run("--fix-only", "--format", "json", "app.py")
+    assert refused.exit_code == 2 and "--fix-only reports only what it fixed" in refused.stderr
+
+
+def test_fix_only_exits_1_when_a_fix_cannot_be_written(project):
+    app = write(project / "app.py", UNBOUNDED)
+    app.chmod(0o444)
+    result = run("--fix-only", "app.py")
+    assert result.exit_code == 1 and "not fixing app.py: cannot rewrite: read-only" in result.stderr
+    assert result.stdout == "Fixed 0 findings in 0 files.\n"
+
+
+def test_exit_non_zero_on_fix(project):
+    app = write(project / "app.py", UNBOUNDED)
+    result = run("--fix", "--exit-non-zero-on-fix", "--select", "BL001", "app.py")
+    assert app.read_text() == UNBOUNDED_FIXED
+    assert result.exit_code == 1 and "Fixed 1 finding in 1 file, 0 remaining." in result.stdout
+    assert run("--fix", "--exit-non-zero-on-fix", "--select", "BL001", "app.py").exit_code == 0  # nothing fixed
+    write(project / "app.py", UNBOUNDED)
+    assert run("--fix-only", "--exit-non-zero-on-fix", "app.py").exit_code == 1
+
+
 def test_without_fix_the_findings_are_fixable_and_the_file_untouched(project):
     app = write(project / "app.py", UNBOUNDED)
     data = json.loads(run("--format", "json", "app.py").stdout)

@@ -1,4 +1,6 @@
-"""``--format text``: ``path:line:col: CODE [tier] message``, the line with a caret, a summary."""
+"""``--format text``: ``path:line:col: CODE [*] [blocks] message`` (``[*]``: fixable, as ruff marks
+it; ``[warning: blocks at tier hard]`` for a finding that does not block at the configured tier),
+the line with a caret, a summary."""
 
 from __future__ import annotations
 
@@ -16,11 +18,12 @@ class TextReporter(Reporter):
         for finding in result.findings:
             if self.quiet and not finding.blocking:
                 continue
-            label = finding.tier if finding.blocking else f"{finding.tier}, warning"
+            label = "blocks" if finding.blocking else f"warning: blocks at tier {finding.tier}"
+            fixable = " [*]" if finding.fixable else ""
             cell = "" if finding.cell is None else f"cell {finding.cell}:"  # as ruff shows notebook cells
             location = f"{shown_path(finding.path)}:{cell}{finding.line}:{finding.column}:"
             code = self._style(finding.code, fg="red" if finding.blocking else "yellow", bold=True)
-            out.append(f"{self._style(location, bold=True)} {code} [{label}] {finding.message}")
+            out.append(f"{self._style(location, bold=True)} {code}{fixable} [{label}] {finding.message}")
             if finding.source_line and not self.quiet:
                 line = finding.source_line.rstrip("\r\n").expandtabs(1)
                 width = max(1, (finding.end_column - finding.column) if finding.end_line == finding.line else len(line) - finding.column + 1)
@@ -39,6 +42,8 @@ class TextReporter(Reporter):
                 name = next(f.name for f in result.findings if f.code == code)
                 lines.append(f"{count:>5}  {code}  {name}")
         warnings = len(result.findings) - result.blocking
+        if result.fixes:
+            lines.extend(fix_lines(result))
         if result.fixed is not None:
             lines.append(
                 f"Fixed {result.fixed} finding{'s' * (result.fixed != 1)} in {result.fixed_files} "
@@ -47,7 +52,7 @@ class TextReporter(Reporter):
         lines.append(
             f"Checked {result.files} file{'s' * (result.files != 1)} at tier {result.policy.tier.label} "
             f"({result.policy.source}): {result.blocking} blocking, {warnings} warning{'s' * (warnings != 1)}, "
-            f"{result.fixable} fixable."
+            f"{result.fixable} fixable{' ([*], with `--fix`)' if result.fixable else ''}."
         )
         if result.policy.source == "the built-in default policy" and result.policy.tier is Tier.HARD and result.findings:
             lines.append(
@@ -60,3 +65,12 @@ class TextReporter(Reporter):
 
     def _style(self, text: str, **style: object) -> str:
         return click.style(text, **style) if self.color else text
+
+
+def fix_lines(result: RunResult) -> list[str]:
+    """``--show-fixes``: what ``--fix`` changed, per file and code (as ruff lists it)."""
+    lines = [f"Fixed {result.fixed} finding{'s' * (result.fixed != 1)}:"]
+    for path in sorted({path for path, _, _, _ in result.fixes}):
+        lines.append(f"- {shown_path(path)}:")
+        lines.extend(f"    {count} × {code} ({name})" for where, code, name, count in result.fixes if where == path)
+    return lines
