@@ -178,7 +178,7 @@ def test_custom_feature_tag_carriers_are_honoured(project):
     _, report = json_run("check")
     assert located(report) == [("bl002.py", 7, 12, "BL002")]
     message = report["findings"][0]["message"]
-    assert 'Add `metadata={"product": ...}`, an `X-Cost-Center` header, or wrap it in `billed_as(...)`.' in message
+    assert 'Add `metadata={"product": ...}`, `extra_headers={"X-Cost-Center": ...}`, or wrap it in `billed_as(...)`.' in message
 
 
 def test_a_custom_escalation_log_function_silences_bl003(project):
