@@ -27,6 +27,7 @@ from .commands import (
     rules_table,
 )
 from .config import KINDS, schema
+from .guardrail_keys import explain_keys
 from .interrupts import EXIT_INTERRUPTED
 from .policy import TIER_NAMES
 from .reporters import REPORTERS
@@ -183,16 +184,23 @@ def explain(code: str) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
 @click.option("--exit-zero", is_flag=True, help="Report, but always exit 0.")
 @click.option("--quiet", "-q", is_flag=True, help="No source lines or summary.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the text report; auto: on a terminal unless NO_COLOR is set (not empty).")
+@click.option("--explain", is_flag=True, help="List which guardrail keys budgetlint enforces and which are runtime policy only.")
 def validate(files: tuple[Path, ...], output_format: str, output: Path | None, exit_zero: bool, quiet: bool,
-             color: str) -> None:
+             color: str, explain: bool) -> None:
     """Validate guardrails and stack YAML FILES (the kind is read from each document)."""
+    if explain:
+        stdout.echo(explain_keys(), nl=False)
+        if not files:
+            sys.exit(0)
+    elif not files:
+        raise click.UsageError("Missing argument 'FILES...'.")
     options = ValidateOptions(
         files=files,
         output_format=output_format,

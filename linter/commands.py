@@ -20,6 +20,7 @@ from .codes import ENGINE_CODES, INVALID_CONFIG, UNEXPLAINED_SUPPRESSION
 from .config import ConfigProblem, LoadedConfig, cross_file, kind_of, load_configs, load_file, policy_from
 from .discovery import discover_projects, display_name, display_path, shard, shown_directory
 from .finding import Finding, shown_path
+from .guardrail_keys import keys_read_by
 from .intake import engine_finding
 from .interrupts import held_interrupts, replace_file
 from .inventory_report import FORMATS as INVENTORY_FORMATS
@@ -550,12 +551,18 @@ def explain_text(code: str) -> str | None:
     for rule in all_rules():
         if wanted.upper() == rule.code or wanted.lower() == rule.name:
             header = f"# {rule.code} {rule.name}\n\nBlocks from tier: {rule.tier.label}. Fixable: {'yes' if rule.fixable else 'no'}.\n"
-            return f"{header}\n{rule.documentation()}\n"
+            return f"{header}{_guardrail_line(rule.code)}\n{rule.documentation()}\n"
     for engine_code in ENGINE_CODES.values():
         if wanted.upper() == engine_code.code or wanted.lower() == engine_code.name:
             tier = "always" if engine_code.tier is Tier.ALWAYS else engine_code.tier.label
-            return f"# {engine_code.code} {engine_code.name}\n\nBlocks from tier: {tier}.\n{engine_code.documentation}"
+            return f"# {engine_code.code} {engine_code.name}\n\nBlocks from tier: {tier}.\n{_guardrail_line(engine_code.code)}{engine_code.documentation}"
     return None
+
+
+def _guardrail_line(code: str) -> str:
+    """The guardrail keys a check reads, as the guardrails schema records it (``guardrail_keys``)."""
+    keys = keys_read_by(code)
+    return f"Guardrail keys it reads: {', '.join(f'`{key}`' for key in keys)}.\n" if keys else ""
 
 
 @dataclass(frozen=True)
