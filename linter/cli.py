@@ -16,6 +16,7 @@ from .commands import (
     EXIT_USAGE,
     INVENTORY_FORMATS,
     CheckOptions,
+    InitOptions,
     InventoryOptions,
     ValidateOptions,
     execute_baseline,
@@ -215,9 +216,13 @@ def validate(files: tuple[Path, ...], output_format: str, output: Path | None, e
 @main.command()
 @click.option("--directory", "-d", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
-def init(directory: Path, force: bool) -> None:
-    """Write starter guardrails.yaml and stack.yaml (and their schemas, for editors)."""
-    sys.exit(execute_init(directory, force))
+@click.option("--tier", type=click.Choice(TIER_NAMES), help="The tier to write [default: the one that applied before, hard without a guardrails file].")
+@click.option("--engine", "engines", multiple=True, callback=lambda ctx, param, value: _engines(value),
+              help="Write endpoints for these engines (comma-separated, e.g. ollama,vllm) instead of those found in the code.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel workers [default: CPU count].")
+def init(directory: Path, force: bool, tier: str | None, engines: tuple[str, ...], jobs: int | None) -> None:
+    """Write guardrails.yaml and a stack.yaml of the endpoints the code under --directory calls."""
+    sys.exit(execute_init(InitOptions(directory, force, tier, engines, jobs or default_jobs())))
 
 
 @main.command(name="schema")
@@ -248,6 +253,16 @@ def _refuse_report_options(
     ]
     if given:
         raise click.UsageError(f"{why}: it does not take {', '.join(given)}")
+
+
+def _engines(values: tuple[str, ...]) -> tuple[str, ...]:
+    """``--engine``: stack engine names (the stack schema's ``engine`` values), comma-separated or repeated."""
+    known = schema("stack")["$defs"]["endpoint"]["properties"]["engine"]["enum"]
+    engines = tuple(dict.fromkeys(name.strip().lower() for value in values for name in value.split(",") if name.strip()))
+    unknown = [name for name in engines if name not in known]
+    if unknown:
+        raise click.BadParameter(f"unknown engine {', '.join(unknown)}; one of {', '.join(known)}")
+    return engines
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
-from . import __version__, baseline, ruffconfig, stdout
+from . import __version__, baseline, ruffconfig, ruffexternal, stackdetect, stdout
 from .baseline import BaselineError
 from .cache import DIRECTORY_NAME as CACHE_DIRECTORY
 from .cache import CacheRefused, ResultCache, configuration_key
@@ -32,7 +32,7 @@ from .result import RunResult
 from .job import FileResult, Job
 from .phases import lint_project
 from .settings import Projects, Settings, SettingsError
-from .starter import SCHEMA_DIR, starter_files, symlink_on_the_way
+from .starter import TIER_NOTES, guardrails_text, stack_text, starter_paths, symlink_on_the_way
 
 if TYPE_CHECKING:
     from .rule import Rule
@@ -508,31 +508,86 @@ def _write(path: Path, text: str | bytes) -> bool:
     return True
 
 
-def execute_init(directory: Path, force: bool) -> int:
-    """Write the starter files; refuse to overwrite without ``force``, and to write through a
-    symbolic link (a committed link would make init write outside the project), as ``check``
-    refuses to read a config file that resolves outside it."""
-    schemas, starters = starter_files(directory)
-    linked = symlink_on_the_way(directory, [*schemas, *starters])
+@dataclass(frozen=True)
+class InitOptions:
+    directory: Path = Path(".")
+    force: bool = False
+    """Overwrite existing guardrails and stack files."""
+    tier: str | None = None
+    """The tier to write; None: the one that applied before (the existing file's, else hard)."""
+    engines: tuple[str, ...] = ()
+    """``--engine``: the engines to write endpoints for, instead of those found in the code."""
+    jobs: int = 1
+
+
+def execute_init(options: InitOptions) -> int:
+    """Write guardrails.yaml (the tier that applied before unless ``--tier``) and stack.yaml (the
+    endpoints the code calls, or ``--engine``'s), and where ruff is configured in pyproject.toml,
+    ``external = ["BL"]``. Refuses to overwrite without ``force``, and to write through a symbolic
+    link (a committed link would make init write outside the project), as ``check`` refuses to
+    read a config file that resolves outside it."""
+    directory = options.directory
+    paths = starter_paths(directory)
+    linked = symlink_on_the_way(directory, list(paths.values()))
     if linked is not None:
         click.echo(f"budgetlint: error: {linked} is a symbolic link; init writes no file through one", err=True)
         return EXIT_USAGE
-    existing = [str(path) for path in starters if path.exists()]
-    if existing and not force:
+    existing = [str(path) for path in paths.values() if path.exists()]
+    if existing and not options.force:
         click.echo(f"budgetlint: error: {', '.join(existing)} already exist(s); use --force to overwrite", err=True)
         return EXIT_USAGE
+    tier, before = (options.tier, "chosen with --tier") if options.tier else (_previous_tier(paths["guardrails"]), "as before")
+    found: list[stackdetect.Endpoint] = []
+    features: list[str] = []
+    if directory.is_dir():
+        inventory = _inventory((directory,), constructors=True, jobs=options.jobs)
+        if isinstance(inventory, int):
+            return inventory
+        found = stackdetect.detect(inventory.sites())
+        features = sorted({site.feature_tag_value for site in inventory.sites() if isinstance(site.feature_tag_value, str)})
+    if options.engines:
+        endpoints, origin = stackdetect.for_engines(list(options.engines), found), "for the engines named with --engine"
+    elif found:
+        endpoints, origin = found, "as `budgetlint init` found them in the code (`budgetlint inventory --all` lists the calls)"
+    else:
+        endpoints = stackdetect.for_engines(["vllm", "openai"], [])
+        origin = "a template: no LLM call was found in the code; edit it"
     try:
-        (directory / SCHEMA_DIR).mkdir(parents=True, exist_ok=True)
+        directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        click.echo(f"budgetlint: error: cannot create {directory / SCHEMA_DIR}: {error.strerror}", err=True)
+        click.echo(f"budgetlint: error: cannot create {directory}: {error.strerror}", err=True)
         return EXIT_USAGE
-    for path, text in {**schemas, **starters}.items():
-        if not _write(path, text):
-            return EXIT_USAGE
-        if path in starters:
-            stdout.echo(f"wrote {path}")
-    stdout.echo(f"wrote {directory / SCHEMA_DIR}/ (the schemas your editor validates against)")
+    if not (_write(paths["guardrails"], guardrails_text(tier, features)) and _write(paths["stack"], stack_text(endpoints, origin))):
+        return EXIT_USAGE
+    written = [paths["guardrails"], paths["stack"]]
+    stdout.echo(f"wrote {paths['guardrails']}: tier {tier} ({before}): {TIER_NOTES[tier]}")
+    described = ", ".join(f"{name} ({endpoint.env})" for name, endpoint in zip(stackdetect.names(endpoints), endpoints))
+    stdout.echo(f"wrote {paths['stack']}: {len(endpoints)} endpoint{'s' * (len(endpoints) != 1)}, {origin}: {described}")
+    pyproject = directory / "pyproject.toml"
+    if pyproject.is_file() and ruffconfig.configures_ruff(pyproject):
+        if pyproject.is_symlink():
+            stdout.echo(f"left {pyproject} alone (a symbolic link); to keep `# noqa: BL...` from ruff, add:\n{ruffexternal.SNIPPET}")
+        else:
+            edit = ruffexternal.add_external(pyproject.read_bytes().decode("utf-8", "surrogateescape"))
+            if edit.text is not None:
+                if not _write(pyproject, edit.text.encode("utf-8", "surrogateescape")):
+                    return EXIT_USAGE
+                written.append(pyproject)
+            stdout.echo(f"{pyproject}: {edit.note}")
+    stdout.echo(
+        f"Commit {', '.join(str(path) for path in written)}: `budgetlint check` reads them from here on; "
+        "the schemas come from the URL in each file's first line (`budgetlint schema guardrails` prints one for offline editors)."
+    )
     return EXIT_OK
+
+
+def _previous_tier(path: Path) -> str:
+    """The tier of the guardrails file at ``path`` when it is valid; else hard, the built-in default policy's."""
+    if path.is_file():
+        document, problems = load_file(path, str(path))
+        if document is not None and not problems and isinstance(document.data, dict):
+            return str(document.data.get("tier", Tier.HARD.label))
+    return Tier.HARD.label
 
 
 def rules_table() -> str:
@@ -576,15 +631,27 @@ class InventoryOptions:
 
 
 def execute_inventory(options: InventoryOptions) -> int:
-    """List the call sites under ``options.paths``: each project's files linted in two phases as
-    ``check`` lints them (its own settings and stack file), with no rule and no cache, each
-    file's result carrying its sites. Exit 0, or 2 after a usage error."""
-    missing = [str(path) for path in options.paths if not path.exists()]
+    """List the call sites under ``options.paths``. Exit 0, or 2 after a usage error."""
+    inventory = _inventory(options.paths, options.constructors, options.jobs)
+    if isinstance(inventory, int):
+        return inventory
+    text = INVENTORY_FORMATS[options.output_format](inventory)
+    if options.output is not None:
+        return EXIT_OK if _write(options.output, text) else EXIT_USAGE
+    stdout.echo(text, nl=False)
+    return EXIT_OK
+
+
+def _inventory(paths: tuple[Path, ...], constructors: bool, jobs: int) -> Inventory | int:
+    """The call sites under ``paths``: each project's files linted in two phases as ``check``
+    lints them (its own settings and stack file), with no rule and no cache, each file's result
+    carrying its sites; or an exit code after a usage error."""
+    missing = [str(path) for path in paths if not path.exists()]
     if missing:
         click.echo(f"budgetlint: error: no such file or directory: {', '.join(missing)}", err=True)
         return EXIT_USAGE
     cwd = Path.cwd().resolve()
-    code_paths = [path for path in options.paths if not (path.is_file() and path.suffix in CONFIG_SUFFIXES)]
+    code_paths = [path for path in paths if not (path.is_file() and path.suffix in CONFIG_SUFFIXES)]
     projects = Projects()
     try:
         found = discover_projects(code_paths, projects) if code_paths else []
@@ -594,7 +661,7 @@ def execute_inventory(options: InventoryOptions) -> int:
         return EXIT_USAGE
     run: dict[str, _Project] = {}
     for root, settings in every.items():
-        project = _project(settings, CheckOptions(paths=options.paths, cache=False), cwd)
+        project = _project(settings, CheckOptions(paths=paths, cache=False), cwd)
         if isinstance(project, int):
             return project
         run[root] = project
@@ -606,13 +673,9 @@ def execute_inventory(options: InventoryOptions) -> int:
                 continue
             job = Job(project.policy, (), report_suppressions=False, describe=True)
             everything = _project_files(root, code_paths, projects)
-            linted = lint_project(project.files, job, options.jobs, cwd, project.settings.root, progress, None, everything)
+            linted = lint_project(project.files, job, jobs, cwd, project.settings.root, progress, None, everything)
             by_path.update(zip(project.files, linted))
-    inventory = Inventory(__version__, tuple(FileSites.of(by_path[path], options.constructors) for path, _ in found))
+    inventory = Inventory(__version__, tuple(FileSites.of(by_path[path], constructors) for path, _ in found))
     for path, problem in inventory.skipped():
         click.echo(f"budgetlint: warning: skipped {shown_path(path)}: {problem}", err=True)
-    text = INVENTORY_FORMATS[options.output_format](inventory)
-    if options.output is not None:
-        return EXIT_OK if _write(options.output, text) else EXIT_USAGE
-    stdout.echo(text, nl=False)
-    return EXIT_OK
+    return inventory

@@ -139,3 +139,21 @@ def test_lines_the_fix_did_not_write_and_lines_with_a_comment_stay_as_they_are()
     original = "x = f(aaaaaaaaaa, bbbbbbbbbb)\ny = g(1)  # noqa: BL002 -- tagged by the gateway\n"
     edited = original.replace("g(1)", "g(1, max_tokens=1024)")
     assert wrap_long_lines(cst.parse_module(edited), original, 20).code == edited
+
+
+def test_ruff_keeps_budgetlint_noqa_comments_after_init(app):
+    """``init`` adds ``external = ["BL"]`` where ruff is configured: RUF102 no longer flags (and
+    ``ruff --fix`` no longer deletes) ``# noqa: BL005``; then ``--fix`` writes nothing ruff flags."""
+    (app / "pyproject.toml").write_text('[project]\nname = "bot"\n\n[tool.ruff]\nline-length = 88\n')
+    agent = app / "examples/support_bot/agent.py"
+    agent.write_text(agent.read_text().replace("create(\n", "create(  # noqa: BL005 -- the model stops on its own\n", 1))
+    noqa_line = next(n for n, line in enumerate(agent.read_text().splitlines(), 1) if "noqa: BL005" in line)
+    before = [(f["code"], f["location"]["row"]) for f in ruff(app) if f["filename"] == str(agent)]
+    assert ("RUF102", noqa_line) in before
+    result = CliRunner().invoke(main, ["init"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert not [f for f in ruff(app) if f["code"].startswith("RUF")]
+    written = snapshot(app)
+    CliRunner().invoke(main, ["check", "--fix", "--jobs", "1", "examples"], catch_exceptions=False)
+    assert snapshot(app) != written
+    assert on_written_lines(ruff(app), app, written) == []
