@@ -9,9 +9,6 @@ import difflib
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-DEFAULT_LINE_LENGTH = 88
-"""ruff's (and black's) default ``line-length``."""
-
 MAX_ROUNDS = 8
 """Each round splits the outermost bracket of each long line; what is still too long after that many stays."""
 

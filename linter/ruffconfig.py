@@ -6,13 +6,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .layout import DEFAULT_LINE_LENGTH
-
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+DEFAULT_LINE_LENGTH = 88
+"""ruff's (and black's) default ``line-length``."""
 CONFIG_FILES = (".ruff.toml", "ruff.toml", "pyproject.toml")
 """Where ruff looks in a directory, first match wins (as ruff resolves them)."""
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .catalog import DEFAULT_LOCAL_ENV_PATTERN, FAMILIES
-from .inventory import SiteRecord
+
+if TYPE_CHECKING:
+    from .inventory import SiteRecord
 
 ENGINE_ENV = {
     "ollama": "OLLAMA_HOST",
