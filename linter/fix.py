@@ -53,7 +53,7 @@ class Fix:
     safe: bool = True
     """As ruff defines it: safe fixes apply with ``--fix``, unsafe ones only with ``--unsafe-fixes``."""
     imports: tuple[str, ...] = ()
-    """Modules the edits use: ``import os`` is added at the top of the file when missing."""
+    """Modules the edits use: ``import os`` is added where isort puts it when missing (``_ensure_import``)."""
 
 
 @dataclass(frozen=True)
