@@ -60,6 +60,9 @@ class Method:
     """Keywords only this family's method takes: an unresolved call carrying one is this
     family's, though another family's method has the same path (Anthropic's legacy
     ``completions.create(max_tokens_to_sample=...)``); without one, the other family's is tried."""
+    tag_kwargs: tuple[str, ...] = ()
+    """Call keywords the API accepts a feature tag in, which the BL002 message names: ``metadata``
+    (a free-form mapping) or a per-request headers mapping (``extra_headers``, ``headers``)."""
 
 
 @dataclass(frozen=True)
@@ -180,16 +183,21 @@ _TOGETHER_COMPLETIONS = Limit(("max_tokens",), default_note="no documented defau
 
 # --- families ------------------------------------------------------------------------------
 
+# Where a feature tag fits on a call (BL002's advice). Anthropic's `metadata` takes only `user_id`,
+# and the legacy completions API has no `metadata`: a header there.
+_TAG_METADATA_OR_HEADER = ("metadata", "extra_headers")
+_TAG_HEADER = ("extra_headers",)
+
 _OPENAI_METHODS = (
-    Method("chat.completions.create", _OPENAI_CHAT, distinctive=True),
-    Method("chat.completions.parse", _OPENAI_CHAT, distinctive=True),
-    Method("chat.completions.stream", _OPENAI_CHAT, distinctive=True),
-    Method("beta.chat.completions.parse", _OPENAI_CHAT, distinctive=True),
-    Method("beta.chat.completions.stream", _OPENAI_CHAT, distinctive=True),
-    Method("completions.create", _OPENAI_COMPLETIONS, distinctive=True, evidence=("model", "prompt")),
-    Method("responses.create", _OPENAI_RESPONSES, distinctive=True, evidence=("model", "input")),
-    Method("responses.stream", _OPENAI_RESPONSES, distinctive=True, evidence=("model", "input")),
-    Method("responses.parse", _OPENAI_RESPONSES, distinctive=True, evidence=("model", "input")),
+    Method("chat.completions.create", _OPENAI_CHAT, distinctive=True, tag_kwargs=_TAG_METADATA_OR_HEADER),
+    Method("chat.completions.parse", _OPENAI_CHAT, distinctive=True, tag_kwargs=_TAG_METADATA_OR_HEADER),
+    Method("chat.completions.stream", _OPENAI_CHAT, distinctive=True, tag_kwargs=_TAG_METADATA_OR_HEADER),
+    Method("beta.chat.completions.parse", _OPENAI_CHAT, distinctive=True, tag_kwargs=_TAG_METADATA_OR_HEADER),
+    Method("beta.chat.completions.stream", _OPENAI_CHAT, distinctive=True, tag_kwargs=_TAG_METADATA_OR_HEADER),
+    Method("completions.create", _OPENAI_COMPLETIONS, distinctive=True, evidence=("model", "prompt"), tag_kwargs=_TAG_HEADER),
+    Method("responses.create", _OPENAI_RESPONSES, distinctive=True, evidence=("model", "input"), tag_kwargs=_TAG_METADATA_OR_HEADER),
+    Method("responses.stream", _OPENAI_RESPONSES, distinctive=True, evidence=("model", "input"), tag_kwargs=_TAG_METADATA_OR_HEADER),
+    Method("responses.parse", _OPENAI_RESPONSES, distinctive=True, evidence=("model", "input"), tag_kwargs=_TAG_METADATA_OR_HEADER),
 )
 _CLIENT_PASSTHROUGH = ("with_options", "with_raw_response", "with_streaming_response", "copy")
 _LANGCHAIN_METHODS = tuple(
@@ -204,7 +212,7 @@ FAMILIES: dict[str, Family] = {
         Family(
             "groq",
             Location.CLOUD,
-            (Method("chat.completions.create", _OPENAI_CHAT, distinctive=True),),
+            (Method("chat.completions.create", _OPENAI_CHAT, distinctive=True, tag_kwargs=_TAG_METADATA_OR_HEADER),),
             env_var="GROQ_BASE_URL",
             passthrough=_CLIENT_PASSTHROUGH,
         ),
@@ -212,8 +220,8 @@ FAMILIES: dict[str, Family] = {
             "together",
             Location.CLOUD,
             (
-                Method("chat.completions.create", _TOGETHER_CHAT, distinctive=True),
-                Method("completions.create", _TOGETHER_COMPLETIONS, distinctive=True, evidence=("model", "prompt")),
+                Method("chat.completions.create", _TOGETHER_CHAT, distinctive=True, tag_kwargs=_TAG_HEADER),
+                Method("completions.create", _TOGETHER_COMPLETIONS, distinctive=True, evidence=("model", "prompt"), tag_kwargs=_TAG_HEADER),
             ),
             env_var="TOGETHER_BASE_URL",
             passthrough=_CLIENT_PASSTHROUGH,
@@ -222,20 +230,21 @@ FAMILIES: dict[str, Family] = {
             "anthropic",
             Location.CLOUD,
             (
-                Method("messages.create", _ANTHROPIC, distinctive=True),
-                Method("messages.stream", _ANTHROPIC, distinctive=True),
-                Method("messages.parse", _ANTHROPIC, distinctive=True),
-                Method("beta.messages.create", _ANTHROPIC, distinctive=True),
-                Method("beta.messages.stream", _ANTHROPIC, distinctive=True),
+                Method("messages.create", _ANTHROPIC, distinctive=True, tag_kwargs=_TAG_HEADER),
+                Method("messages.stream", _ANTHROPIC, distinctive=True, tag_kwargs=_TAG_HEADER),
+                Method("messages.parse", _ANTHROPIC, distinctive=True, tag_kwargs=_TAG_HEADER),
+                Method("beta.messages.create", _ANTHROPIC, distinctive=True, tag_kwargs=_TAG_HEADER),
+                Method("beta.messages.stream", _ANTHROPIC, distinctive=True, tag_kwargs=_TAG_HEADER),
                 # Removed from the SDK (tests/test_catalog_signatures.py REMOVED_FROM_SDK), still in code.
-                Method("beta.prompt_caching.messages.create", _ANTHROPIC, distinctive=True),
-                Method("beta.prompt_caching.messages.stream", _ANTHROPIC, distinctive=True),
+                Method("beta.prompt_caching.messages.create", _ANTHROPIC, distinctive=True, tag_kwargs=_TAG_HEADER),
+                Method("beta.prompt_caching.messages.stream", _ANTHROPIC, distinctive=True, tag_kwargs=_TAG_HEADER),
                 Method(
                     "completions.create",
                     _ANTHROPIC_LEGACY,
                     distinctive=True,
                     evidence=("max_tokens_to_sample",),
                     claims=("max_tokens_to_sample",),
+                    tag_kwargs=_TAG_HEADER,
                 ),
             ),
             env_var="ANTHROPIC_BASE_URL",
@@ -277,10 +286,10 @@ FAMILIES: dict[str, Family] = {
             "litellm",
             Location.CLOUD,
             (
-                Method("completion", _LITELLM),
-                Method("acompletion", _LITELLM),
-                Method("responses", _OPENAI_RESPONSES),
-                Method("aresponses", _OPENAI_RESPONSES),
+                Method("completion", _LITELLM, tag_kwargs=_TAG_METADATA_OR_HEADER),
+                Method("acompletion", _LITELLM, tag_kwargs=_TAG_METADATA_OR_HEADER),
+                Method("responses", _OPENAI_RESPONSES, tag_kwargs=_TAG_METADATA_OR_HEADER),
+                Method("aresponses", _OPENAI_RESPONSES, tag_kwargs=_TAG_METADATA_OR_HEADER),
             ),
             env_var="LITELLM_API_BASE",
             model_prefixes_local=("ollama/", "ollama_chat/", "hosted_vllm/", "vllm/", "llamafile/", "lm_studio/", "local/"),
@@ -320,7 +329,7 @@ FAMILIES: dict[str, Family] = {
             env_var="MISTRAL_SERVER_URL",
         ),
         Family("cohere", Location.CLOUD, (Method("chat", _COHERE), Method("chat_stream", _COHERE)), env_var="CO_API_URL"),
-        Family("http", Location.UNKNOWN, (Method("post", None),)),
+        Family("http", Location.UNKNOWN, (Method("post", None, tag_kwargs=("headers",)),)),
     )
 }
 

@@ -18,6 +18,7 @@ from .commands import (
     EXIT_USAGE,
     INVENTORY_FORMATS,
     CheckOptions,
+    InitOptions,
     InventoryOptions,
     ValidateOptions,
     execute_baseline,
@@ -29,6 +30,7 @@ from .commands import (
     rules_table,
 )
 from .config import KINDS, schema
+from .guardrail_keys import explain_keys
 from .interrupts import EXIT_INTERRUPTED
 from .policy import TIER_NAMES
 from .reporters import DEFAULT_FORMAT, REPORTERS, TEXT_FORMATS
@@ -101,6 +103,10 @@ def main() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply (and count as fixable) fixes marked unsafe.")
 @click.option("--ignore-suppressions", is_flag=True,
               help="Report (and block on) findings suppression comments silence, as if there were none.")
+@click.option("--show-fixes", is_flag=True, help="With --fix: list what was fixed, per file and code.")
+@click.option("--fix-only", is_flag=True,
+              help="Apply fixes and report only how many (no findings); exit 0 unless a fix could not be written.")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="With --fix: exit 1 when a file was changed, even if nothing blocks.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the text report; auto: on a terminal unless NO_COLOR is set (not empty).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.budgetlint_cache/).")
@@ -118,14 +124,19 @@ def main() -> None:
 def check(paths: tuple[Path, ...], output_format: str, output_format_alias: str | None, output: Path | None,
           tier: str | None, select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
           overrides: dict, strict: bool, exit_zero: bool, jobs: int | None, statistics: bool, quiet: bool,
-          sarif_file: Path | None, baseline_file: Path | None, fix: bool, diff: bool, unsafe_fixes: bool, color: str,
-          no_cache: bool, cache_dir: Path | None, shard: tuple[int, int] | None, ignore_suppressions: bool,
-          stdin_filename: str | None, show_files: bool, show_settings: bool, force_exclude: bool) -> None:
+          sarif_file: Path | None, baseline_file: Path | None, fix: bool, diff: bool, unsafe_fixes: bool,
+          show_fixes: bool, fix_only: bool, exit_non_zero_on_fix: bool, color: str, no_cache: bool,
+          cache_dir: Path | None, shard: tuple[int, int] | None, ignore_suppressions: bool, stdin_filename: str | None,
+          show_files: bool, show_settings: bool, force_exclude: bool) -> None:
     """Lint code under PATHS (default: .) and exit by the tier policy; `-` reads the code from stdin."""
     output_format, explicit = _chosen_format(output_format, output_format_alias)
     stdin = _stdin_mode(paths, stdin_filename, shard)
     if diff:
         _refuse_report_options(output_format if explicit else DEFAULT_FORMAT, sarif_file, baseline_file, statistics)
+    elif fix_only:
+        _refuse_report_options(
+            output_format if explicit else DEFAULT_FORMAT, sarif_file, baseline_file, statistics, "--fix-only reports only what it fixed"
+        )
     options = CheckOptions(
         paths=tuple(paths) or (Path("."),),
         output_format=output_format,
@@ -141,9 +152,12 @@ def check(paths: tuple[Path, ...], output_format: str, output_format_alias: str 
         color=_use_color(color, output),
         sarif_file=sarif_file,
         baseline=baseline_file,
-        fix=fix,
+        fix=fix or fix_only,
         diff=diff,
         unsafe_fixes=unsafe_fixes,
+        show_fixes=show_fixes,
+        fix_only=fix_only and not diff,
+        exit_non_zero_on_fix=exit_non_zero_on_fix,
         cache=not no_cache,
         shard=shard,
         ignore_suppressions=ignore_suppressions,
@@ -228,17 +242,24 @@ def explain(code: str) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @_format_options
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
 @click.option("--exit-zero", is_flag=True, help="Report, but always exit 0.")
 @click.option("--quiet", "-q", is_flag=True, help="No source lines or summary.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the text report; auto: on a terminal unless NO_COLOR is set (not empty).")
+@click.option("--explain", is_flag=True, help="List which guardrail keys budgetlint enforces and which are runtime policy only.")
 def validate(files: tuple[Path, ...], output_format: str, output_format_alias: str | None, output: Path | None,
-             exit_zero: bool, quiet: bool, color: str) -> None:
+             exit_zero: bool, quiet: bool, color: str, explain: bool) -> None:
     """Validate guardrails and stack YAML FILES (the kind is read from each document)."""
     output_format, _ = _chosen_format(output_format, output_format_alias)
+    if explain:
+        stdout.echo(explain_keys(), nl=False)
+        if not files:
+            sys.exit(0)
+    elif not files:
+        raise click.UsageError("Missing argument 'FILES...'.")
     options = ValidateOptions(
         files=files,
         output_format=output_format,
@@ -253,9 +274,13 @@ def validate(files: tuple[Path, ...], output_format: str, output_format_alias: s
 @main.command()
 @click.option("--directory", "-d", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
-def init(directory: Path, force: bool) -> None:
-    """Write starter guardrails.yaml and stack.yaml (and their schemas, for editors)."""
-    sys.exit(execute_init(directory, force))
+@click.option("--tier", type=click.Choice(TIER_NAMES), help="The tier to write [default: the one that applied before, hard without a guardrails file].")
+@click.option("--engine", "engines", multiple=True, callback=lambda ctx, param, value: _engines(value),
+              help="Write endpoints for these engines (comma-separated, e.g. ollama,vllm) instead of those found in the code.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel workers [default: CPU count].")
+def init(directory: Path, force: bool, tier: str | None, engines: tuple[str, ...], jobs: int | None) -> None:
+    """Write guardrails.yaml and a stack.yaml of the endpoints the code under --directory calls."""
+    sys.exit(execute_init(InitOptions(directory, force, tier, engines, jobs or default_jobs())))
 
 
 @main.command()
@@ -313,15 +338,31 @@ def _chosen_format(output_format: str, alias: str | None) -> tuple[str, bool]:
     return alias, True
 
 
-def _refuse_report_options(output_format: str, sarif_file: Path | None, baseline_file: Path | None, statistics: bool) -> None:
-    """``--diff`` prints a patch, not a report: options that shape a report would be ignored."""
+def _refuse_report_options(
+    output_format: str,
+    sarif_file: Path | None,
+    baseline_file: Path | None,
+    statistics: bool,
+    why: str = "--diff prints the fixes as a patch, not a report",
+) -> None:
+    """``--diff`` prints a patch (``--fix-only`` a count), not a report: options that shape a report would be ignored."""
     given = [
         name
         for name, value in (("--format", output_format not in TEXT_FORMATS), ("--sarif-file", sarif_file), ("--baseline", baseline_file), ("--statistics", statistics))
         if value
     ]
     if given:
-        raise click.UsageError(f"--diff prints the fixes as a patch, not a report: it does not take {', '.join(given)}")
+        raise click.UsageError(f"{why}: it does not take {', '.join(given)}")
+
+
+def _engines(values: tuple[str, ...]) -> tuple[str, ...]:
+    """``--engine``: stack engine names (the stack schema's ``engine`` values), comma-separated or repeated."""
+    known = schema("stack")["$defs"]["endpoint"]["properties"]["engine"]["enum"]
+    engines = tuple(dict.fromkeys(name.strip().lower() for value in values for name in value.split(",") if name.strip()))
+    unknown = [name for name in engines if name not in known]
+    if unknown:
+        raise click.BadParameter(f"unknown engine {', '.join(unknown)}; one of {', '.join(known)}")
+    return engines
 
 
 STDIN = Path("-")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
-from . import __version__, baseline, stdout
+from . import __version__, baseline, ruffconfig, ruffexternal, stackdetect, stdout
 from .baseline import BaselineError
 from .cache import DIRECTORY_NAME as CACHE_DIRECTORY
 from .cache import CacheRefused, ResultCache, configuration_key
@@ -21,18 +21,20 @@ from .codes import ENGINE_CODES, INVALID_CONFIG, UNEXPLAINED_SUPPRESSION
 from .config import ConfigProblem, LoadedConfig, cross_file, kind_of, load_configs, load_file, policy_from
 from .discovery import discover_projects, display_name, display_path, root_keys, shard, shown_directory
 from .finding import Finding, shown_path
+from .guardrail_keys import keys_read_by
 from .intake import engine_finding
 from .interrupts import held_interrupts, replace_file
 from .inventory_report import FORMATS as INVENTORY_FORMATS
 from .inventory_report import FileSites, Inventory
 from .policy import Policy, Tier, run_policy, stack_endpoints
 from .reporters import REPORTERS
+from .reporters.text import fix_lines
 from .result import RunResult
 from .job import FileResult, Job
 from .per_file import PerFileIgnores
 from .phases import lint_project
 from .settings import Projects, Settings, SettingsError
-from .starter import SCHEMA_DIR, starter_files, symlink_on_the_way
+from .starter import TIER_NOTES, guardrails_text, stack_text, starter_paths, symlink_on_the_way
 
 if TYPE_CHECKING:
     from .rule import Rule
@@ -66,6 +68,12 @@ class CheckOptions:
     diff: bool = False
     """Print the fixes as a unified diff instead of a report; write nothing."""
     unsafe_fixes: bool = False
+    show_fixes: bool = False
+    """With ``--fix``: list what was fixed, per file and code."""
+    fix_only: bool = False
+    """Apply the fixes and report only what was fixed (``--fix-only``, which implies ``--fix``)."""
+    exit_non_zero_on_fix: bool = False
+    """Exit 1 when ``--fix`` changed a file, even if nothing blocking remains."""
     cache: bool = True
     """Reuse and record results in the cache (``--no-cache``: neither)."""
     shard: tuple[int, int] | None = None
@@ -108,6 +116,8 @@ def execute_check(options: CheckOptions) -> int:
     result, scope = run.result, run.scope
     if options.stdin_filename is not None and options.fix:
         _emit_fixed_buffer(run)
+    if options.fix_only:
+        return _emit_fix_only(result, options)
     if known is not None and options.baseline is not None:
         source = display_path(options.baseline, scope.cwd)
         findings, outcome = baseline.apply(result.findings, known, source=source, checked=scope.covers)
@@ -232,9 +242,10 @@ def project_run(settings: Settings, options: CheckOptions, cwd: Path) -> _Projec
     def build() -> Job:
         rules = tuple(rule for rule in all_rules() if settings.enabled(rule.code, options.select, options.ignore, options.extend_select))
         every = len(rules) == len(all_rules())
+        width = ruffconfig.line_length(settings.root) if fixing else None
         return Job(
             policy, rules, report_suppressions, fix=fixing, unsafe_fixes=options.unsafe_fixes, every_rule=every,
-            ignore_suppressions=not honour, per_file_ignores=file_ignores,
+            ignore_suppressions=not honour, per_file_ignores=file_ignores, line_length=width,
         )
 
     return _Project(settings, configs, policy, selectors, cache, build)
@@ -318,9 +329,10 @@ def _lint(options: CheckOptions) -> _Run | int:
         if project.cache is not None:
             project.cache.save()
     results = [by_path[path] for path in files]
-    fixed: tuple[int, int] | None = None
+    fixed: tuple[int, int, int] | None = None
+    fixes: tuple[tuple[str, str, str, int], ...] = ()
     if options.fix and not options.diff:
-        results, fixed = _write_fixes(files, results)
+        results, fixed, fixes = _write_fixes(files, results)
     policy = run_policy({display_path(root, cwd): project.policy for root, project in run.items()})
     problems = [problem for project in run.values() for problem in project.configs.problems]
     for path in named_configs:
@@ -330,7 +342,8 @@ def _lint(options: CheckOptions) -> _Run | int:
     suppressed = sorted((f for result in results for f in result.findings if f.suppression is not None), key=lambda f: f.sort_key())
     result = RunResult(tuple(sorted(findings, key=lambda f: f.sort_key())), len(files), policy, __version__, suppressed=tuple(suppressed))
     if fixed is not None:
-        result = replace(result, fixed=fixed[0], fixed_files=fixed[1])
+        shown = fixes if options.show_fixes else ()
+        result = replace(result, fixed=fixed[0], fixed_files=fixed[1], fix_errors=fixed[2], fixes=shown)
     loaded = [project for project in run.values() if project.built is not None]
     codes = frozenset().union(*(project.codes() for project in loaded)) if loaded else None
     file_codes = {
@@ -427,15 +440,20 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
         yield None
 
 
-def _write_fixes(files: list[Path], results: list[FileResult]) -> tuple[list[FileResult], tuple[int, int]]:
+def _write_fixes(
+    files: list[Path], results: list[FileResult]
+) -> tuple[list[FileResult], tuple[int, int, int], tuple[tuple[str, str, str, int], ...]]:
     """Rewrite each file its fixes changed; a file left alone reports its findings as they were.
 
-    Returns the results and (findings fixed, files rewritten).
+    Returns the results, (findings fixed, files rewritten, files that could not be fixed), and
+    (path, code, rule name, count) of what was fixed in each file.
     """
     from .fix import may_rewrite, write_atomic  # with libcst
 
+    names = {rule.code: rule.name for rule in all_rules()}
     out: list[FileResult] = []
-    fixed = rewritten = 0
+    fixes: list[tuple[str, str, str, int]] = []
+    fixed = rewritten = failed = 0
     for path, result in zip(files, results):
         outcome = result.fix
         if outcome is not None and (outcome.error or outcome.changed):
@@ -445,10 +463,28 @@ def _write_fixes(files: list[Path], results: list[FileResult]) -> tuple[list[Fil
             if problem:
                 click.echo(f"budgetlint: error: not fixing {result.path}: {problem}", err=True)
                 result = replace(result, findings=outcome.before, fix=None)
+                failed += 1
             else:
                 fixed, rewritten = fixed + outcome.applied, rewritten + 1
+                fixes += [(result.path, code, names.get(code, ""), count) for code, count in outcome.codes]
         out.append(result)
-    return out, (fixed, rewritten)
+    return out, (fixed, rewritten, failed), tuple(sorted(fixes))
+
+
+def _emit_fix_only(result: RunResult, options: CheckOptions) -> int:
+    """``--fix-only``: how many findings were fixed (and with ``--show-fixes``, which), nothing
+    else. Exit 0, 1 with ``--exit-non-zero-on-fix`` when a file changed, or 1 when a file could
+    not be fixed (its error on stderr)."""
+    fixed = result.fixed or 0
+    lines = fix_lines(result) if result.fixes else []
+    lines.append(f"Fixed {fixed} finding{'s' * (fixed != 1)} in {result.fixed_files} file{'s' * (result.fixed_files != 1)}.")
+    text = "\n".join(lines) + "\n"
+    if options.output is not None:
+        if not _write(options.output, text):
+            return EXIT_USAGE
+    elif not options.quiet:
+        stdout.echo(text, nl=False)
+    return EXIT_BLOCKING if result.fix_errors or (options.exit_non_zero_on_fix and fixed) else EXIT_OK
 
 
 def _emit_fixed_buffer(run: _Run) -> None:
@@ -570,6 +606,8 @@ def _emit(result: RunResult, options: CheckOptions | ValidateOptions) -> int:
         click.echo(text, nl=False, color=options.color, err=True)
     else:
         stdout.echo(text, nl=False, color=options.color)
+    if isinstance(options, CheckOptions) and options.exit_non_zero_on_fix and result.fixed:
+        return EXIT_BLOCKING  # as ruff: a run that changed files fails, so CI shows the change
     return result.exit_code()
 
 
@@ -584,31 +622,86 @@ def _write(path: Path, text: str | bytes) -> bool:
     return True
 
 
-def execute_init(directory: Path, force: bool) -> int:
-    """Write the starter files; refuse to overwrite without ``force``, and to write through a
-    symbolic link (a committed link would make init write outside the project), as ``check``
-    refuses to read a config file that resolves outside it."""
-    schemas, starters = starter_files(directory)
-    linked = symlink_on_the_way(directory, [*schemas, *starters])
+@dataclass(frozen=True)
+class InitOptions:
+    directory: Path = Path(".")
+    force: bool = False
+    """Overwrite existing guardrails and stack files."""
+    tier: str | None = None
+    """The tier to write; None: the one that applied before (the existing file's, else hard)."""
+    engines: tuple[str, ...] = ()
+    """``--engine``: the engines to write endpoints for, instead of those found in the code."""
+    jobs: int = 1
+
+
+def execute_init(options: InitOptions) -> int:
+    """Write guardrails.yaml (the tier that applied before unless ``--tier``) and stack.yaml (the
+    endpoints the code calls, or ``--engine``'s), and where ruff is configured in pyproject.toml,
+    ``external = ["BL"]``. Refuses to overwrite without ``force``, and to write through a symbolic
+    link (a committed link would make init write outside the project), as ``check`` refuses to
+    read a config file that resolves outside it."""
+    directory = options.directory
+    paths = starter_paths(directory)
+    linked = symlink_on_the_way(directory, list(paths.values()))
     if linked is not None:
         click.echo(f"budgetlint: error: {linked} is a symbolic link; init writes no file through one", err=True)
         return EXIT_USAGE
-    existing = [str(path) for path in starters if path.exists()]
-    if existing and not force:
+    existing = [str(path) for path in paths.values() if path.exists()]
+    if existing and not options.force:
         click.echo(f"budgetlint: error: {', '.join(existing)} already exist(s); use --force to overwrite", err=True)
         return EXIT_USAGE
+    tier, before = (options.tier, "chosen with --tier") if options.tier else (_previous_tier(paths["guardrails"]), "as before")
+    found: list[stackdetect.Endpoint] = []
+    features: list[str] = []
+    if directory.is_dir():
+        inventory = _inventory((directory,), constructors=True, jobs=options.jobs)
+        if isinstance(inventory, int):
+            return inventory
+        found = stackdetect.detect(inventory.sites())
+        features = sorted({site.feature_tag_value for site in inventory.sites() if isinstance(site.feature_tag_value, str)})
+    if options.engines:
+        endpoints, origin = stackdetect.for_engines(list(options.engines), found), "for the engines named with --engine"
+    elif found:
+        endpoints, origin = found, "as `budgetlint init` found them in the code (`budgetlint inventory --all` lists the calls)"
+    else:
+        endpoints = stackdetect.for_engines(["vllm", "openai"], [])
+        origin = "a template: no LLM call was found in the code; edit it"
     try:
-        (directory / SCHEMA_DIR).mkdir(parents=True, exist_ok=True)
+        directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        click.echo(f"budgetlint: error: cannot create {directory / SCHEMA_DIR}: {error.strerror}", err=True)
+        click.echo(f"budgetlint: error: cannot create {directory}: {error.strerror}", err=True)
         return EXIT_USAGE
-    for path, text in {**schemas, **starters}.items():
-        if not _write(path, text):
-            return EXIT_USAGE
-        if path in starters:
-            stdout.echo(f"wrote {path}")
-    stdout.echo(f"wrote {directory / SCHEMA_DIR}/ (the schemas your editor validates against)")
+    if not (_write(paths["guardrails"], guardrails_text(tier, features)) and _write(paths["stack"], stack_text(endpoints, origin))):
+        return EXIT_USAGE
+    written = [paths["guardrails"], paths["stack"]]
+    stdout.echo(f"wrote {paths['guardrails']}: tier {tier} ({before}): {TIER_NOTES[tier]}")
+    described = ", ".join(f"{name} ({endpoint.env})" for name, endpoint in zip(stackdetect.names(endpoints), endpoints))
+    stdout.echo(f"wrote {paths['stack']}: {len(endpoints)} endpoint{'s' * (len(endpoints) != 1)}, {origin}: {described}")
+    pyproject = directory / "pyproject.toml"
+    if pyproject.is_file() and ruffconfig.configures_ruff(pyproject):
+        if pyproject.is_symlink():
+            stdout.echo(f"left {pyproject} alone (a symbolic link); to keep `# noqa: BL...` from ruff, add:\n{ruffexternal.SNIPPET}")
+        else:
+            edit = ruffexternal.add_external(pyproject.read_bytes().decode("utf-8", "surrogateescape"))
+            if edit.text is not None:
+                if not _write(pyproject, edit.text.encode("utf-8", "surrogateescape")):
+                    return EXIT_USAGE
+                written.append(pyproject)
+            stdout.echo(f"{pyproject}: {edit.note}")
+    stdout.echo(
+        f"Commit {', '.join(str(path) for path in written)}: `budgetlint check` reads them from here on; "
+        "the schemas come from the URL in each file's first line (`budgetlint schema guardrails` prints one for offline editors)."
+    )
     return EXIT_OK
+
+
+def _previous_tier(path: Path) -> str:
+    """The tier of the guardrails file at ``path`` when it is valid; else hard, the built-in default policy's."""
+    if path.is_file():
+        document, problems = load_file(path, str(path))
+        if document is not None and not problems and isinstance(document.data, dict):
+            return str(document.data.get("tier", Tier.HARD.label))
+    return Tier.HARD.label
 
 
 def rules_table() -> str:
@@ -627,12 +720,18 @@ def explain_text(code: str) -> str | None:
     for rule in all_rules():
         if wanted.upper() == rule.code or wanted.lower() == rule.name:
             header = f"# {rule.code} {rule.name}\n\nBlocks from tier: {rule.tier.label}. Fixable: {'yes' if rule.fixable else 'no'}.\n"
-            return f"{header}\n{rule.documentation()}\n"
+            return f"{header}{_guardrail_line(rule.code)}\n{rule.documentation()}\n"
     for engine_code in ENGINE_CODES.values():
         if wanted.upper() == engine_code.code or wanted.lower() == engine_code.name:
             tier = "always" if engine_code.tier is Tier.ALWAYS else engine_code.tier.label
-            return f"# {engine_code.code} {engine_code.name}\n\nBlocks from tier: {tier}.\n{engine_code.documentation}"
+            return f"# {engine_code.code} {engine_code.name}\n\nBlocks from tier: {tier}.\n{_guardrail_line(engine_code.code)}{engine_code.documentation}"
     return None
+
+
+def _guardrail_line(code: str) -> str:
+    """The guardrail keys a check reads, as the guardrails schema records it (``guardrail_keys``)."""
+    keys = keys_read_by(code)
+    return f"Guardrail keys it reads: {', '.join(f'`{key}`' for key in keys)}.\n" if keys else ""
 
 
 @dataclass(frozen=True)
@@ -646,19 +745,31 @@ class InventoryOptions:
 
 
 def execute_inventory(options: InventoryOptions) -> int:
-    """List the call sites under ``options.paths``: each project's files linted in two phases as
-    ``check`` lints them (its own settings and stack file), with no rule and no cache, each
-    file's result carrying its sites. Exit 0, or 2 after a usage error."""
-    missing = [str(path) for path in options.paths if not path.exists()]
+    """List the call sites under ``options.paths``. Exit 0, or 2 after a usage error."""
+    inventory = _inventory(options.paths, options.constructors, options.jobs)
+    if isinstance(inventory, int):
+        return inventory
+    text = INVENTORY_FORMATS[options.output_format](inventory)
+    if options.output is not None:
+        return EXIT_OK if _write(options.output, text) else EXIT_USAGE
+    stdout.echo(text, nl=False)
+    return EXIT_OK
+
+
+def _inventory(paths: tuple[Path, ...], constructors: bool, jobs: int) -> Inventory | int:
+    """The call sites under ``paths``: each project's files linted in two phases as ``check``
+    lints them (its own settings and stack file), with no rule and no cache, each file's result
+    carrying its sites; or an exit code after a usage error."""
+    missing = [str(path) for path in paths if not path.exists()]
     if missing:
         click.echo(f"budgetlint: error: no such file or directory: {', '.join(missing)}", err=True)
         return EXIT_USAGE
     cwd = Path.cwd().resolve()
-    code_paths = [path for path in options.paths if not (path.is_file() and path.suffix in CONFIG_SUFFIXES)]
+    code_paths = [path for path in paths if not (path.is_file() and path.suffix in CONFIG_SUFFIXES)]
     projects = Projects()
     try:
         found = discover_projects(code_paths, projects) if code_paths else []
-        plain = CheckOptions(paths=options.paths, cache=False)
+        plain = CheckOptions(paths=paths, cache=False)
         run = {root: project_run(projects.settings(root), plain, cwd) for root in sorted({root for _, root in found})}
     except SettingsError as error:
         click.echo(f"budgetlint: error: {error}", err=True)
@@ -671,13 +782,9 @@ def execute_inventory(options: InventoryOptions) -> int:
                 continue
             job = Job(project.policy, (), report_suppressions=False, describe=True)
             everything = _project_files(root, code_paths, projects)
-            linted = lint_project(project.files, job, options.jobs, cwd, project.settings.root, progress, None, everything)
+            linted = lint_project(project.files, job, jobs, cwd, project.settings.root, progress, None, everything)
             by_path.update(zip(project.files, linted))
-    inventory = Inventory(__version__, tuple(FileSites.of(by_path[path], options.constructors) for path, _ in found))
+    inventory = Inventory(__version__, tuple(FileSites.of(by_path[path], constructors) for path, _ in found))
     for path, problem in inventory.skipped():
         click.echo(f"budgetlint: warning: skipped {shown_path(path)}: {problem}", err=True)
-    text = INVENTORY_FORMATS[options.output_format](inventory)
-    if options.output is not None:
-        return EXIT_OK if _write(options.output, text) else EXIT_USAGE
-    stdout.echo(text, nl=False)
-    return EXIT_OK
+    return inventory

@@ -14,6 +14,7 @@ import io
 import os
 import sys
 import tokenize
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -123,7 +124,7 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> 
     findings = tuple(locate(module, text, name, key or name, analysis.reports, job, kept, analysis.shown, file_rule, analysis.positions))
     result = FileResult(name, findings, parsed=True, facts=analysis.facts(kept), sites=sites)
     if job.fix and may_rewrite(name) and any(job.applies(report) for report in kept):
-        return _fix(result, source, module, kept, job, key, file_rule)
+        return _fix(result, source, module, kept, _codes(findings, kept), job, key, file_rule)
     return result
 
 
@@ -136,21 +137,24 @@ def _fix(
     source: bytes,
     module: cst.Module,
     kept: list[Report],
+    codes: dict[int, str],
     job: Job,
     key: str | None,
     file_rule: suppress.Suppression | None = None,
 ) -> FileResult:
     """``result`` after applying the fixes of its reports: the fixed bytes and their findings.
 
+    ``codes`` gives the rule code of each report (by id), to count what was fixed per code.
     When a fix would not parse, nothing is applied: the result keeps the file's own findings.
     """
-    current, applied, findings = source, 0, result.findings
+    current, findings = source, result.findings
+    fixed_codes: Counter[str] = Counter()
     for _ in range(MAX_FIX_PASSES):
-        fixes = [report.fix for report in kept if report.fix is not None and job.applies(report)]
+        fixes = {id(report.fix): codes[id(report)] for report in kept if report.fix is not None and job.applies(report)}
         if not fixes:
             break
         try:
-            fixed, count = fix_module(module, fixes, current)
+            fixed, applied = fix_module(module, [report.fix for report in kept if id(report.fix) in fixes], current, job.line_length)
         except FixError as error:
             return replace(result, fix=FileFix(source, None, 0, result.findings, str(error)))
         if fixed == current:
@@ -160,10 +164,19 @@ def _fix(
         text = fixed.decode(module.encoding)
         analysis = analyse(module, job, key or result.path, text)
         findings = tuple(locate(module, text, result.path, key or result.path, analysis.reports, job, kept, analysis.shown, file_rule, analysis.positions))
-        current, applied = fixed, applied + count
+        codes = _codes(findings, kept)
+        current = fixed
+        fixed_codes.update(fixes[id(fix)] for fix in applied)
     if current == source:
         return result
-    return FileResult(result.path, findings, parsed=True, fix=FileFix(source, current, applied, result.findings), facts=result.facts)
+    fix = FileFix(source, current, sum(fixed_codes.values()), result.findings, codes=tuple(sorted(fixed_codes.items())))
+    return FileResult(result.path, findings, parsed=True, fix=fix, facts=result.facts)
+
+
+def _codes(findings: tuple[Finding, ...], kept: list[Report]) -> dict[int, str]:
+    """The code of each kept report, by the report's id (``locate`` yields a kept report's finding
+    first, in order: the rules' findings, then those on suppressions, BL901)."""
+    return {id(report): finding.code for finding, report in zip(findings, kept)}
 
 
 def fixes_by_finding(source: bytes, name: str, job: Job, key: str | None = None) -> dict[str, bytes]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import difflib
 import os
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ import libcst as cst
 
 from .finding import Finding
 from .interrupts import held_interrupts, replace_file, write_in_place
+from .layout import wrap_long_lines
 from .notebook import SUFFIX as NOTEBOOK_SUFFIX
 from .walk import ReadOnlyWalker
 
@@ -51,7 +53,7 @@ class Fix:
     safe: bool = True
     """As ruff defines it: safe fixes apply with ``--fix``, unsafe ones only with ``--unsafe-fixes``."""
     imports: tuple[str, ...] = ()
-    """Modules the edits use: ``import os`` is added at the top of the file when missing."""
+    """Modules the edits use: ``import os`` is added where isort puts it when missing (``_ensure_import``)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class FileFix:
     before: tuple[Finding, ...]
     """The findings of the file as it is, reported when it is not rewritten."""
     error: str = ""
+    codes: tuple[tuple[str, int], ...] = ()
+    """How many findings of each code were fixed, by code (``--show-fixes``)."""
 
     @property
     def changed(self) -> bool:
@@ -80,18 +84,23 @@ def may_rewrite(path: str) -> bool:
     return not path.lower().endswith(NOTEBOOK_SUFFIX)
 
 
-def fix_module(module: cst.Module, fixes: list[Fix], original: bytes) -> tuple[bytes, int]:
-    """``module`` with ``fixes`` applied, as bytes, and how many fixes fully applied.
+def fix_module(
+    module: cst.Module, fixes: list[Fix], original: bytes, line_length: int | None = None
+) -> tuple[bytes, list[Fix]]:
+    """``module`` with ``fixes`` applied, as bytes, and the fixes that fully applied.
 
-    Raises ``FixError`` when the result does not parse (with libcst, and with CPython when it
-    parsed the original), so a broken fix never reaches a file.
+    With ``line_length``, a call or dict that a fix made longer than that is split one entry per
+    line (``layout.wrap_long_lines``). Raises ``FixError`` when the result does not parse (with
+    libcst, and with CPython when it parsed the original), so a broken fix never reaches a file.
     """
     applier = _Apply(fixes)
     try:
         fixed = module.visit(applier)
-        imports = sorted({name for fix in fixes if applier.applied(fix) for name in fix.imports})
-        for name in imports:
+        applied = [fix for fix in fixes if applier.applied(fix)]
+        for name in sorted({name for fix in applied for name in fix.imports}):
             fixed = _ensure_import(fixed, name)
+        if line_length is not None:
+            fixed = wrap_long_lines(fixed, module.code, line_length)
         data = fixed.bytes
         if original.endswith(b"\r") and not module.has_trailing_newline:
             data += b"\r"  # libcst takes a CR-only file's last line break for none, and drops it
@@ -102,7 +111,7 @@ def fix_module(module: cst.Module, fixes: list[Fix], original: bytes) -> tuple[b
         raise FixError(f"the fixed code would not parse ({type(error).__name__}: {reason})") from error
     if _cpython_parses(original) and not _cpython_parses(data):
         raise FixError("the fixed code would not compile")
-    return data, sum(1 for fix in fixes if applier.applied(fix))
+    return data, applied
 
 
 def _cpython_parses(source: bytes) -> bool:
@@ -244,19 +253,75 @@ def _quote(key: str, node: cst.Dict) -> str:
 # --- imports ---------------------------------------------------------------------------------
 
 def _ensure_import(module: cst.Module, name: str) -> cst.Module:
-    """``import name`` after the imports at the top of the module (its docstring and
-    ``__future__`` imports stay first), unless the module already imports it there."""
+    """``import name`` where isort (ruff's ``I001``) puts it, unless the imports at the top of
+    the module already have it: sorted among the standard library's ``import`` statements, or as
+    a new block after the docstring and ``__future__`` imports and before the other imports, with
+    blank lines around it as isort leaves them. ``name`` is a standard-library module."""
     body = list(module.body)
-    index = 0
-    if body and _is_docstring(body[0]):
-        index = 1
-    while index < len(body) and _is_import(body[index]):
-        if any(_imports(statement, name) for statement in body[index].body):
+    start = 1 if body and _is_docstring(body[0]) else 0
+    end = start
+    while end < len(body) and _is_import(body[end]):
+        if any(_imports(statement, name) for statement in body[end].body):
             return module
-        index += 1
+        end += 1
     statement = cst.SimpleStatementLine([cst.Import([cst.ImportAlias(cst.Name(name))])])
-    body.insert(index, statement)
+    sections = [_section(body[index]) for index in range(start, end)]
+    stdlib = [start + offset for offset, section in enumerate(sections) if section == "stdlib"]
+    straight = [index for index in stdlib if isinstance(body[index].body[0], cst.Import)]
+    after = [index for index in straight if _first_name(body[index]) > name.lower()]
+    if after or (stdlib and not straight):  # before a later one (or the first ``from`` import)
+        index = after[0] if after else stdlib[0]
+        blank, rest = _split_leading(body[index])
+        # A comment above an import stays with it, after a blank line (as isort leaves it).
+        body[index] = body[index].with_changes(leading_lines=[cst.EmptyLine(), *rest] if rest else [])
+        body.insert(index, statement.with_changes(leading_lines=blank if index == stdlib[0] else []))
+    elif straight:  # after the last one
+        body.insert(straight[-1] + 1, statement)
+    else:  # a block of its own, after ``__future__`` and before the other imports
+        futures = [start + offset for offset, section in enumerate(sections) if section == "future"]
+        index = futures[-1] + 1 if futures else start
+        blank: list[cst.EmptyLine] = [cst.EmptyLine()] if futures else []
+        if index < len(body):
+            lead, rest = _split_leading(body[index])
+            blank = blank or lead  # the blank lines after a docstring stay before the imports
+            # One blank line before the next block of imports; isort's one or two before code.
+            gap = 1 if index < end or not isinstance(body[index], (cst.FunctionDef, cst.ClassDef)) else 2
+            body[index] = body[index].with_changes(leading_lines=[cst.EmptyLine()] * gap + rest)
+        body.insert(index, statement.with_changes(leading_lines=blank))
     return module.with_changes(body=body)
+
+
+def _section(statement: cst.SimpleStatementLine) -> str:
+    """isort's section of an import statement: future, stdlib, local (relative) or other."""
+    first = statement.body[0]
+    if isinstance(first, cst.ImportFrom):
+        if first.relative:
+            return "local"
+        module = first.module
+    else:
+        module = first.names[0].name
+    while isinstance(module, cst.Attribute):
+        module = module.value
+    top = module.value if isinstance(module, cst.Name) else ""
+    if top == "__future__":
+        return "future"
+    return "stdlib" if top in sys.stdlib_module_names else "other"
+
+
+def _first_name(statement: cst.SimpleStatementLine) -> str:
+    """The module an ``import`` statement names first, as isort sorts it (case-insensitively)."""
+    first = statement.body[0]
+    assert isinstance(first, cst.Import)
+    return cst.Module([]).code_for_node(first.names[0].name).lower()
+
+
+def _split_leading(statement: cst.CSTNode) -> tuple[list[cst.EmptyLine], list[cst.EmptyLine]]:
+    """A statement's leading lines: the blank ones before its first comment, and the rest."""
+    lines = list(getattr(statement, "leading_lines", ()))
+    count = 0
+    while count < len(lines) and lines[count].comment is None:
+        count += 1
+    return lines[:count], lines[count:]
 
 
 def _is_docstring(statement: cst.CSTNode) -> bool:

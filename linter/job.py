@@ -33,6 +33,8 @@ class Job:
     """Apply the fixes (``--fix``, ``--diff``): results carry the fixed bytes and what remains."""
     unsafe_fixes: bool = False
     """Unsafe fixes count as fixable and apply too (``--unsafe-fixes``)."""
+    line_length: int | None = None
+    """The project's ruff ``line-length``: a call a fix makes longer is split one argument per line."""
     project: ProjectIndex | None = None
     """The second phase: the summaries of the project's modules, through which names imported
     from them resolve. None in the first phase (and for a lone snippet)."""

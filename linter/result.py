@@ -27,6 +27,10 @@ class RunResult:
     suppressed: tuple[Finding, ...] = ()
     """The findings a comment in the source silences (``Finding.suppression``), sorted like
     ``findings``; never counted, never blocking; SARIF reports them as suppressed."""
+    fix_errors: int = 0
+    """``--fix``: files whose fixes could not be applied or written (each told on stderr)."""
+    fixes: tuple[tuple[str, str, str, int], ...] = ()
+    """``--show-fixes``: (path, code, rule name, count) for each code fixed in each file, sorted."""
 
     @property
     def blocking(self) -> int:

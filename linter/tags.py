@@ -7,6 +7,7 @@ from enum import Enum
 
 import libcst as cst
 
+from .catalog import CLIENTS, ClientKind
 from .model import CallSite
 from .policy import TagCarriers  # it lives with the policy; imported from here too
 from .scopes import Scope
@@ -134,3 +135,31 @@ def _wrapper_call(expr: cst.BaseExpression, carriers: TagCarriers, scope: Scope)
         value = evaluate(call.args[0].value, scope)
         return Tag(Tagged.YES, None if value is UNKNOWN else value, call.args[0].value)
     return Tag(Tagged.YES)
+
+
+def carrier_advice(site: CallSite, carriers: TagCarriers) -> str:
+    """Where a tag fits on this call, as the BL002 message says it: the call keywords its API
+    accepts (the catalog's ``Method.tag_kwargs``: ``metadata`` only where the API takes free
+    keys), else a header on its client's constructor; the wrapper always."""
+    key, header, wrapper = carriers.metadata_keys[0], carriers.headers[0], carriers.wrappers[0]
+    places: list[str] = []
+    if site.helper is None and site.method is not None:  # a project wrapper's caller: only `feature_tag`
+        for name in site.method.tag_kwargs:
+            places.append(f'`{name}={{"{key if name in _METADATA_KWARGS else header}": ...}}`')
+        places += [f'`{name}={{"metadata": {{"{key}": ...}}}}`' for name in site.family.tag_containers]
+        if not any(name in _HEADER_KWARGS for name in site.method.tag_kwargs):
+            places += _client_header(site, header)
+    wrap = f"wrap it in `{wrapper}(...)`"
+    return f"Add {', '.join(places)}, or {wrap}." if places else f"{wrap[0].upper()}{wrap[1:]}."
+
+
+def _client_header(site: CallSite, header: str) -> list[str]:
+    """An ``X-Feature-Tag`` header on the client's constructor: the client the call goes through,
+    or for a module used as a client (``ollama.chat``), the family's client class that takes one."""
+    client = site.client
+    if client is not None and not client.module:
+        return [f"an `{header}` header in the client's `{client.headers[0]}=`"] if client.headers else []
+    for candidate in CLIENTS:
+        if candidate.family == site.family.name and candidate.kind is ClientKind.CLIENT and not candidate.module and candidate.headers:
+            return [f"an `{header}` header on `{candidate.qualnames[0]}({candidate.headers[0]}=...)`"]
+    return []

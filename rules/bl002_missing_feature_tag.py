@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from budgetlint.model import FileModel
 from budgetlint.policy import Policy, Tier
 from budgetlint.rule import Invalid, Report, Rule, Valid
-from budgetlint.tags import Tagged, feature_tag
+from budgetlint.tags import Tagged, carrier_advice, feature_tag
 from budgetlint.helpers import call_name, related, reported_here
 
 
@@ -22,6 +22,11 @@ class MissingFeatureTag(Rule):
 
     A call whose client is built in another module may carry the header there, so it is not
     flagged; neither is a call whose metadata comes from a value budgetlint cannot read.
+
+    The message names where a tag fits for the SDK at hand: `metadata` only where the API takes
+    free keys (OpenAI chat and responses, LiteLLM; not Anthropic's, which takes only `user_id`),
+    else a header on the call (`extra_headers`, a raw HTTP request's `headers`) or on the client
+    (Ollama's `Client(headers=...)`); the `feature_tag(...)` wrapper always.
 
     ## Why is this bad?
     Without a tag, the call's tokens and GPU time cannot be attributed to a product feature:
@@ -410,8 +415,7 @@ class Bot:
                 yield Report(
                     site.node,
                     f"{call_name(site)} carries no feature tag: its tokens and GPU time cannot be "
-                    f"attributed to a product feature. Add `metadata={{\"{policy.carriers.metadata_keys[0]}\": ...}}`, "
-                    f"an `{policy.carriers.headers[0]}` header, or wrap it in `{policy.carriers.wrappers[0]}(...)`.",
+                    f"attributed to a product feature. {carrier_advice(site, policy.carriers)}",
                     related=related(site),
                 )
             elif (

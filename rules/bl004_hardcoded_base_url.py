@@ -198,10 +198,11 @@ requests.post("http://10.0.0.7:8000/completions", json={"model": "m", "prompt": 
 """,
             count=3,
             expected_replacement="""
+import os
+
 import instructor, requests
 from huggingface_hub import InferenceClient
 from openai import OpenAI
-import os
 tgi = InferenceClient(os.environ.get("HF_INFERENCE_ENDPOINT", "http://10.0.0.5:8080"))
 client = instructor.from_openai(OpenAI(base_url=os.environ.get("OPENAI_BASE_URL", "http://localhost:8000/v1")))
 requests.post(os.environ.get("OPENAI_BASE_URL", "http://10.0.0.7:8000") + "/completions", json={"model": "m", "prompt": "x", "max_tokens": 5})
@@ -215,8 +216,9 @@ client = OpenAI(base_url="http://localhost:8000/v1", api_key="x")
             line=3,
             column=26,
             expected_replacement="""
-from openai import OpenAI
 import os
+
+from openai import OpenAI
 client = OpenAI(base_url=os.environ.get("OPENAI_BASE_URL", "http://localhost:8000/v1"), api_key="x")
 """,
         ),
@@ -229,8 +231,9 @@ client = ollama.Client("http://gpu-box.local:11434")
             line=3,
             column=24,
             expected_replacement="""
-import ollama
 import os
+
+import ollama
 client = ollama.Client(os.environ.get("OLLAMA_HOST", "http://gpu-box.local:11434"))
 """,
         ),
@@ -245,8 +248,9 @@ aio = AsyncOpenAI(base_url=VLLM_URL)
             line=3,
             column=12,
             expected_replacement="""
-from openai import OpenAI, AsyncOpenAI
 import os
+
+from openai import OpenAI, AsyncOpenAI
 VLLM_URL = os.environ.get("OPENAI_BASE_URL", "http://10.1.2.3:8000/v1")
 sync = OpenAI(base_url=VLLM_URL)
 aio = AsyncOpenAI(base_url=VLLM_URL)
@@ -261,8 +265,9 @@ openai.base_url = "http://localhost:8000/v1/"
             line=3,
             column=19,
             expected_replacement="""
-import openai
 import os
+
+import openai
 openai.base_url = os.environ.get("OPENAI_BASE_URL", "http://localhost:8000/v1/")
 """,
         ),
@@ -287,8 +292,9 @@ requests.post("http://127.0.0.1:11434/api/generate", json={"model": "llama3", "p
             line=3,
             column=15,
             expected_replacement="""
-import requests
 import os
+
+import requests
 requests.post(os.environ.get("OLLAMA_BASE_URL", "http://127.0.0.1:11434") + "/api/generate", json={"model": "llama3", "prompt": "x", "options": {"num_predict": 10}})
 """,
         ),
@@ -300,8 +306,9 @@ litellm.completion(model="ollama/llama3", messages=[], api_base="http://localhos
 """,
             line=3,
             expected_replacement="""
-import litellm
 import os
+
+import litellm
 litellm.completion(model="ollama/llama3", messages=[], api_base=os.environ.get("LITELLM_API_BASE", "http://localhost:11434"), max_tokens=5)
 """,
         ),
@@ -313,8 +320,9 @@ llm = ChatOllama(model="llama3", base_url="http://ollama:11434", num_predict=256
 """,
             line=3,
             expected_replacement="""
-from langchain_ollama import ChatOllama
 import os
+
+from langchain_ollama import ChatOllama
 llm = ChatOllama(model="llama3", base_url=os.environ.get("OLLAMA_HOST", "http://ollama:11434"), num_predict=256)
 """,
         ),
@@ -355,7 +363,7 @@ from openai import OpenAI
 local = OpenAI(base_url=os.environ.get('VLLM_BASE_URL', 'http://10.0.0.12:8000/v1'))
 """,
         ),
-        # `import os` goes after the docstring, the __future__ import and the other imports.
+        # `import os` in a block of its own after the docstring and __future__ (isort).
         Invalid(
             """
 \"\"\"Clients.\"\"\"
@@ -368,8 +376,10 @@ client = ollama.AsyncClient(host="http://localhost:11434")
             expected_replacement="""
 \"\"\"Clients.\"\"\"
 from __future__ import annotations
-import ollama
+
 import os
+
+import ollama
 
 client = ollama.AsyncClient(host=os.environ.get("OLLAMA_HOST", "http://localhost:11434"))
 """,
@@ -384,8 +394,9 @@ client.base_url = "http://10.0.0.5:8000/v1"
             line=4,
             column=19,
             expected_replacement="""
-from openai import OpenAI
 import os
+
+from openai import OpenAI
 client = OpenAI()
 client.base_url = os.environ.get("OPENAI_BASE_URL", "http://10.0.0.5:8000/v1")
 """,
@@ -400,6 +411,8 @@ class LocalModel:
             line=4,
             expected_replacement="""
 import os
+
+
 class LocalModel:
     def __init__(self):
         self.api_base = os.environ.get("OPENAI_BASE_URL", "http://localhost:1234/v1")
@@ -413,6 +426,8 @@ def configure(llm):
             line=3,
             expected_replacement="""
 import os
+
+
 def configure(llm):
     llm.api_base = os.environ.get("GROQ_BASE_URL", "https://api.groq.com/openai/v1")
 """,
@@ -429,8 +444,9 @@ class Bot:
             line=4,
             column=16,
             expected_replacement="""
-from openai import OpenAI
 import os
+
+from openai import OpenAI
 class Bot:
     base_url = os.environ.get("OPENAI_BASE_URL", "http://localhost:8000")
     def __init__(self):
@@ -446,8 +462,9 @@ OpenAI(**{"base_url": "http://localhost:8000/v1", "api_key": "x"})
             line=3,
             column=23,
             expected_replacement="""
-from openai import OpenAI
 import os
+
+from openai import OpenAI
 OpenAI(**{"base_url": os.environ.get("OPENAI_BASE_URL", "http://localhost:8000/v1"), "api_key": "x"})
 """,
         ),
@@ -461,8 +478,9 @@ aio = AsyncOpenAI(**kw)
 """,
             line=3,
             expected_replacement="""
-from openai import OpenAI, AsyncOpenAI
 import os
+
+from openai import OpenAI, AsyncOpenAI
 URL = os.environ.get("OPENAI_BASE_URL", "http://vllm:8000/v1")
 kw = dict(base_url=URL, api_key="x")
 sync = OpenAI(**kw)
@@ -478,8 +496,9 @@ litellm.completion(messages=[], **cfg)
 """,
             line=4,
             expected_replacement="""
-import litellm
 import os
+
+import litellm
 cfg = {"model": "ollama/llama3", "max_tokens": 5}
 cfg["api_base"] = os.environ.get("LITELLM_API_BASE", "http://localhost:11434")
 litellm.completion(messages=[], **cfg)
@@ -523,8 +542,9 @@ def client_kwargs():
 client = OpenAI(**client_kwargs())
 """,
             expected_replacement="""
-from openai import OpenAI
 import os
+
+from openai import OpenAI
 def client_kwargs():
     return {"base_url": os.environ.get("OPENAI_BASE_URL", "http://gpu-box:8000/v1"), "timeout": 30}
 client = OpenAI(**client_kwargs())

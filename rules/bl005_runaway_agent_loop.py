@@ -50,7 +50,8 @@ class RunawayAgentLoop(Rule):
     ```
 
     ## Options
-    - `ceilings.agent_loop_iterations` (guardrails): the iteration cap teams should use.
+    - `ceilings.agent_loop_iterations` (guardrails): named in the message as the cap to use; a
+      runtime policy: BL005 does not compare a loop's bound with it.
     """
 
     code = "BL005"

@@ -17,7 +17,8 @@ entry names itself in the test id:
   resolves, each ``Limit.keys`` name is a parameter (for ``container`` limits: a container is a
   parameter and each key is a field of the container's annotated type), ``Limit.positional``
   is the real position, ``missing_bounded`` agrees with an integer or required SDK default, and
-  the family's ``tag_containers`` and ``endpoint_kwargs`` are accepted.
+  the family's ``tag_containers`` and ``endpoint_kwargs`` and the method's ``tag_kwargs`` are
+  accepted.
 
 Acceptance through ``**kwargs`` counts only where the SDK visibly forwards or reads the name:
 a constructor whose ``super().__init__(..., **kwargs)`` reaches a base ``__init__`` declaring it
@@ -368,6 +369,47 @@ def _forwarded_init_accepts(cls: type, name: str) -> str | None:
     return None
 
 
+def _kwargs_reach(func: object, name: str, depth: int = 3) -> bool:
+    """Whether a function taking ``**kwargs`` hands ``name`` on to a callee that takes it: one it
+    calls with ``**kwargs`` (by a module-level name, ``self.<method>``, or through
+    ``functools.partial``), or one whose docstring documents it as ``:param name:`` (requests'
+    ``request``, which passes ``**kwargs`` to a session)."""
+    func = inspect.unwrap(func)
+    if f":param {name}:" in (inspect.getdoc(func) or ""):
+        return True
+    if depth == 0:
+        return False
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    namespace = getattr(getattr(func, "__func__", func), "__globals__", {})
+    owner = getattr(func, "__self__", None)
+    if owner is None:
+        owner = namespace.get(getattr(func, "__qualname__", "").split(".")[0])
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and any(keyword.arg is None for keyword in node.keywords)):
+            continue
+        target = node.func
+        if isinstance(target, ast.Name) and target.id == "partial" and node.args:
+            target = node.args[0]
+        if isinstance(target, ast.Name):
+            callee = namespace.get(target.id)
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+            callee = getattr(owner, target.attr, None)
+        else:
+            continue
+        if not callable(callee):
+            continue
+        try:
+            signature = inspect.signature(callee)
+        except (TypeError, ValueError):
+            continue
+        if name in signature.parameters or (_var_keyword(signature) and _kwargs_reach(callee, name, depth - 1)):
+            return True
+    return False
+
+
 def name_problems(callee: Callee, name: str, what: str, *, position: int | None = None, read_from_kwargs: bool = False) -> list[str]:
     """Problems with ``callee`` accepting ``name`` (at ``position``, if given)."""
     if _is_pydantic_model(callee.func):
@@ -396,6 +438,8 @@ def name_problems(callee: Callee, name: str, what: str, *, position: int | None 
         if inspect.isclass(callee.func) and _forwarded_init_accepts(callee.func, name):
             return []
         if read_from_kwargs and name in _code_names(callee.func):
+            return []
+        if read_from_kwargs and _kwargs_reach(callee.func, name):
             return []
     return [f"{callee.label}: {what} {name!r} is not a parameter; parameters: {list(parameters)}"]
 
@@ -529,6 +573,8 @@ def method_problems(family: catalog.Family, method: catalog.Method, qualnames: l
             problems += name_problems(callee, container, "tag container")
         for name in family.endpoint_kwargs:
             problems += name_problems(callee, name, "endpoint keyword", read_from_kwargs=True)
+        for name in method.tag_kwargs:
+            problems += name_problems(callee, name, "tag keyword", read_from_kwargs=True)
     if not found and not missing:
         problems.append(f"{family.name}: method {method.path!r} exists on none of its clients: " + "; ".join(absent))
     return problems, found, missing
@@ -763,3 +809,13 @@ def test_drifted_patcher_parameter_is_reported():
     assert client_problems(patcher, "instructor.from_openai") == []
     drifted = dataclasses.replace(patcher, wraps=catalog.Param("client", 1))
     assert any("at position 0, but the catalog says 1" in p for p in client_problems(drifted, "instructor.from_openai"))
+
+
+def test_drifted_tag_keyword_is_reported():
+    _import("anthropic")
+    family = catalog.FAMILIES["anthropic"]
+    method = next(method for method in family.methods if method.path == "messages.create")
+    assert method_problems(family, method, _family_qualnames("anthropic"))[0] == []
+    drifted = dataclasses.replace(method, tag_kwargs=("extra_headers", "feature_headers"))
+    problems, _, _ = method_problems(family, drifted, _family_qualnames("anthropic"))
+    assert problems and all("tag keyword 'feature_headers'" in p for p in problems)

@@ -63,7 +63,7 @@ def test_a_finding_exits_1_with_location_source_line_and_caret(project):
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith("app.py:"))
-    assert lines[first].startswith("app.py:7:12: BL001 [hard] ")
+    assert lines[first].startswith("app.py:7:12: BL001 [*] [blocks] ")
     assert lines[first + 1] == "        return client.chat.completions.create("
     caret = lines[first + 2]
     assert caret.strip() and set(caret.strip()) == {"^"}
@@ -98,7 +98,7 @@ def test_exit_zero_reports_but_exits_0(project):
     add(project, "app.py", "unbounded")
     result = run("check", "--exit-zero", ".")
     assert result.exit_code == 0
-    assert "app.py:7:12: BL001 [hard]" in result.stdout
+    assert "app.py:7:12: BL001 [*] [blocks]" in result.stdout
 
 
 # tier policy
@@ -108,7 +108,7 @@ def test_tier_soft_turns_a_hard_rule_into_a_warning(project):
     add(project, "app.py", "unbounded")
     result = run("check", "--tier", "soft", ".")
     assert result.exit_code == 0, result.output
-    assert "app.py:7:12: BL001 [hard, warning] " in result.stdout
+    assert "app.py:7:12: BL001 [*] [warning: blocks at tier hard] " in result.stdout
     assert "0 blocking, 1 warning," in result.stdout
     finding = report("--tier", "soft")["findings"][0]
     assert (finding["code"], finding["tier"], finding["blocking"]) == ("BL001", "hard", False)
@@ -119,7 +119,7 @@ def test_tier_soft_still_blocks_on_a_soft_rule(project):
     add(project, "jobs.py", "untagged")
     result = run("check", "--tier", "soft", ".")
     assert result.exit_code == 1
-    assert "jobs.py:7:12: BL002 [soft] " in result.stdout
+    assert "jobs.py:7:12: BL002 [blocks] " in result.stdout
     data = report("--tier", "soft")
     assert data["tier"] == "soft"
     assert {f["code"]: f["blocking"] for f in data["findings"]} == {"BL001": False, "BL002": True}
@@ -245,7 +245,7 @@ def test_strict_flags_a_limit_that_cannot_be_resolved(project):
     assert run("check", ".").exit_code == 0
     result = run("check", "--strict", ".")
     assert result.exit_code == 1
-    assert "app.py:7:12: BL001 [hard] " in result.stdout
+    assert "app.py:7:12: BL001 [blocks] " in result.stdout
     assert "cannot resolve" in result.stdout
 
 
@@ -259,7 +259,7 @@ def test_quiet_prints_only_blocking_findings_without_source_or_summary(project):
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("jobs.py:7:12: BL002 [soft] ")
+    assert lines[0].startswith("jobs.py:7:12: BL002 [blocks] ")
 
 
 def test_quiet_with_nothing_blocking_prints_nothing(project):
@@ -527,7 +527,7 @@ def test_the_environment_sets_the_default_format_and_options_override_it(project
     add(project, "app.py", "unbounded")
     monkeypatch.setenv("BUDGETLINT_OUTPUT_FORMAT", "concise")
     concise = run("check").stdout
-    assert concise.startswith("app.py:7:12: BL001 [hard] ") and "        return client" not in concise
+    assert concise.startswith("app.py:7:12: BL001 [*] [blocks] ") and "        return client" not in concise
     assert json.loads(run("check", "--format", "json").stdout)["summary"]["findings"] == 1
     assert run("check", "--output-format", "pylint").stdout.startswith("app.py:7: [BL001] ")
     diff = run("check", "--diff")  # the environment's format does not make --diff a usage error

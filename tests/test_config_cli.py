@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from budgetlint.cli import main
@@ -114,8 +115,8 @@ def test_the_text_report_names_the_tier_and_its_source(project):
     put(project, "bl002.py", CODE / "bl002.py")
     result = run("check")
     assert result.exit_code == 1
-    assert "bl001.py:7:12: BL001 [hard, warning] " in result.stdout
-    assert "bl002.py:7:12: BL002 [soft] " in result.stdout
+    assert "bl001.py:7:12: BL001 [*] [warning: blocks at tier hard] " in result.stdout
+    assert "bl002.py:7:12: BL002 [blocks] " in result.stdout
     assert "Checked 2 files at tier soft (guardrails.yaml): 1 blocking, 1 warning" in result.stdout
     assert "No guardrails.yaml found" not in result.stdout
 
@@ -178,7 +179,7 @@ def test_custom_feature_tag_carriers_are_honoured(project):
     _, report = json_run("check")
     assert located(report) == [("bl002.py", 7, 12, "BL002")]
     message = report["findings"][0]["message"]
-    assert 'Add `metadata={"product": ...}`, an `X-Cost-Center` header, or wrap it in `billed_as(...)`.' in message
+    assert 'Add `metadata={"product": ...}`, `extra_headers={"X-Cost-Center": ...}`, or wrap it in `billed_as(...)`.' in message
 
 
 def test_a_custom_escalation_log_function_silences_bl003(project):
@@ -252,7 +253,7 @@ def test_a_bl100_in_the_text_report_shows_the_yaml_line(project):
     result = run("check")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    first = lines.index(next(line for line in lines if line.startswith("stack.yaml:5:13: BL100 [always] ")))
+    first = lines.index(next(line for line in lines if line.startswith("stack.yaml:5:13: BL100 [blocks] ")))
     assert lines[first].endswith("did you mean 'ollama'?")
     assert lines[first + 1] == "        engine: ollamma"
     assert set(lines[first + 2].strip()) == {"^"}
@@ -308,9 +309,9 @@ def test_config_problems_from_a_subdirectory_are_relative_like_code_findings(pro
     monkeypatch.chdir(project / "src")
     result = run("check")
     assert result.exit_code == 1
-    assert "../guardrails.yaml:3:7: BL100 [always] tier: 'medum'" in result.stdout
+    assert "../guardrails.yaml:3:7: BL100 [blocks] tier: 'medum'" in result.stdout
     assert "    tier: medum" in result.stdout  # the YAML line, read through the relative path
-    assert "bl001.py:7:12: BL001 [hard] " in result.stdout
+    assert "bl001.py:7:12: BL001 [*] [blocks] " in result.stdout
     # The file exists: the summary must not say it was not found.
     assert "at tier hard (the built-in default policy, as ../guardrails.yaml could not be used)" in result.stdout
     assert "No guardrails.yaml found" not in result.stdout
@@ -431,8 +432,8 @@ def test_validate_reports_every_file_in_one_report(project):
     put(project, "c.yaml", CONFIG / "stack/minimal.yaml")
     result = run("validate", "a.yaml", "b.yaml", "c.yaml")
     assert result.exit_code == 1
-    assert "a.yaml:3:7: BL100 [always] tier: 'medum' is not one of soft, medium, hard; did you mean 'medium'?" in result.stdout
-    assert "b.yaml:7:1: BL100 [always] duplicate key 'tier' (first defined on line 3)" in result.stdout
+    assert "a.yaml:3:7: BL100 [blocks] tier: 'medum' is not one of soft, medium, hard; did you mean 'medium'?" in result.stdout
+    assert "b.yaml:7:1: BL100 [blocks] duplicate key 'tier' (first defined on line 3)" in result.stdout
     assert "c.yaml" not in result.stdout.replace("(a.yaml, b.yaml, c.yaml)", "")
 
 
@@ -518,29 +519,105 @@ def test_init_writes_files_that_validate(project):
     result = run("init")
     assert result.exit_code == 0, result.output
     for name, kind in (("guardrails.yaml", "guardrails"), ("stack.yaml", "stack")):
-        text = (project / name).read_text()
-        first = text.splitlines()[0]
-        assert first.startswith("# yaml-language-server: $schema=")
-        target = project / first.split("$schema=", 1)[1].strip()
-        assert target.is_file(), target
-        assert json.loads(target.read_text()) == schema(kind)
+        first = (project / name).read_text().splitlines()[0]
+        # The versioned $id of the schema, not a copy that goes stale when budgetlint is upgraded.
+        assert first == f"# yaml-language-server: $schema={schema(kind)['$id']}"
+        assert schema(kind)["$id"].startswith("https://") and "/v1/" in schema(kind)["$id"]
+    assert not (project / ".budgetlint").exists()
     result = run("validate", "guardrails.yaml", "stack.yaml")
     assert result.exit_code == 0, result.output
     assert "0 blocking" in result.stdout
 
 
-def test_init_output_sets_the_policy_for_check(project):
-    run("init")
+def test_init_keeps_the_tier_that_applied_before(project):
     put(project, "bl004.py", CODE / "bl004.py")
+    before, _ = json_run("check")
+    result = run("init")
+    assert "tier hard (as before)" in result.stdout
     code, report = json_run("check")
-    assert (code, report["tier"]) == (1, "medium")
+    assert (code, report["tier"]) == (before, "hard")  # was `medium`, silently: BL001 and BL005 stopped blocking
     assert located(report) == [("bl004.py", 3, 26, "BL004")]
+    put(project, "guardrails.yaml", (project / "guardrails.yaml").read_text().replace("tier: hard", "tier: soft"))
+    assert "tier soft (as before)" in run("init", "--force").stdout
+    assert "tier: soft\n" in (project / "guardrails.yaml").read_text()
+    assert "tier medium (chosen with --tier)" in run("init", "--force", "--tier", "medium").stdout
+    assert json_run("check")[1]["tier"] == "medium"
 
 
-def test_init_in_another_directory_points_the_modeline_next_to_the_files(project):
+def test_init_writes_the_endpoints_the_code_calls(project):
+    shutil.copytree(Path(__file__).resolve().parents[1] / "examples", project / "examples")
+    result = run("init")
+    assert result.exit_code == 0, result.output
+    stack = yaml.safe_load((project / "stack.yaml").read_text())
+    assert [(e["name"], e["engine"], e["location"], e["base_url_env"], e.get("openai_compatible", False)) for e in stack["endpoints"]] == [
+        ("local-ollama", "ollama", "local", "OLLAMA_HOST", False),
+        ("local-vllm", "vllm", "local", "VLLM_BASE_URL", True),  # clients.py reads VLLM_BASE_URL; answer.py's literal joins it
+        ("cloud-openai", "openai", "cloud", "OPENAI_BASE_URL", False),
+    ]
+    assert stack["endpoints"][1]["models"] == ["llama", "meta-llama/Llama-3.1-8B-Instruct"]
+    guardrails = yaml.safe_load((project / "guardrails.yaml").read_text())
+    assert guardrails["metering"]["features"] == ["summarize", "support-bot"]  # the tags the code uses
+    assert "3 endpoints, as `budgetlint init` found them in the code" in result.stdout
+    assert "Commit guardrails.yaml, stack.yaml:" in result.stdout
+    assert run("validate", "guardrails.yaml", "stack.yaml").exit_code == 0
+
+
+def test_init_engine_chooses_the_endpoints(project):
+    put(project, "app.py", "import ollama\nollama.chat(model='m', messages=[], options={'num_predict': 5})\n")
+    result = run("init", "--engine", "tgi,ollama")
+    assert result.exit_code == 0, result.output
+    stack = yaml.safe_load((project / "stack.yaml").read_text())
+    assert [(e["engine"], e["location"], e["base_url_env"]) for e in stack["endpoints"]] == [
+        ("ollama", "local", "OLLAMA_HOST"), ("tgi", "local", "TGI_BASE_URL"),
+    ]
+    refused = run("init", "--force", "--engine", "ollama,vlm")
+    assert refused.exit_code == 2 and "unknown engine vlm" in refused.stderr
+
+
+def test_init_without_llm_calls_writes_a_template_and_says_so(project):
+    result = run("init")
+    assert "a template: no LLM call was found in the code; edit it" in result.stdout
+    stack = yaml.safe_load((project / "stack.yaml").read_text())
+    assert [e["engine"] for e in stack["endpoints"]] == ["vllm", "openai"]
+
+
+RUFF_PYPROJECT = '[project]\nname = "demo"  # mine\n\n[tool.ruff]\nline-length = 100\n\n[tool.ruff.lint]\nselect = ["E", "RUF"]\n'
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        (RUFF_PYPROJECT, RUFF_PYPROJECT.replace("[tool.ruff.lint]\n", '[tool.ruff.lint]\nexternal = ["BL"]\n')),
+        ('[tool.ruff]\nline-length = 100', '[tool.ruff]\nline-length = 100\n\n[tool.ruff.lint]\nexternal = ["BL"]\n'),
+        ('[tool.ruff.lint]\r\nexternal = ["X1"]  # ours\r\n', '[tool.ruff.lint]\r\nexternal = ["BL", "X1"]  # ours\r\n'),
+        ('[tool.ruff.lint]\r\nselect = ["E"]\r\n', '[tool.ruff.lint]\r\nexternal = ["BL"]\r\nselect = ["E"]\r\n'),
+        ('[tool.ruff.lint]\nexternal = ["BL"]\n', None),
+        ('[tool.ruff]\nlint.select = ["E"]\n', None),  # dotted keys: told what to add, not edited
+        ('[project]\nname = "demo"\n', None),  # ruff is not configured here
+    ],
+)
+def test_init_adds_ruff_external_to_pyproject_minimally(project, before, after):
+    (project / "pyproject.toml").write_bytes(before.encode())
+    result = run("init")
+    assert result.exit_code == 0, result.output
+    assert (project / "pyproject.toml").read_bytes().decode() == (after or before)
+    assert ("pyproject.toml" in result.stdout.splitlines()[-1]) == (after is not None)  # what to commit
+
+
+def test_init_leaves_a_symlinked_pyproject_alone(project, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "pyproject.toml"
+    outside.write_text("[tool.ruff]\nline-length = 100\n")
+    (project / "pyproject.toml").unlink()
+    (project / "pyproject.toml").symlink_to(outside)
+    result = run("init")
+    assert result.exit_code == 0, result.output
+    assert outside.read_text() == "[tool.ruff]\nline-length = 100\n"
+    assert "left pyproject.toml alone (a symbolic link)" in result.stdout
+
+
+def test_init_in_another_directory(project):
     assert run("init", "--directory", "deploy").exit_code == 0
-    first = (project / "deploy/guardrails.yaml").read_text().splitlines()[0]
-    assert (project / "deploy" / first.split("$schema=", 1)[1].strip()).is_file()
+    assert (project / "deploy/guardrails.yaml").is_file() and (project / "deploy/stack.yaml").is_file()
 
 
 def test_init_refuses_to_overwrite_without_force(project):
@@ -562,34 +639,30 @@ def _tree(root: Path) -> dict[str, bytes | str]:
     }
 
 
-@pytest.mark.parametrize(
-    "link", ["guardrails.yaml", "stack.yaml", ".budgetlint", ".budgetlint/schemas", ".budgetlint/schemas/stack.schema.json"]
-)
+@pytest.mark.parametrize("link", ["guardrails.yaml", "stack.yaml", "deploy/guardrails.yaml"])
 @pytest.mark.parametrize("force", [False, True])
 @pytest.mark.parametrize("dangling", [False, True])
 def test_init_writes_nothing_through_a_symlink(project, tmp_path_factory, link, force, dangling):
     outside = tmp_path_factory.mktemp("outside")
     target = outside / "target"
-    if not dangling and link.endswith((".yaml", ".json")):
+    if not dangling and link.endswith(".yaml"):
         target.write_text("# theirs\n")
     elif not dangling:
         target.mkdir()
     (project / link).parent.mkdir(parents=True, exist_ok=True)
     (project / link).symlink_to(target)
     before, outside_before = _tree(project), _tree(outside)
-    result = run("init", *(["--force"] if force else []))
+    directory = ["--directory", "deploy"] if link.startswith("deploy") else []
+    result = run("init", *directory, *(["--force"] if force else []))
     assert result.exit_code == 2, result.output
     assert f"{link} is a symbolic link" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert _tree(project) == before and _tree(outside) == outside_before
 
 
-@pytest.mark.parametrize("blocker", ["guardrails.yaml", ".budgetlint"])
-def test_init_where_a_directory_or_file_is_in_the_way_is_one_line(project, blocker):
-    if blocker.endswith(".yaml"):
-        (project / blocker).mkdir()
-    else:
-        (project / blocker).write_text("")
+@pytest.mark.parametrize("blocker", ["guardrails.yaml", "stack.yaml"])
+def test_init_where_a_directory_is_in_the_way_is_one_line(project, blocker):
+    (project / blocker).mkdir()
     result = run("init", "--force")
     assert result.exit_code == 2
     assert result.stderr.startswith("budgetlint: error: cannot ") and len(result.stderr.splitlines()) == 1

@@ -36,7 +36,7 @@ client = OpenAI()
 
 
 def ask(messages):
-    return client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+    return client.chat.completions.create(model="m", messages=messages)
 '''
 UNBOUNDED_FIXED = UNBOUNDED.replace("messages=messages)", "messages=messages, max_tokens=1024)")
 
@@ -92,6 +92,45 @@ def test_fix_exits_0_when_nothing_blocking_remains(project):
     assert result.exit_code == 0, result.output
     assert app.read_text() == UNBOUNDED_FIXED
     assert "Fixed 1 finding in 1 file, 0 remaining." in result.stdout
+
+
+def test_show_fixes_lists_what_fix_changed_per_file_and_code(project):
+    write(project / "app.py", UNBOUNDED)
+    write(project / "net.py", 'import ollama\nclient = ollama.Client("http://gpu:11434")\n')
+    result = run("--fix", "--show-fixes", ".")
+    assert (
+        "Fixed 2 findings:\n- app.py:\n    1 × BL001 (unbounded-max-tokens)\n- net.py:\n    1 × BL004 (hardcoded-base-url)\n"
+    ) in result.stdout
+    assert "Fixed 2 findings:" not in run("--fix", ".").stdout  # nothing left to fix, and not asked
+
+
+def test_fix_only_reports_only_what_it_fixed_and_exits_0(project):
+    app = write(project / "app.py", UNBOUNDED)
+    result = run("--fix-only", "app.py")
+    assert result.exit_code == 0, result.output  # BL002 still there, not reported
+    assert result.stdout == "Fixed 1 finding in 1 file.\n"
+    assert app.read_text() == UNBOUNDED_FIXED
+    assert run("--fix-only", "--show-fixes", "app.py").stdout == "Fixed 0 findings in 0 files.\n"
+    refused = run("--fix-only", "--format", "json", "app.py")
+    assert refused.exit_code == 2 and "--fix-only reports only what it fixed" in refused.stderr
+
+
+def test_fix_only_exits_1_when_a_fix_cannot_be_written(project):
+    app = write(project / "app.py", UNBOUNDED)
+    app.chmod(0o444)
+    result = run("--fix-only", "app.py")
+    assert result.exit_code == 1 and "not fixing app.py: cannot rewrite: read-only" in result.stderr
+    assert result.stdout == "Fixed 0 findings in 0 files.\n"
+
+
+def test_exit_non_zero_on_fix(project):
+    app = write(project / "app.py", UNBOUNDED)
+    result = run("--fix", "--exit-non-zero-on-fix", "--select", "BL001", "app.py")
+    assert app.read_text() == UNBOUNDED_FIXED
+    assert result.exit_code == 1 and "Fixed 1 finding in 1 file, 0 remaining." in result.stdout
+    assert run("--fix", "--exit-non-zero-on-fix", "--select", "BL001", "app.py").exit_code == 0  # nothing fixed
+    write(project / "app.py", UNBOUNDED)
+    assert run("--fix-only", "--exit-non-zero-on-fix", "app.py").exit_code == 1
 
 
 def test_without_fix_the_findings_are_fixable_and_the_file_untouched(project):
@@ -250,7 +289,7 @@ def test_crlf_line_endings_are_kept(project):
     assert b"max_tokens=1024)\r\n" in data
     assert data.count(b"\n") == data.count(b"\r\n")
     assert (project / "net.py").read_bytes() == (
-        b'import ollama\r\nimport os\r\nclient = ollama.Client(os.environ.get("OLLAMA_HOST", "http://gpu:11434"))\r\n'
+        b'import os\r\n\r\nimport ollama\r\nclient = ollama.Client(os.environ.get("OLLAMA_HOST", "http://gpu:11434"))\r\n'
     )
 
 
@@ -481,7 +520,7 @@ def test_the_fix_of_an_endpoint_attribute_keeps_its_api_path_in_code():
         """
     assert fixed(code) == textwrap.dedent(code).replace(
         '"http://localhost:11434/api/generate"', 'os.environ.get("OLLAMA_BASE_URL", "http://localhost:11434") + "/api/generate"'
-    ).replace("class Ollama", "import os\nclass Ollama")
+    ).replace("class Ollama", "import os\n\n\nclass Ollama")  # isort's two blank lines before a class
 
 
 def test_no_endpoint_fix_where_os_means_something_else():
@@ -653,7 +692,7 @@ def test_an_entry_already_present_is_not_added_twice():
     call = module.body[0].body[0].value
     mapping = module.body[1].body[0].value
     fixes = [Fix((AddEntry(call, "a", cst.Integer("2")),)), Fix((AddEntry(mapping, "a", cst.Integer("2")),))]
-    assert fix_module(module, fixes, module.bytes) == (module.bytes, 2)
+    assert fix_module(module, fixes, module.bytes) == (module.bytes, fixes)
 
 
 # --- --diff -------------------------------------------------------------------------------
@@ -665,7 +704,7 @@ def test_diff_prints_without_writing_and_exits_1(project):
     assert result.exit_code == 1
     assert app.read_text() == UNBOUNDED
     assert result.stdout.startswith("--- a/app.py\n+++ b/app.py\n@@ ")
-    assert "+    return client.chat.completions.create(model=\"gpt-4o-mini\", messages=messages, max_tokens=1024)" in result.stdout
+    assert "+    return client.chat.completions.create(model=\"m\", messages=messages, max_tokens=1024)" in result.stdout
     assert "Would fix 1 finding in 1 file." in result.stderr
     assert run("--diff", "--exit-zero", "app.py").exit_code == 0
 
@@ -803,5 +842,5 @@ def test_the_stack_file_names_the_variable(project):
     result = run("--fix", "--select", "BL004", "app.py")
     assert result.exit_code == 0, result.output
     assert app.read_text() == (
-        'from openai import OpenAI\nimport os\nlocal = OpenAI(base_url=os.environ.get("VLLM_BASE_URL", "http://10.0.0.12:8000/v1"))\n'
+        'import os\n\nfrom openai import OpenAI\nlocal = OpenAI(base_url=os.environ.get("VLLM_BASE_URL", "http://10.0.0.12:8000/v1"))\n'
     )

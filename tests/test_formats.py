@@ -170,7 +170,7 @@ def test_json_lines_are_the_json_reports_findings_one_per_line(example_findings)
     assert [json.loads(line) for line in lines[:-1]] == example_findings
 
 
-CONCISE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<column>\d+): (?P<code>BL\d{3}) \[(?P<tier>[a-z, ]+)\] (?P<message>.+)$")
+CONCISE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<column>\d+): (?P<code>BL\d{3})(?P<fixable> \[\*\])? \[(?P<blocks>blocks|warning: blocks at tier [a-z]+)\] (?P<message>.+)$")
 PYLINT = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+): \[(?P<code>BL\d{3})\] (?P<message>.+)$")
 
 
@@ -178,8 +178,8 @@ def test_concise_is_one_line_per_finding_then_the_summary(example_findings):
     lines = report("concise").splitlines()
     parsed = [CONCISE.match(line) for line in lines[: len(example_findings)]]
     assert all(parsed), lines
-    assert [(m["path"], int(m["line"]), int(m["column"]), m["code"], m["message"]) for m in parsed] == [
-        (f["path"], f["line"], f["column"], f["code"], f["message"]) for f in example_findings
+    assert [(m["path"], int(m["line"]), int(m["column"]), m["code"], bool(m["fixable"]), m["blocks"] == "blocks", m["message"]) for m in parsed] == [
+        (f["path"], f["line"], f["column"], f["code"], f["fixable"], f["blocking"], f["message"]) for f in example_findings
     ]
     assert lines[len(example_findings)] == "" and any(line.startswith("Checked 5 files") for line in lines)
     assert report("text") == report("full") != report("concise")
@@ -285,7 +285,7 @@ def test_an_azure_plain_line_never_issues_a_command(text):
 
 def test_concise_and_pylint_escape_control_characters_in_paths_and_messages():
     concise = REPORTERS["concise"](quiet=True).render(run(finding(path="a\nb.py", message="one\ntwo\x1b[31m")))
-    assert concise == "a\\nb.py:3:5: BL002 [soft] one\\ntwo\\x1b[31m\n"
+    assert concise == "a\\nb.py:3:5: BL002 [blocks] one\\ntwo\\x1b[31m\n"
     pylint = REPORTERS["pylint"]().render(run(finding(path="a\nb.py", message="one\r\ntwo")))
     assert pylint == "a\\nb.py:3: [BL002] one\\r\\ntwo\n"
 

@@ -542,7 +542,7 @@ def test_a_file_name_that_is_not_utf8_is_escaped_in_text_json_and_github(non_utf
     shown = "caf\\xe9.py"
     text = budgetlint("check", "--no-cache", ".", cwd=non_utf8_project)
     assert text.returncode == 1, text.stderr
-    assert f"{shown}:2:1: BL001 [hard]" in text.stdout and "good.py:2:1: BL001 [hard]" in text.stdout
+    assert f"{shown}:2:1: BL001 [*] [blocks]" in text.stdout and "good.py:2:1: BL001 [*] [blocks]" in text.stdout
     data = budgetlint("check", "--no-cache", "--format", "json", ".", cwd=non_utf8_project)
     assert data.returncode == 1, data.stderr
     findings = json.loads(data.stdout)["findings"]

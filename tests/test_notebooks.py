@@ -80,10 +80,10 @@ def test_the_fixture_reports_its_findings_at_their_cells_in_text(project):
     result = run("check", "notebooks")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("notebooks/support_bot.ipynb:cell 5:1:9: BL001 [hard] ")
+    assert lines[0].startswith("notebooks/support_bot.ipynb:cell 5:1:9: BL001 [blocks] ")
     assert lines[1] == "    reply = client.chat.completions.create("
     assert lines[2] == "            " + "^" * len("client.chat.completions.create(")
-    assert lines[3].startswith("notebooks/support_bot.ipynb:cell 6:4:14: BL005 [hard] ")
+    assert lines[3].startswith("notebooks/support_bot.ipynb:cell 6:4:14: BL005 [blocks] ")
     assert lines[4] == "        answer = client.chat.completions.create("
 
 

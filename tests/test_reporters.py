@@ -56,19 +56,39 @@ def test_registry_supplies_the_format_choices():
 
 def test_text_report_golden():
     expected = (
-        "app.py:7:12: BL001 [hard, warning] BL001 message\n"
+        "app.py:7:12: BL001 [*] [warning: blocks at tier hard] BL001 message\n"
         "        return client.chat.completions.create(\n"
         "               ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
-        "jobs.py:3:5: BL002 [soft] BL002 message\n"
+        "jobs.py:3:5: BL002 [blocks] BL002 message\n"
         "        client.chat.completions.create(model=m)\n"
         "        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
-        "pkg/a.py:1:1: BL001 [hard, warning] BL001 message\n"
+        "pkg/a.py:1:1: BL001 [warning: blocks at tier hard] BL001 message\n"
         "\n"
         "    2  BL001  unbounded-max-tokens\n"
         "    1  BL002  missing-feature-tag\n"
-        "Checked 3 files at tier soft (the built-in default policy): 1 blocking, 2 warnings, 1 fixable.\n"
+        "Checked 3 files at tier soft (the built-in default policy): 1 blocking, 2 warnings, 1 fixable ([*], with `--fix`).\n"
     )
     assert TextReporter().render(MIXED) == expected
+
+
+def test_text_says_whether_a_finding_blocks_in_words_not_a_tier_name():
+    """``[hard]`` read like a severity: the label says whether the finding blocks CI, and for a
+    warning at which tier it would; ``[*]`` marks a fixable finding, as ruff does."""
+    lines = TextReporter().render(result(finding(fixable=True), finding("b.py", blocking=False))).splitlines()
+    assert lines[0] == "app.py:7:12: BL001 [*] [blocks] BL001 message"
+    assert lines[1] == "b.py:7:12: BL001 [warning: blocks at tier hard] BL001 message"
+    assert not any("[hard" in line for line in lines)
+
+
+def test_show_fixes_lists_what_was_fixed_per_file_and_code():
+    fixed = RunResult((), 2, Policy(), "9.9.9", fixed=3, fixed_files=2, fixes=(
+        ("a.py", "BL001", "unbounded-max-tokens", 2), ("b.py", "BL004", "hardcoded-base-url", 1),
+    ))
+    text = TextReporter().render(fixed)
+    assert (
+        "Fixed 3 findings:\n- a.py:\n    2 × BL001 (unbounded-max-tokens)\n- b.py:\n    1 × BL004 (hardcoded-base-url)\n"
+        "Fixed 3 findings in 2 files, 0 remaining.\n"
+    ) in text
 
 
 def test_text_summary_counts_and_plurals():
@@ -96,12 +116,12 @@ def test_text_says_how_to_lower_the_default_tier_only_when_it_matters():
 
 
 def test_text_quiet_hides_warnings_source_lines_and_summary():
-    assert TextReporter(quiet=True).render(MIXED) == "jobs.py:3:5: BL002 [soft] BL002 message\n"
+    assert TextReporter(quiet=True).render(MIXED) == "jobs.py:3:5: BL002 [blocks] BL002 message\n"
 
 
 def test_text_quiet_statistics_keeps_the_counts():
     lines = TextReporter(quiet=True, statistics=True).render(MIXED).splitlines()
-    assert lines[0] == "jobs.py:3:5: BL002 [soft] BL002 message"
+    assert lines[0] == "jobs.py:3:5: BL002 [blocks] BL002 message"
     assert "    2  BL001  unbounded-max-tokens" in lines
     assert lines[-1].startswith("Checked 3 files")
 

@@ -46,7 +46,7 @@ def findings(text: str, *args: str) -> list[dict]:
 def test_the_buffer_is_linted_as_the_named_file(project):
     result = run(UNBOUNDED, "-", "--stdin-filename", "app/chat.py")
     assert result.exit_code == 1
-    assert "app/chat.py:4:1: BL001 [hard]" in result.stdout
+    assert "app/chat.py:4:1: BL001 [*] [blocks]" in result.stdout
     assert not (project / "app" / "chat.py").exists()
 
 

@@ -87,7 +87,7 @@ def test_the_command_line_reports_the_file_and_caches_the_others(files, tmp_path
     monkeypatch.setattr(commands, "all_rules", lambda: (*ALL_RULES, _Killer))
     result = CliRunner().invoke(main, ["check", "--jobs", "2", "--select", "BL", "."], catch_exceptions=False)
     assert result.exit_code == 1
-    assert "boom.py:1:1: BL000 [always] the analysis process died (killed by SIGKILL, possibly out of memory)" in result.stdout
+    assert "boom.py:1:1: BL000 [blocks] the analysis process died (killed by SIGKILL, possibly out of memory)" in result.stdout
     assert "m01.py:7:12: BL001" in result.stdout and "Traceback" not in result.output
     [index] = (tmp_path / "cache").glob("*.json")
     assert sorted(json.loads(index.read_text())["entries"]) == sorted(path.name for path in files if path.name != "boom.py")

@@ -1,5 +1,7 @@
-"""``--format full`` (alias ``text``): ``path:line:col: CODE [tier] message``, the line with a
-caret, a summary; ``--format concise``: the same without source lines.
+"""``--format full`` (alias ``text``): ``path:line:col: CODE [*] [blocks] message`` (``[*]``:
+fixable, as ruff marks it; ``[warning: blocks at tier hard]`` for a finding that does not block at
+the configured tier), the line with a caret, a summary; ``--format concise``: the same without
+source lines.
 
 What comes from the files (paths, messages, source lines) is printed with its control
 characters escaped (``finding.printable``): one finding is one line, whatever a file holds; and
@@ -24,7 +26,8 @@ class TextReporter(Reporter):
         out: list[str] = []
         for finding in self.shown(result):
             code = self._style(finding.code, fg="red" if finding.blocking else "yellow", bold=True)
-            out.append(f"{self._style(location(finding), bold=True)} {code} [{label(finding)}] {printable(finding.message)}")
+            fixable = " [*]" if finding.fixable else ""
+            out.append(f"{self._style(location(finding), bold=True)} {code}{fixable} [{label(finding)}] {printable(finding.message)}")
             if self.source_lines and not self.quiet:
                 out.extend(self._source(finding))
         if self.statistics or not self.quiet:
@@ -49,6 +52,8 @@ class TextReporter(Reporter):
         if self.statistics or result.findings:
             lines.extend(statistics_lines(result))
         warnings = len(result.findings) - result.blocking
+        if result.fixes:
+            lines.extend(fix_lines(result))
         if result.fixed is not None:
             lines.append(
                 f"Fixed {result.fixed} finding{'s' * (result.fixed != 1)} in {result.fixed_files} "
@@ -57,7 +62,7 @@ class TextReporter(Reporter):
         lines.append(
             f"Checked {result.files} file{'s' * (result.files != 1)} at tier {result.policy.tier.label} "
             f"({result.policy.source}): {result.blocking} blocking, {warnings} warning{'s' * (warnings != 1)}, "
-            f"{result.fixable} fixable."
+            f"{result.fixable} fixable{' ([*], with `--fix`)' if result.fixable else ''}."
         )
         if result.policy.source == "the built-in default policy" and result.policy.tier is Tier.HARD and result.findings:
             lines.append(
@@ -85,5 +90,14 @@ def location(finding: Finding) -> str:
 
 
 def label(finding: Finding) -> str:
-    """``hard``, or ``hard, warning`` for a finding that does not block."""
-    return finding.tier if finding.blocking else f"{finding.tier}, warning"
+    """``blocks``, or ``warning: blocks at tier hard`` for a finding that does not block."""
+    return "blocks" if finding.blocking else f"warning: blocks at tier {finding.tier}"
+
+
+def fix_lines(result: RunResult) -> list[str]:
+    """``--show-fixes``: what ``--fix`` changed, per file and code (as ruff lists it)."""
+    lines = [f"Fixed {result.fixed} finding{'s' * (result.fixed != 1)}:"]
+    for path in sorted({path for path, _, _, _ in result.fixes}):
+        lines.append(f"- {shown_path(path)}:")
+        lines.extend(f"    {count} × {code} ({name})" for where, code, name, count in result.fixes if where == path)
+    return lines
