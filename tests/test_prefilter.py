@@ -50,7 +50,7 @@ def _examples() -> list:
 @pytest.mark.parametrize("example", _examples())
 def test_every_rule_example_gives_the_same_findings_without_the_prefilter(example, monkeypatch):
     policy = make_policy(**example.options)
-    job = Job(policy, ALL_RULES, report_suppressions=True)
+    job = Job(policy, ALL_RULES, report_suppressions=True, every_rule=True)
     found, expected = _both_ways(textwrap.dedent(example.code).encode(), "example.py", job, monkeypatch)
     assert found == expected
     if isinstance(example, Invalid):
@@ -59,7 +59,7 @@ def test_every_rule_example_gives_the_same_findings_without_the_prefilter(exampl
 
 @pytest.mark.parametrize("path", FILES, ids=lambda path: path.relative_to(REPOSITORY).as_posix())
 def test_every_example_and_fixture_file_gives_the_same_findings_without_the_prefilter(path, monkeypatch):
-    job = Job(make_policy(), ALL_RULES, report_suppressions=True)
+    job = Job(make_policy(), ALL_RULES, report_suppressions=True, every_rule=True)
     found, expected = _both_ways(path.read_bytes(), path.name, job, monkeypatch)
     assert found == expected
 
@@ -147,7 +147,7 @@ REPORTED = {
 @pytest.mark.parametrize("code", REPORTED.values(), ids=REPORTED.keys())
 def test_shapes_full_analysis_reports_pass_the_prefilter(code, monkeypatch):
     source = textwrap.dedent(code).encode()
-    job = Job(make_policy(), ALL_RULES, report_suppressions=True)
+    job = Job(make_policy(), ALL_RULES, report_suppressions=True, every_rule=True)
     found, expected = _both_ways(source, "shape.py", job, monkeypatch)
     assert expected, "full analysis reports this shape"
     assert might_matter(source)
