@@ -2,6 +2,7 @@
 
 import sys
 
+from budgetlint import timing
 from budgetlint.interrupts import EXIT_INTERRUPTED, held_interrupts
 
 
@@ -13,6 +14,7 @@ def run() -> None:
     except KeyboardInterrupt:
         print("budgetlint: interrupted", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
+    timing.start()
     main()
 
 

@@ -10,7 +10,7 @@ from functools import cached_property
 import libcst as cst
 from libcst.metadata import CodeRange
 
-from . import matching, summary, wrappers
+from . import matching, summary, timing, wrappers
 from .job import Job
 from .locate import positions
 from .model import FileModel
@@ -46,6 +46,10 @@ class Analysis:
 
     def facts(self, kept: list[Report] | None = None) -> dict:
         """``summary.file_facts``, with the marks of the ``kept`` reports (parallel to the findings)."""
+        with timing.phase("summaries"):
+            return self._facts(kept)
+
+    def _facts(self, kept: list[Report] | None) -> dict:
         facts = summary.file_facts(self.model, self.key, self.position, self.job.policy.carriers, self.job.policy.endpoints())
         inner = {id(site.node): local.helper.id for local in self.model.helpers if local.helper.wrapper for site in local.inner}
         codes = {id(report): rule.code for rule, report in self.reports}
@@ -61,7 +65,9 @@ def analyse(module: cst.Module, job: Job, key: str, text: str | None = None) -> 
     """Build the module's model (the project's summaries resolving its imports in the second
     phase), link its helpers, and run every rule."""
     view = job.project.view(key) if job.project is not None else None
-    file_model = matching.build(module, job.policy.endpoints(), view)
-    wrappers.link(file_model, key, job.policy.carriers, view)
-    reports = [(rule, report) for rule in job.rules for report in rule().check(file_model, job.policy)]
+    with timing.phase("model"):
+        file_model = matching.build(module, job.policy.endpoints(), view)
+        wrappers.link(file_model, key, job.policy.carriers, view)
+    with timing.phase("rules"):
+        reports = [(rule, report) for rule in job.rules for report in rule().check(file_model, job.policy)]
     return Analysis(module, file_model, key, reports, view, job, text)

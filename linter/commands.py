@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
-from . import __version__, baseline, ruffconfig, ruffexternal, stackdetect, stdout
+from . import __version__, baseline, ruffconfig, ruffexternal, stackdetect, stdout, timing
 from .baseline import BaselineError
 from .cache import DIRECTORY_NAME as CACHE_DIRECTORY
 from .cache import CacheRefused, ResultCache, configuration_key
@@ -592,6 +592,11 @@ def config_findings(problems: list[ConfigProblem], policy: Policy, cwd: Path) ->
 
 def _emit(result: RunResult, options: CheckOptions | ValidateOptions) -> int:
     """Print (or write) the report; to stderr when stdout carries a fixed buffer (``check - --fix``)."""
+    with timing.phase("report"):
+        return _report(result, options)
+
+
+def _report(result: RunResult, options: CheckOptions | ValidateOptions) -> int:
     result = replace(result, exit_zero=options.exit_zero)
     reporter = REPORTERS[options.output_format](color=options.color, quiet=options.quiet, statistics=options.statistics)
     text = reporter.render(result)

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import libcst as cst
 
-from . import intake, notebook, suppress
+from . import intake, notebook, suppress, timing
 from .analysis import analyse
 from .cache import signature
 from .codes import PARSE_ERROR
@@ -89,7 +89,8 @@ def lint_source(source: bytes, name: str, job: Job, key: str | None = None) -> F
 
 
 def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> FileResult:
-    decided = intake.screen(source, name, key, prefilter=job.project is None, honour=not job.ignore_suppressions)
+    with timing.phase("prefilter"):
+        decided = intake.screen(source, name, key, prefilter=job.project is None, honour=not job.ignore_suppressions)
     if decided is not None:
         return FileResult(name, decided, parsed=False)
     file_rule = None if job.ignore_suppressions else suppress.file_suppression(source)
@@ -101,12 +102,14 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> 
         text = source.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError) as error:
         return _error(name, f"cannot decode file: {error}", key=key)
-    refusal, cpython_error = cpython_verdict(source, text)
+    with timing.phase("guard"):
+        refusal, cpython_error = cpython_verdict(source, text)
     if refusal is not None:
         return _error(name, f"cannot analyse file: {refusal.msg}", refusal.lineno or 1, refusal.offset or 1, text, key=key)
     try:
-        with unvalidated():
+        with unvalidated(), timing.phase("parse"):
             module = cst.parse_module(source)
+            timing.count("parsed" if job.project is None else "parsed in phase 2")
     except cst.ParserSyntaxError as error:
         if cpython_error is not None and cpython_error.lineno:
             # CPython locates syntax errors where they are; libcst's native parser often a line later.
@@ -121,7 +124,8 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> 
     if not analysis.reports and file_rule is None and not judged:
         return FileResult(name, (), parsed=True, facts=analysis.facts(), sites=sites)
     kept: list[Report] = []
-    findings = tuple(locate(module, text, name, key or name, analysis.reports, job, kept, analysis.shown, file_rule, analysis.positions))
+    with timing.phase("locate"):
+        findings = tuple(locate(module, text, name, key or name, analysis.reports, job, kept, analysis.shown, file_rule, analysis.positions))
     result = FileResult(name, findings, parsed=True, facts=analysis.facts(kept), sites=sites)
     if job.fix and may_rewrite(name) and any(job.applies(report) for report in kept):
         return _fix(result, source, module, kept, _codes(findings, kept), job, key, file_rule)

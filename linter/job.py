@@ -86,3 +86,6 @@ class FileResult:
     sit at the inner call of a wrapper. None for a file that was not parsed."""
     sites: tuple[SiteRecord, ...] = ()
     """With ``Job.describe``: the file's call sites, constructors included, unordered."""
+    timings: dict | None = field(default=None, compare=False)
+    """With ``BUDGETLINT_TIMINGS``, on a worker task's last result: the task's phase totals
+    (``timing.Totals.as_json``), which the main process adds to its own."""

@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 
-from . import intake, notebook
+from . import intake, notebook, timing
 from .cache import ResultCache, signature
 from .discovery import display_name, root_keys, shown_directory
 from .finding import Finding
@@ -94,7 +95,9 @@ def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | Non
     run whose changed files hold no LLM code costs what a warm run costs. The rest is the
     engine's, whose ``lint_read`` is the per-file boundary: whatever goes wrong is a BL000.
     """
-    outcome = intake.read(path, name, key)
+    with timing.phase("read"):
+        outcome = intake.read(path, name, key)
+        timing.count("read")
     if isinstance(outcome, Finding):
         return FileResult(name, (outcome,), parsed=False)
     source, info = outcome
@@ -102,12 +105,14 @@ def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | Non
         prefilter = job.project is None if isinstance(job, Job) else True
         # a job made only when a file must be linted honours suppressions (commands makes one that does not at once)
         honour = not (isinstance(job, Job) and job.ignore_suppressions)
-        decided = intake.screen(source, name, key, prefilter=prefilter, honour=honour)
+        with timing.phase("prefilter"):
+            decided = intake.screen(source, name, key, prefilter=prefilter, honour=honour)
     except Exception:  # noqa: BLE001  the engine's boundary reports it
         decided = None
     if decided is not None:
         # what phase 2 asks of a skipped file, kept with its result so a warm run need not read it
-        facts = None if decided else {"imports": import_names(notebook.code_of(source, name))}
+        with timing.phase("prefilter"):
+            facts = None if decided else {"imports": import_names(notebook.code_of(source, name))}
         cached = signature(source, info) if intake.cacheable(source, name) else None
         return FileResult(name, decided, parsed=False, signature=cached, facts=facts)
     with held_interrupts():  # see commands.all_rules
@@ -126,9 +131,17 @@ def lint_many(triples: list[tuple[str, str, str]], job: Job | Callable[[], Job],
         from . import engine  # noqa: F401  before the pool forks: workers inherit it
         from . import pool  # a run the cache answers needs no pool
 
-    yield from pool.lint_in_pool(triples, job if isinstance(job, Job) else job(), jobs, lint_chunk)
+    for position, result in pool.lint_in_pool(triples, job if isinstance(job, Job) else job(), jobs, lint_chunk):
+        if result.timings is not None:  # a worker's phase totals (``timing``) come back with its task
+            timing.merge(result.timings)
+            result = replace(result, timings=None)
+        yield position, result
 
 
 def lint_chunk(triples: list[tuple[str, str, str]], job: Job) -> list[FileResult]:
     """A pool task: lint consecutive files in a worker (through ``lint_file`` as this module has it)."""
-    return [lint_file(path, name, job, key) for path, name, key in triples]
+    with timing.separately() as totals:
+        results = [lint_file(path, name, job, key) for path, name, key in triples]
+    if totals is not None and results:
+        results[-1] = replace(results[-1], timings=totals.as_json())
+    return results
