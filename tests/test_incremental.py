@@ -98,7 +98,7 @@ def edited(text: str, kind: str, at: int, line: str) -> str:
     return "".join(lines)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(edits)
 def test_random_edits_lint_as_a_whole_parse(steps):
     document = Document()
