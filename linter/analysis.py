@@ -30,11 +30,13 @@ class Analysis:
     view: ProjectView | None
     job: Job
     text: str | None = None
+    known: Mapping[cst.CSTNode, CodeRange] | None = None
 
     @cached_property
     def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
-        """The module's node positions (generated for the statements looked up, given ``text``)."""
-        return positions(self.module, self.text)
+        """The module's node positions: ``known`` (kept by ``reparse.Document``), else generated
+        for the statements looked up (given ``text``)."""
+        return self.known if self.known is not None else positions(self.module, self.text)
 
     def position(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
         where: CodeRange = self.positions[node]
@@ -61,13 +63,15 @@ class Analysis:
         return facts
 
 
-def analyse(module: cst.Module, job: Job, key: str, text: str | None = None) -> Analysis:
+def analyse(
+    module: cst.Module, job: Job, key: str, text: str | None = None, known: Mapping[cst.CSTNode, CodeRange] | None = None
+) -> Analysis:
     """Build the module's model (the project's summaries resolving its imports in the second
-    phase), link its helpers, and run every rule."""
+    phase), link its helpers, and run every rule; ``known``: the module's positions, if kept."""
     view = job.project.view(key) if job.project is not None else None
     with timing.phase("model"):
         file_model = matching.build(module, job.policy.endpoints(), view)
         wrappers.link(file_model, key, job.policy.carriers, view)
     with timing.phase("rules"):
         reports = [(rule, report) for rule in job.rules for report in rule().check(file_model, job.policy)]
-    return Analysis(module, file_model, key, reports, view, job, text)
+    return Analysis(module, file_model, key, reports, view, job, text, known)

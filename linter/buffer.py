@@ -21,6 +21,7 @@ from .cache import ResultCache
 from .job import FileResult, Job
 from .phases import called_wrappers, lint_project, without_moved
 from .project import ProjectIndex, import_names, module_name
+from .reparse import Document
 
 
 @dataclass(frozen=True)
@@ -70,18 +71,21 @@ class ProjectModules:
         return called_wrappers(result for other, result in self.results.items() if other != key)
 
 
-def lint_buffer(source: bytes, place: Place, job: Job, modules: ProjectModules | Callable[[], ProjectModules]) -> FileResult:
+def lint_buffer(
+    source: bytes, place: Place, job: Job, modules: ProjectModules | Callable[[], ProjectModules], document: Document | None = None
+) -> FileResult:
     """The findings of ``source`` as the file at ``place`` (with ``job.fix``: and its fixed bytes).
 
     ``modules`` may be a function loading them: it is called only when the buffer needs them
     (it imports project names, or defines a wrapper), after a first lint without them.
+    ``document``: the buffer's last parse (``reparse.Document``), reused where it did not change.
     """
     if not isinstance(modules, ProjectModules):
-        alone = _lint(source, place, job)
+        alone = _lint(source, place, job, document)
         if not _uses_project(alone, source, place.name):
             return alone
         modules = modules()
-    return without_moved(_lint(source, place, job_for(job, modules, place)), modules.called(place.key))
+    return without_moved(_lint(source, place, job_for(job, modules, place), document), modules.called(place.key))
 
 
 def job_for(job: Job, modules: ProjectModules, place: Place) -> Job:
@@ -95,8 +99,8 @@ def fixes(source: bytes, place: Place, job: Job, modules: ProjectModules) -> dic
     return engine.fixes_by_finding(source, place.name, job_for(job, modules, place), place.key)
 
 
-def _lint(source: bytes, place: Place, job: Job) -> FileResult:
-    return engine.lint_read(source, None, place.name, job, place.key)
+def _lint(source: bytes, place: Place, job: Job, document: Document | None = None) -> FileResult:
+    return engine.lint_read(source, None, place.name, job, place.key, document)
 
 
 def _uses_project(result: FileResult, source: bytes, name: str) -> bool:

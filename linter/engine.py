@@ -32,19 +32,23 @@ from .job import FileResult, Job
 from .locate import locate, positions, unexplained_file  # noqa: F401  (positions re-exported)
 from .parsing import cell_error, cpython_verdict, unvalidated
 from .policy import Policy
+from .reparse import Document
 from .rule import Report
 
 _RECURSION_LIMIT = 20_000
 _UNPARSED = "cannot analyse {what}: valid Python that libcst's parser cannot read ({why}); nothing in it was checked"
 
 
-def lint_read(source: bytes, info: os.stat_result | None, name: str, job: Job, key: str | None = None) -> FileResult:
+def lint_read(
+    source: bytes, info: os.stat_result | None, name: str, job: Job, key: str | None = None, document: Document | None = None
+) -> FileResult:
     """Lint a file already read (``intake.read``), or a buffer (``info`` None: its result is not
-    cacheable): the per-file boundary, whatever goes wrong inside is a BL000 for the file."""
+    cacheable; ``document``: its last parse, reused where the text did not change): the per-file
+    boundary, whatever goes wrong inside is a BL000 for the file."""
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))  # long implicit string concatenations nest deeply
     try:
-        result = lint_source(source, name, job, key)
+        result = lint_source(source, name, job, key, document)
         if info is None or not intake.cacheable(source, name):
             return result
         return replace(result, signature=signature(source, info))
@@ -55,7 +59,7 @@ def lint_read(source: bytes, info: os.stat_result | None, name: str, job: Job, k
         return _error(name, f"internal error while analysing file ({detail})", key=key)
     finally:
         sys.setrecursionlimit(limit)
-        if len(source) >= RELEASE_ABOVE:
+        if len(source) >= RELEASE_ABOVE and document is None:  # a document keeps its tree
             _release_memory()
 
 
@@ -80,15 +84,15 @@ def _release_memory() -> None:
         trim(0)
 
 
-def lint_source(source: bytes, name: str, job: Job, key: str | None = None) -> FileResult:
+def lint_source(source: bytes, name: str, job: Job, key: str | None = None, document: Document | None = None) -> FileResult:
     """Lint one file's bytes (a notebook's: its code cells). Raises only on internal errors (``lint_file`` catches them)."""
     job = job.for_file(key or name)
     if name.endswith(notebook.SUFFIX):
         return _lint_notebook(source, name, job, key)
-    return _lint_python(source, name, job, key)
+    return _lint_python(source, name, job, key, document)
 
 
-def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> FileResult:
+def _lint_python(source: bytes, name: str, job: Job, key: str | None = None, document: Document | None = None) -> FileResult:
     with timing.phase("prefilter"):
         decided = intake.screen(source, name, key, prefilter=job.project is None, honour=not job.ignore_suppressions)
     if decided is not None:
@@ -102,23 +106,14 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> 
         text = source.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError) as error:
         return _error(name, f"cannot decode file: {error}", key=key)
-    with timing.phase("guard"):
-        refusal, cpython_error = cpython_verdict(source, text)
-    if refusal is not None:
-        return _error(name, f"cannot analyse file: {refusal.msg}", refusal.lineno or 1, refusal.offset or 1, text, key=key)
-    try:
-        with unvalidated(), timing.phase("parse"):
-            module = cst.parse_module(source)
-            timing.count("parsed" if job.project is None else "parsed in phase 2")
-    except cst.ParserSyntaxError as error:
-        if cpython_error is not None and cpython_error.lineno:
-            # CPython locates syntax errors where they are; libcst's native parser often a line later.
-            line, column = cpython_error.lineno, max(cpython_error.offset or 1, 1)
-            return _error(name, f"syntax error: {cpython_error.msg}", line, column, text, key=key)
-        if cpython_error is None:  # valid Python that libcst's parser gives up on: the whole file
-            return _error(name, _UNPARSED.format(what="file", why=error.message), 1, 1, text, key=key)
-        return _error(name, f"syntax error: {error.message}", error.raw_line, error.raw_column + 1, text, key=key)
-    analysis = analyse(module, job, key or name, text)
+    reused = document.reparse(text, encoding) if document is not None else None
+    if reused is None:
+        parsed = _parse(source, text, name, key, job)
+        if isinstance(parsed, FileResult):
+            return parsed
+        reused = parsed, document.remember(parsed, text) if document is not None else None
+    module, known = reused
+    analysis = analyse(module, job, key or name, text, known)
     sites = tuple(describe(analysis, name)) if job.describe else ()
     judged = not job.ignore_suppressions and any(rule.judges_suppressions for rule in job.rules) and suppress.might_suppress(source)
     if not analysis.reports and file_rule is None and not judged:
@@ -130,6 +125,28 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> 
     if job.fix and may_rewrite(name) and any(job.applies(report) for report in kept):
         return _fix(result, source, module, kept, _codes(findings, kept), job, key, file_rule)
     return result
+
+
+def _parse(source: bytes, text: str, name: str, key: str | None, job: Job) -> cst.Module | FileResult:
+    """The module of ``source`` (CPython's verdict first, ``parsing.cpython_verdict``), or the
+    result of a file that cannot be analysed."""
+    with timing.phase("guard"):
+        refusal, cpython_error = cpython_verdict(source, text)
+    if refusal is not None:
+        return _error(name, f"cannot analyse file: {refusal.msg}", refusal.lineno or 1, refusal.offset or 1, text, key=key)
+    try:
+        with unvalidated(), timing.phase("parse"):
+            module = cst.parse_module(source)
+            timing.count("parsed" if job.project is None else "parsed in phase 2")
+            return module
+    except cst.ParserSyntaxError as error:
+        if cpython_error is not None and cpython_error.lineno:
+            # CPython locates syntax errors where they are; libcst's native parser often a line later.
+            line, column = cpython_error.lineno, max(cpython_error.offset or 1, 1)
+            return _error(name, f"syntax error: {cpython_error.msg}", line, column, text, key=key)
+        if cpython_error is None:  # valid Python that libcst's parser gives up on: the whole file
+            return _error(name, _UNPARSED.format(what="file", why=error.message), 1, 1, text, key=key)
+        return _error(name, f"syntax error: {error.message}", error.raw_line, error.raw_column + 1, text, key=key)
 
 
 MAX_FIX_PASSES = 8

@@ -8,8 +8,17 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-_NESTED = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-_BLOCKS = (cst.BaseSuite, cst.BaseStatement, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.MatchCase)
+_NESTED = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
+_BLOCKS = frozenset(
+    node_type
+    for node_type in vars(cst).values()
+    if isinstance(node_type, type)
+    and issubclass(node_type, (cst.BaseSuite, cst.BaseStatement, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.MatchCase))
+)
+"""Node types that hold statements (a set of concrete types: ``isinstance`` on ABCs is slow)."""
+_PARTS = ("body", "handlers", "orelse", "finalbody", "cases")
+"""The fields of a block that hold statements and clauses, in the order they are written
+(``node.children`` would give the same ones, at the cost of rebuilding the node's fields)."""
 
 
 def return_values(function: cst.FunctionDef) -> list[cst.BaseExpression]:
@@ -19,10 +28,11 @@ def return_values(function: cst.FunctionDef) -> list[cst.BaseExpression]:
 
 
 def _returns(node: cst.CSTNode) -> Iterator[cst.BaseExpression | None]:
-    for child in node.children:
-        if isinstance(child, cst.Return):
-            yield child.value
-        elif isinstance(child, _NESTED):
-            continue
-        elif isinstance(child, _BLOCKS):
-            yield from _returns(child)
+    for name in _PARTS:
+        part = getattr(node, name, None)
+        for child in part if isinstance(part, (tuple, list)) else (part,):
+            kind = type(child)
+            if kind is cst.Return:
+                yield child.value  # type: ignore[union-attr]
+            elif kind in _BLOCKS and kind not in _NESTED:
+                yield from _returns(child)  # type: ignore[arg-type]

@@ -184,6 +184,9 @@ def did_close(ls: Server, params: types.DidCloseTextDocumentParams) -> None:
     if pending is not None:
         pending.cancel()
     ls.linted.pop(uri, None)
+    path = to_fs_path(uri)
+    if path:
+        ls.worker.submit(ls.projects.closed, Path(path))  # in the worker thread, as every use of the workspace
     ls.publish(uri, [])
 
 

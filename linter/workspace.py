@@ -21,6 +21,7 @@ from .commands import CheckOptions, all_rules, project_run
 from .config import DEFAULT_FILES
 from .discovery import discover_projects
 from .job import FileResult, Job
+from .reparse import Document
 from .settings import Projects
 
 if TYPE_CHECKING:
@@ -67,6 +68,8 @@ class Workspace:
     def __init__(self, jobs: int = 1) -> None:
         self.jobs = jobs
         self.projects: dict[str, Project] = {}
+        self.documents: dict[Path, Document] = {}
+        """The last parse of each buffer linted, reused statement by statement (``reparse``)."""
         self._roots = Projects()
 
     def warm(self) -> None:
@@ -96,7 +99,7 @@ class Workspace:
         place = Place.of(path, project.root, project.root)
         job = replace(project.job(), fix=fix)
         modules = project.modules if project.modules is not None else lambda: project.load_modules(self.jobs)
-        linted = lint_buffer(source, place, job, modules)
+        linted = lint_buffer(source, place, job, modules, self.documents.setdefault(path, Document()))
         shown = tuple(finding for finding in linted.findings if finding.suppression is None)  # a comment silenced the others
         return Linted(source, place, replace(linted, findings=shown), project)
 
@@ -104,6 +107,10 @@ class Workspace:
         """Each fixable finding's own fix, by fingerprint."""
         modules = linted.project.load_modules(self.jobs)
         return fixes(linted.source, linted.place, linted.project.job(), modules)
+
+    def closed(self, path: Path) -> None:
+        """A buffer was closed: its parse is let go."""
+        self.documents.pop(path, None)
 
     def saved(self, path: Path) -> None:
         """A file was saved or changed on disk: a project's modules are read again (its config
