@@ -10,10 +10,12 @@ import difflib
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 
@@ -74,9 +76,28 @@ def schema(name: str) -> dict:
 
 @cache
 def _validator(name: str) -> jsonschema.Draft202012Validator:
-    import jsonschema  # imported on first use: its format checkers are slow to import
+    validators = _jsonschema()
+    return validators.Draft202012Validator(schema(name), format_checker=validators.Draft202012Validator.FORMAT_CHECKER)
 
-    return jsonschema.Draft202012Validator(schema(name), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+def _jsonschema() -> ModuleType:
+    """jsonschema, imported on first use and without rfc3987-syntax.
+
+    Where that package is installed (jsonschema's ``format-nongpl`` extra brings it), importing
+    jsonschema imports it too, and it builds some forty grammars: two seconds of every run that
+    reads a config file. It only checks the ``iri`` formats, which budgetlint's schemas do not use.
+    """
+    if "jsonschema" in sys.modules:
+        return sys.modules["jsonschema"]
+    blocked = "rfc3987_syntax" not in sys.modules
+    if blocked:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  (import raises ImportError)
+    try:
+        import jsonschema
+    finally:
+        if blocked:
+            del sys.modules["rfc3987_syntax"]
+    return jsonschema
 
 
 # --- loading -------------------------------------------------------------------------------

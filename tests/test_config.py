@@ -630,3 +630,21 @@ def test_every_object_forbids_unknown_keys(name):
 
     found = list(objects(schema(name)))
     assert found and [where for where, node in found if node.get("additionalProperties") is not False] == []
+
+
+def test_reading_a_config_file_does_not_import_rfc3987_syntax():
+    """jsonschema imports rfc3987-syntax when it is installed (the test extra installs it), which
+    builds some forty grammars: two seconds of every run with a guardrails file, for ``iri``
+    formats budgetlint's schemas do not use."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    assert importlib.util.find_spec("rfc3987_syntax") is not None, "the test extra installs jsonschema[format-nongpl]"
+    program = (
+        "import sys; from pathlib import Path; from budgetlint.config import load_file; "
+        f"document, problems = load_file(Path({str(CONFIG / 'guardrails' / 'api_version.yaml')!r}), 'g.yaml'); "
+        "assert problems, problems; print('rfc3987_syntax' in sys.modules)"
+    )
+    completed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=120)
+    assert completed.stdout.strip() == "False"
