@@ -19,7 +19,7 @@ from dataclasses import replace
 
 import libcst as cst
 
-from . import intake, notebook, suppress
+from . import intake, notebook, suppress, triage
 from .analysis import analyse
 from .cache import signature
 from .codes import PARSE_ERROR
@@ -29,7 +29,7 @@ from .intake import engine_finding, source_lines
 from .inventory import describe, in_cell
 from .job import FileResult, Job
 from .locate import locate, positions, unexplained_file  # noqa: F401  (positions re-exported)
-from .parsing import cell_error, cpython_verdict, unvalidated
+from .parsing import cell_error, cpython_tree, unvalidated
 from .policy import Policy
 from .rule import Report
 
@@ -97,9 +97,14 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None) -> 
         text = source.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError) as error:
         return _error(name, f"cannot decode file: {error}", key=key)
-    refusal, cpython_error = cpython_verdict(source, text)
+    refusal, cpython_error, tree = cpython_tree(source, text)
     if refusal is not None:
         return _error(name, f"cannot analyse file: {refusal.msg}", refusal.lineno or 1, refusal.offset or 1, text, key=key)
+    if tree is not None and file_rule is None and job.project is None and triage.enabled():
+        facts = triage.verdict(tree, source)
+        if facts is not None:  # nothing a rule reports: the facts analysis would give, without libcst
+            return FileResult(name, (), parsed=False, facts=facts)
+    del tree  # freed before libcst builds its own
     try:
         with unvalidated():
             module = cst.parse_module(source)
