@@ -57,8 +57,9 @@ class _Names:
         self.words: set[str] = set()
         self.attributes: set[str] = set()
         self.bound: Counter[str] = Counter()
-        """How many times each name is bound (or declared global), anywhere."""
+        """How many times each name is bound, anywhere."""
         self.declared: set[str] = set()
+        """Names a ``global`` or ``nonlocal`` statement declares."""
         self.stored: set[str] = set()
         """Attributes assigned to (or deleted)."""
         self.keys: list[ast.expr] = []
