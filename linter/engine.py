@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import libcst as cst
 
-from . import intake, notebook, suppress, timing
+from . import intake, notebook, suppress, timing, triage
 from .analysis import analyse
 from .cache import signature
 from .codes import PARSE_ERROR
@@ -30,7 +30,7 @@ from .intake import engine_finding, source_lines
 from .inventory import describe, in_cell
 from .job import FileResult, Job
 from .locate import locate, positions, unexplained_file  # noqa: F401  (positions re-exported)
-from .parsing import cell_error, cpython_verdict, unvalidated
+from .parsing import cell_error, cpython_tree, unvalidated
 from .policy import Policy
 from .reparse import Document
 from .rule import Report
@@ -108,7 +108,7 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None, doc
         return _error(name, f"cannot decode file: {error}", key=key)
     reused = document.reparse(text, encoding) if document is not None else None
     if reused is None:
-        parsed = _parse(source, text, name, key, job)
+        parsed = _parse(source, text, name, key, job, file_rule)
         if isinstance(parsed, FileResult):
             return parsed
         reused = parsed, document.remember(parsed, text) if document is not None else None
@@ -127,13 +127,22 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None, doc
     return result
 
 
-def _parse(source: bytes, text: str, name: str, key: str | None, job: Job) -> cst.Module | FileResult:
-    """The module of ``source`` (CPython's verdict first, ``parsing.cpython_verdict``), or the
-    result of a file that cannot be analysed."""
+def _parse(
+    source: bytes, text: str, name: str, key: str | None, job: Job, file_rule: suppress.Suppression | None
+) -> cst.Module | FileResult:
+    """The module of ``source`` (CPython's verdict first, ``parsing.cpython_tree``), or the
+    result of a file that cannot be analysed, or of one the triage finds nothing to report in."""
     with timing.phase("guard"):
-        refusal, cpython_error = cpython_verdict(source, text)
+        refusal, cpython_error, tree = cpython_tree(source, text)
     if refusal is not None:
         return _error(name, f"cannot analyse file: {refusal.msg}", refusal.lineno or 1, refusal.offset or 1, text, key=key)
+    judged = not job.ignore_suppressions and any(rule.judges_suppressions for rule in job.rules) and suppress.names_our_codes(source)
+    if tree is not None and file_rule is None and job.project is None and not judged and triage.enabled():
+        with timing.phase("triage"):
+            facts = triage.verdict(tree, source)
+        if facts is not None:  # nothing a rule reports: the facts analysis would give, without libcst
+            return FileResult(name, (), parsed=False, facts=facts)
+    del tree  # freed before libcst builds its own
     try:
         with unvalidated(), timing.phase("parse"):
             module = cst.parse_module(source)

@@ -37,7 +37,13 @@ def cell_error(text: str) -> tuple[str, int, int] | None:
 
 
 def cpython_verdict(source: bytes, text: str) -> tuple[SyntaxError | None, SyntaxError | None]:
-    """Parse with CPython first: (nesting too deep to analyse, syntax error to report).
+    """Parse with CPython first: (nesting too deep to analyse, syntax error to report)."""
+    refusal, error, _ = cpython_tree(source, text)
+    return refusal, error
+
+
+def cpython_tree(source: bytes, text: str) -> tuple[SyntaxError | None, SyntaxError | None, ast.Module | None]:
+    """``cpython_verdict``, with the tree when CPython accepts the module (for ``triage.py``).
 
     libcst's native parser recurses once per nesting level and overflows the C stack on deep
     enough input: a crash of the whole run, not an exception. CPython's parser bounds its own
@@ -52,20 +58,20 @@ def cpython_verdict(source: bytes, text: str) -> tuple[SyntaxError | None, Synta
             warnings.simplefilter("ignore")
             tree = ast.parse(text)  # not the bytes: columns in characters, as libcst counts them
     except (RecursionError, MemoryError):
-        return SyntaxError("nesting too deep"), None
+        return SyntaxError("nesting too deep"), None, None
     except SyntaxError as error:
         if error.msg.startswith("too many"):  # nested parentheses, levels of indentation
-            return error, None
-        return None, error
+            return error, None, None
+        return None, error, None
     except ValueError:
-        return None, None
+        return None, None, None
     finally:
         sys.setrecursionlimit(limit)
     if source.count(b"and") + source.count(b"or") > MAX_BOOL_CHAIN and len(_BOOL_OPERATORS.findall(source)) > MAX_BOOL_CHAIN:
         for node in ast.walk(tree):
             if isinstance(node, ast.BoolOp) and len(node.values) > MAX_BOOL_CHAIN:
-                return SyntaxError("nesting too deep", ("", node.lineno, 1, "")), None
-    return None, None
+                return SyntaxError("nesting too deep", ("", node.lineno, 1, "")), None, None
+    return None, None, tree
 
 
 @contextmanager

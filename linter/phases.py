@@ -194,8 +194,8 @@ def _skipped_imports(state: _File) -> list[str]:
 
 
 def _skipped(result: FileResult) -> bool:
-    """A file the prefilter let pass unparsed (with no finding)."""
-    return not result.parsed and not result.findings
+    """A file the prefilter let pass unparsed, no finding (the triage's have analysis' facts)."""
+    return not result.parsed and not result.findings and not (result.facts and "summary" in result.facts)
 
 
 def _code(path: str) -> bytes:

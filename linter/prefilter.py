@@ -11,8 +11,13 @@ call-site model (``model.py``): a call site or an endpoint literal. Each of thos
 - a distinctive method on a receiver that cannot be resolved (``x.chat.completions.create``):
   each segment of its path is an attribute, written after a dot with at most whitespace,
   comments or line continuations in between;
-- an assignment to ``os.environ[...]``: the word ``environ`` (``from os import environ as e``
-  still names it);
+- an assignment of a URL to ``os.environ[KEY]`` with an endpoint-like ``KEY``
+  (``endpoints.is_endpoint_env``: ``BASE_URL``, ``API_BASE``, ``HOST``, ... in any case): the word
+  ``environ`` (``from os import environ as e`` still names it), and one of those hints in the
+  source. The key is a string literal (or a name bound to one), possibly implicitly
+  concatenated (``"OPENAI_BASE_" "URL"``) or written with escapes: the hints are looked for
+  with the quotes between concatenated pieces removed, and a file with a hex, octal or named
+  escape always passes;
 - an endpoint attribute set to a URL that shows an LLM endpoint by itself
   (``self.api_base = "http://localhost:1234/v1"``): the attribute after a dot, and every word of
   the evidence (each label of an LLM API host, the inference port, ``v1``, or the segments of an
@@ -30,7 +35,7 @@ reads without a BOM is for identifiers; a file declaring another encoding always
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import catalog
 
@@ -54,6 +59,13 @@ class Requirement:
     """Each occurs as a word."""
     attributes: frozenset[str] = frozenset()
     """Each occurs as an attribute name: after a dot."""
+    evidence: frozenset[str] = frozenset()
+    """Each occurs as a word, in code or in a string (a URL's labels: the triage reads them in
+    the bytes too, where the other words must be names of the tree)."""
+    keys: frozenset[str] = frozenset()
+    """One of them occurs in a string, in any case (an environment variable's name)."""
+    stored: bool = False
+    """The attributes are assigned to (which the triage can tell; the bytes cannot)."""
 
 
 class Prefilter:
@@ -87,7 +99,11 @@ class Prefilter:
                 if not has(anchor):
                     continue
                 for requirement in self._by_anchor[anchor]:
-                    if all(has(word) for word in requirement.words) and all(has(word, True) for word in requirement.attributes):
+                    if (
+                        all(has(word) for word in requirement.words | requirement.evidence)
+                        and all(has(word, True) for word in requirement.attributes)
+                        and (not requirement.keys or names_a_key(source, requirement.keys))
+                    ):
                         return True
         return _foreign_encoding(source)
 
@@ -124,6 +140,22 @@ def word_in(source: bytes, word: str) -> bool:
     return _occurs(source, word.encode(), None)
 
 
+_JOINED = re.compile(rb"""["'](?:\s|\\|#[^\r\n]*|[rRuUbBfF])*["']""")
+"""The end of a string literal and the start of the next one it is implicitly concatenated with."""
+_ESCAPE = re.compile(rb"\\[xuUN0-7]")
+"""An escape that may write a letter of a key (``"\\x48OST"``)."""
+
+
+def names_a_key(source: bytes, keys: frozenset[str]) -> bool:
+    """Whether a string of ``source`` may hold one of ``keys`` (in any case; see the module docstring)."""
+    lowered = source.lower()
+    needles = [key.lower().encode() for key in sorted(keys)]
+    if any(needle in lowered for needle in needles) or _ESCAPE.search(source):
+        return True
+    joined = _JOINED.sub(b"", lowered)
+    return any(needle in joined for needle in needles)
+
+
 def _foreign_encoding(source: bytes) -> bool:
     """A coding cookie (first two lines) naming an encoding whose identifiers may not be ASCII."""
     end = source.find(b"\n")
@@ -133,8 +165,16 @@ def _foreign_encoding(source: bytes) -> bool:
     return match is not None and _ASCII_COMPATIBLE.match(match.group(1)) is None
 
 
-def catalog_requirements() -> list[Requirement]:
-    """What the catalog makes reportable, as requirements (see the module docstring)."""
+def catalog_requirements(on_tree: bool = False) -> list[Requirement]:
+    """What the catalog makes reportable, as requirements (see the module docstring).
+
+    ``on_tree``: for the triage (``triage.py``), which reads them on a tree CPython accepted. An
+    SDK module acting as a client then passes, as an HTTP module does, only with one of its
+    family's methods or an endpoint attribute set (``litellm.api_base = ...``): passing on its
+    name served to report its syntax errors, which the tree shows there are none of. An HTTP
+    module's method passes only with the words of an LLM API path (``matching._http`` reports a
+    request only to one, its URL written in the file); an HTTP client class still passes on its
+    name (its constructor is a call site, its instance a client other modules may import)."""
     found: set[Requirement] = set()
 
     def qualified(qualname: str, *more: str) -> Requirement:
@@ -142,19 +182,26 @@ def catalog_requirements() -> list[Requirement]:
         return Requirement(root, frozenset(rest).union(*(path.split(".") for path in more)) - {root})
 
     families = {family.name: family for family in catalog.FAMILIES.values()}
+    routes = [frozenset(route.suffix.strip("/").split("/")) for route in catalog.HTTP_PATHS]
     for client in catalog.CLIENTS:
         for qualname in client.qualnames:
-            if client.module and client.family == HTTP_FAMILY:
-                found.update(qualified(qualname, method.path) for method in families[client.family].methods)
+            if client.module and (client.family == HTTP_FAMILY or on_tree):
+                methods = [qualified(qualname, method.path) for method in families[client.family].methods]
+                if on_tree and client.family == HTTP_FAMILY:
+                    methods = [replace(method, evidence=route) for method in methods for route in routes]
+                found.update(methods)
+                if on_tree:
+                    root = qualified(qualname)
+                    found.update(replace(root, attributes=frozenset({name}), stored=True) for name in catalog.ENDPOINT_ATTRIBUTES)
             else:  # an SDK module that is a client (`import openai`) passes on its name, as before
                 found.add(qualified(qualname))
     found.update(qualified(qualname) for qualname in catalog.LEGACY_MODULE_ENDPOINTS)
     for path, _family, _method in catalog.DISTINCTIVE:
         found.add(Requirement(max(path, key=len), attributes=frozenset(path)))
-    found.add(Requirement("environ"))
+    found.add(Requirement("environ", keys=frozenset(catalog.ENDPOINT_ENV_HINTS)))
     for attribute in catalog.ENDPOINT_ATTRIBUTES:
-        found.update(Requirement(attribute, words, frozenset({attribute})) for words in _endpoint_evidence())
-    return sorted(found, key=lambda requirement: (requirement.anchor, sorted(requirement.words), sorted(requirement.attributes)))
+        found.update(Requirement(attribute, attributes=frozenset({attribute}), evidence=words, stored=True) for words in _endpoint_evidence())
+    return sorted(found, key=lambda r: (r.anchor, sorted(r.words), sorted(r.attributes), sorted(r.evidence), sorted(r.keys), r.stored))
 
 
 def _endpoint_evidence() -> list[frozenset[str]]:

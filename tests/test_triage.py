@@ -1,0 +1,251 @@
+"""The triage never loses a finding: every example, rule example, fixture and golden input, and
+look-alikes a naive triage would drop, linted with it and without it (with and without the
+prefilter); a file it decides gets the facts full analysis gives it."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from budgetlint import intake, triage
+from budgetlint.cli import main
+from budgetlint.engine import FileResult, Job, lint_source
+from budgetlint.prefilter import might_matter
+from budgetlint.rules import ALL_RULES
+from click.testing import CliRunner
+
+from .helpers import make_policy
+from .test_prefilter import FILES, REPORTED, REPOSITORY, _examples
+
+
+def _four_ways(source: bytes, name: str, job: Job, monkeypatch: pytest.MonkeyPatch) -> dict[tuple[bool, bool], FileResult]:
+    """The result with the triage on and off, each with the prefilter on and off."""
+    results = {}
+    for prefilter in (True, False):
+        for on in (True, False):
+            with monkeypatch.context() as patch:
+                if not prefilter:
+                    patch.setattr(intake, "might_matter", lambda source: True)
+                if not on:
+                    patch.setenv(triage.SWITCH, "1")
+                results[prefilter, on] = lint_source(source, name, job)
+    return results
+
+
+def _assert_same(results: dict[tuple[bool, bool], FileResult]) -> tuple:
+    findings = {key: result.findings for key, result in results.items()}
+    assert len(set(findings.values())) == 1, findings
+    for prefilter in (True, False):
+        decided, full = results[prefilter, True], results[prefilter, False]
+        if decided.facts is not None and not decided.parsed:  # the triage's facts are analysis'
+            assert decided.facts == full.facts
+    return findings[True, True]
+
+
+@pytest.mark.parametrize("example", _examples())
+def test_every_rule_example_gives_the_same_findings_without_the_triage(example, monkeypatch):
+    job = Job(make_policy(**example.options), ALL_RULES, report_suppressions=True)
+    _assert_same(_four_ways(textwrap.dedent(example.code).encode(), "example.py", job, monkeypatch))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda path: path.relative_to(REPOSITORY).as_posix())
+def test_every_example_fixture_and_golden_file_gives_the_same_findings_without_the_triage(path, monkeypatch):
+    job = Job(make_policy(), ALL_RULES, report_suppressions=True)
+    _assert_same(_four_ways(path.read_bytes(), path.name, job, monkeypatch))
+
+
+# look-alikes: full analysis reports each; a naive triage (SDK names in the tree only, no
+# strings, no environment keys) would drop some
+
+LOOK_ALIKES = {
+    **REPORTED,
+    "client-class-named-in-a-string-annotation-only": """\
+        import ollama
+        def ask(client: "ollama.Client", prompt):
+            return client.chat(model="llama3", messages=[{"role": "user", "content": prompt}], options={"num_predict": -1})
+    """,
+    "aliased-client-class": """\
+        from openai import OpenAI as Remote
+        llm = Remote(base_url="http://10.0.0.5:8000/v1")
+    """,
+    "environ-key-in-a-constant": """\
+        import os
+        KEY = "OPENAI_BASE_URL"
+        os.environ[KEY] = "http://10.0.0.5:8000/v1"
+    """,
+    "environ-key-implicitly-concatenated": """\
+        import os
+        os.environ["OPENAI_BASE_" "URL"] = "http://10.0.0.5:8000/v1"
+    """,
+    "environ-key-lowercase": """\
+        import os
+        os.environ["ollama_host"] = "http://10.0.0.5:11434"
+    """,
+    "environ-key-in-a-tuple-target": """\
+        import os
+        os.environ["OPENAI_BASE_URL"], retries = "http://10.0.0.5:8000/v1", 3
+    """,
+    "module-client-endpoint-attribute-only": """\
+        import litellm
+        litellm.api_base = "http://10.0.0.5:8000"
+    """,
+    "legacy-module-endpoint-only": """\
+        import openai
+        openai.api_base = "http://10.0.0.5:8000/v1"
+    """,
+    "http-session-client": """\
+        import requests
+        session = requests.Session()
+        session.post("http://10.0.0.5:11434/api/generate", json={"model": "m", "prompt": "hi"})
+    """,
+    "http-url-built-from-pieces": """\
+        import requests
+        BASE = "http://10.0.0.5:11434"
+        def generate(prompt):
+            return requests.post(BASE + "/api/" + "generate", json={"model": "m", "prompt": prompt})
+    """,
+    "http-url-in-an-f-string": """\
+        import httpx
+        def complete(host, prompt):
+            return httpx.post(f"{host}/v1/chat/completions", json={"model": "m", "messages": [prompt]})
+    """,
+    "endpoint-attribute-with-evidence": """\
+        class Settings:
+            def __init__(self):
+                self.base_url = "http://localhost:11434"
+    """,
+}
+QUIET = {
+    "method-through-getattr": """\
+        from openai import OpenAI
+        client = OpenAI()
+        create = getattr(client.chat, "completions").create
+        create(model="gpt-4o", messages=[])
+    """,
+    "client-through-a-star-import": """\
+        from openai import *
+        OpenAI(base_url="http://10.0.0.5:8000/v1")
+    """,
+    "client-class-named-in-a-docstring-only": """\
+        def ask(client, prompt):
+            \"\"\"``client`` is an ollama.Client.\"\"\"
+            return client.chat(model="llama3", messages=[prompt])
+    """,
+}
+"""Shapes full analysis does not report (this is no promise that it never will): the same without the triage."""
+
+
+@pytest.mark.parametrize("code", LOOK_ALIKES.values(), ids=LOOK_ALIKES.keys())
+def test_look_alikes_give_the_same_findings_without_the_triage(code, monkeypatch):
+    job = Job(make_policy(), ALL_RULES, report_suppressions=True)
+    assert _assert_same(_four_ways(textwrap.dedent(code).encode(), "shape.py", job, monkeypatch)), "full analysis reports this shape"
+
+
+@pytest.mark.parametrize("code", QUIET.values(), ids=QUIET.keys())
+def test_quiet_look_alikes_give_the_same_findings_without_the_triage(code, monkeypatch):
+    job = Job(make_policy(), ALL_RULES, report_suppressions=True)
+    _assert_same(_four_ways(textwrap.dedent(code).encode(), "shape.py", job, monkeypatch))
+
+
+# what it keeps from libcst: files the prefilter passes on a word that is no name of the tree
+
+DECIDED = {
+    "sdk-named-in-a-docstring": '"""Talks to openai.OpenAI through chat.completions.create."""\nx = 1\n',
+    "sdk-named-in-a-comment": "# from anthropic import Anthropic\nx = 1\n",
+    "sdk-module-for-its-exceptions": "import openai\ntry:\n    pass\nexcept openai.APIError:\n    pass\n",
+    "requests-post-elsewhere": "import requests\nrequests.post('https://example.com/upload', data=b'')\n",
+    "endpoint-attribute-read-only": "def url(cfg):\n    return cfg.base_url + '/v1'\n",
+    "environ-read": "import os\nHOST = os.environ['HOST']\n",
+    "environ-write-of-another-key": "import os\nos.environ['PATH'] = '/bin'  # the proxy host\n",
+}
+
+
+@pytest.mark.parametrize("code", DECIDED.values(), ids=DECIDED.keys())
+def test_files_that_pass_the_prefilter_without_a_call_site_never_reach_libcst(code, monkeypatch):
+    source = code.encode()
+    with monkeypatch.context() as patch:
+        patch.setattr(intake, "might_matter", lambda source: True)
+        result = lint_source(source, "plain.py", Job(make_policy(), ALL_RULES, report_suppressions=True))
+    assert (result.parsed, result.findings) == (False, ())
+    assert result.facts is not None and "summary" in result.facts
+
+
+def test_a_decided_file_keeps_its_project_facts(monkeypatch):
+    """A package ``__init__`` re-exporting a wrapper: its aliases and needs, as analysis gives them."""
+    code = b'"""The openai helpers."""\nfrom .llm import ask\nfrom . import tools\nimport app.util\n\ndef f():\n    from app.other import thing\n'
+    results = _four_ways(code, "__init__.py", Job(make_policy(), ALL_RULES, report_suppressions=True), monkeypatch)
+    _assert_same(results)
+    decided = results[False, True]
+    assert not decided.parsed
+    assert decided.facts["summary"]["names"] == {
+        "ask": {"kind": "alias", "target": ".llm.ask"},
+        "tools": {"kind": "alias", "target": ".tools"},
+        "app": {"kind": "alias", "target": "app"},
+    }
+    assert decided.facts["needs"] == [".llm.ask", ".tools", "app", "app.other.thing"]
+
+
+def test_a_name_bound_again_leaves_the_facts_to_analysis(monkeypatch):
+    code = b"# openai\ntry:\n    from .llm import ask\nexcept ImportError:\n    ask = None\n"
+    with monkeypatch.context() as patch:
+        patch.setattr(intake, "might_matter", lambda source: True)
+        assert lint_source(code, "m.py", Job(make_policy(), ALL_RULES, report_suppressions=True)).parsed
+
+
+# the prefilter: `environ` alone is no reason to parse
+
+def test_the_environment_read_or_written_under_another_key_does_not_pass_the_prefilter():
+    assert not might_matter(b"import os\nHOME = os.environ['HOME']\n")
+    assert not might_matter(b"import os\nos.environ['PATH'] = '/usr/bin'\n")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        b"import os\nos.environ['OPENAI_BASE_URL'] = 'http://10.0.0.5:8000/v1'\n",
+        b"import os\nos.environ['ollama_host'] = 'http://10.0.0.5:11434'\n",
+        b"import os\nos.environ['OPENAI_BASE_' 'URL'] = 'http://10.0.0.5:8000/v1'\n",
+        b"import os\nos.environ['OPENAI_BASE_'\n    # the v1 surface\n    'URL'] = 'http://10.0.0.5:8000/v1'\n",
+        b"import os\nos.environ['\\x48OST'] = 'http://10.0.0.5:8000'\n",
+    ],
+)
+def test_an_environment_write_of_an_endpoint_like_key_passes_the_prefilter(code):
+    assert might_matter(code)
+
+
+# whole projects, through both phases
+
+PROJECT = {
+    "app/__init__.py": '"""Re-exports the openai wrapper."""\nfrom .llm import ask, make\n',
+    "app/llm.py": (
+        "import ollama\nfrom openai import OpenAI\nclient = OpenAI()\n\n"
+        "def ask(prompt, max_tokens=None):\n    return client.chat.completions.create(model='m', messages=[prompt], max_tokens=max_tokens)\n\n"
+        "def make():\n    return ollama.Client(host='http://10.0.0.5:11434')\n"
+    ),
+    "main.py": '"""Uses the openai wrapper."""\nfrom app import ask\n\nask("hi")\n',
+    "factory_user.py": "# an ollama client from the factory\nfrom app import make\n\nmake().chat(model='m', messages=[], options={'num_predict': -1})\n",
+    "star.py": "# openai\nfrom app.llm import *\n\nask('hi')\n",
+}
+
+
+@pytest.mark.parametrize("folder", ["project", "examples", "golden"])
+def test_whole_projects_give_the_same_findings_without_the_triage(folder, tmp_path, monkeypatch):
+    if folder == "project":
+        (tmp_path / ".git").mkdir()
+        for name, text in PROJECT.items():
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / name).write_text(text)
+        where = tmp_path
+    else:
+        where = REPOSITORY / ("examples" if folder == "examples" else "tests/fixtures/outputs/project")
+    monkeypatch.chdir(where)
+    runs = []
+    for off in ("", "1"):
+        monkeypatch.setenv(triage.SWITCH, off)
+        result = CliRunner().invoke(main, ["check", "--format", "json", "--no-cache", "--jobs", "1", "."], catch_exceptions=False)
+        runs.append(json.loads(result.output)["findings"])
+    assert runs[0] == runs[1]
+    if folder == "project":
+        assert {finding["path"] for finding in runs[0]} >= {"main.py", "factory_user.py"}  # at the wrappers' callers
