@@ -9,21 +9,15 @@ refuses them otherwise), with ``endColumn`` the last column of the node, inclusi
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from ..finding import Finding, shown_path
+from ..finding import Finding
 from ..result import RunResult
-from .base import Reporter, plain_summary
-from .repository import relative_to_root, repository_root
+from .base import Reporter
+from .repository import command_lines
 
 
 class GithubReporter(Reporter):
     def render(self, result: RunResult) -> str:
-        cwd = Path.cwd().resolve()
-        root = repository_root(cwd)
-        out = [command(finding, shown_path(relative_to_root(finding.path, cwd, root) or finding.path)) for finding in self.shown(result)]
-        out.extend(plain_line(line) for line in plain_summary(self, result))
-        return "\n".join(out) + ("\n" if out else "")
+        return command_lines(self, result, command, plain_line)
 
 
 def command(finding: Finding, path: str) -> str:

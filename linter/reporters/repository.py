@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from ..finding import Finding, shown_path
+from .base import plain_summary
+
+if TYPE_CHECKING:
+    from ..result import RunResult
+    from .base import Reporter
 
 
 def repository_root(cwd: Path) -> Path:
@@ -46,3 +55,15 @@ def relative_to_root(path: str, cwd: Path, root: Path) -> str | None:
 
 def absolute_path(path: str, cwd: Path) -> Path:
     return Path(os.path.normpath(cwd / path))
+
+
+def command_lines(
+    reporter: Reporter, result: RunResult, command: Callable[[Finding, str], str], plain_line: Callable[[str], str]
+) -> str:
+    """A CI runner's report: one logging ``command`` per finding, located by its path relative to
+    the repository root, then the summary, each line made inert by ``plain_line``."""
+    cwd = Path.cwd().resolve()
+    root = repository_root(cwd)
+    out = [command(finding, shown_path(relative_to_root(finding.path, cwd, root) or finding.path)) for finding in reporter.shown(result)]
+    out.extend(plain_line(line) for line in plain_summary(reporter, result))
+    return "\n".join(out) + ("\n" if out else "")
