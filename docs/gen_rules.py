@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from budgetlint.codes import ENGINE_CODES
-from budgetlint.commands import all_rules, explain_text, rules_table
+from budgetlint.commands import all_rules
+from budgetlint.rules_text import explain_text, rules_table
 
 TARGET = Path(__file__).with_name("rules.md")
 

@@ -14,21 +14,8 @@ from click.core import ParameterSource
 
 from . import __version__
 from . import stdout
-from .commands import (
-    EXIT_USAGE,
-    INVENTORY_FORMATS,
-    CheckOptions,
-    InitOptions,
-    InventoryOptions,
-    ValidateOptions,
-    execute_baseline,
-    execute_check,
-    execute_init,
-    execute_inventory,
-    execute_validate,
-    explain_text,
-    rules_table,
-)
+from .commands import EXIT_USAGE, CheckOptions, ValidateOptions, execute_baseline, execute_check, execute_validate
+from .inventory_report import FORMATS as INVENTORY_FORMATS
 from .config import KINDS, schema
 from .guardrail_keys import explain_keys
 from .interrupts import EXIT_INTERRUPTED
@@ -218,6 +205,8 @@ def baseline_command(paths: tuple[Path, ...], output: Path, tier: str | None, se
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel workers [default: CPU count].")
 def inventory(paths: tuple[Path, ...], output_format: str, output: Path | None, constructors: bool, jobs: int | None) -> None:
     """List the LLM call sites budgetlint recognises under PATHS (default: .), for review."""
+    from .inventory_command import InventoryOptions, execute_inventory
+
     options = InventoryOptions(
         paths=tuple(paths) or (Path("."),), output_format=output_format, output=output, constructors=constructors,
         jobs=jobs or default_jobs(),
@@ -228,6 +217,8 @@ def inventory(paths: tuple[Path, ...], output_format: str, output: Path | None, 
 @main.command()
 def rules() -> None:
     """List the rules with their tier and fixability."""
+    from .rules_text import rules_table
+
     stdout.echo(rules_table())
 
 
@@ -235,6 +226,8 @@ def rules() -> None:
 @click.argument("code")
 def explain(code: str) -> None:
     """Print one rule's documentation (e.g. BL001 or unbounded-max-tokens)."""
+    from .rules_text import explain_text
+
     text = explain_text(code)
     if text is None:
         raise click.UsageError(f"unknown rule {code!r}; `budgetlint rules` lists them")
@@ -280,6 +273,8 @@ def validate(files: tuple[Path, ...], output_format: str, output_format_alias: s
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel workers [default: CPU count].")
 def init(directory: Path, force: bool, tier: str | None, engines: tuple[str, ...], jobs: int | None) -> None:
     """Write guardrails.yaml and a stack.yaml of the endpoints the code under --directory calls."""
+    from .init_command import InitOptions, execute_init
+
     sys.exit(execute_init(InitOptions(directory, force, tier, engines, jobs or default_jobs())))
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
-from . import __version__, baseline, ruffconfig, ruffexternal, stackdetect, stdout, timing
+from . import __version__, baseline, ruffconfig, stdout, timing
 from .baseline import BaselineError
 from .cache import DIRECTORY_NAME as CACHE_DIRECTORY
 from .cache import CacheRefused, ResultCache, configuration_key
@@ -21,11 +21,8 @@ from .codes import ENGINE_CODES, INVALID_CONFIG, UNEXPLAINED_SUPPRESSION
 from .config import ConfigProblem, LoadedConfig, cross_file, kind_of, load_configs, load_file, policy_from
 from .discovery import discover_projects, display_name, display_path, root_keys, shard, shown_directory
 from .finding import Finding, shown_path
-from .guardrail_keys import keys_read_by
 from .intake import engine_finding
 from .interrupts import held_interrupts, replace_file
-from .inventory_report import FORMATS as INVENTORY_FORMATS
-from .inventory_report import FileSites, Inventory
 from .policy import Policy, Tier, run_policy, stack_endpoints
 from .reporters import REPORTERS
 from .reporters.text import fix_lines
@@ -34,7 +31,6 @@ from .job import FileResult, Job
 from .per_file import PerFileIgnores
 from .phases import lint_project
 from .settings import Projects, Settings, SettingsError
-from .starter import TIER_NOTES, guardrails_text, stack_text, starter_paths, symlink_on_the_way
 
 if TYPE_CHECKING:
     from .rule import Rule
@@ -131,7 +127,7 @@ def execute_baseline(options: CheckOptions, output: Path) -> int:
     if isinstance(run, int):
         return run
     result = run.result
-    if not _write(output, baseline.dumps(result.findings)):
+    if not write_output(output, baseline.dumps(result.findings)):
         return EXIT_USAGE
     recorded = len(baseline.entries(result.findings))
     stdout.echo(f"budgetlint: wrote {recorded} finding{'s' * (recorded != 1)} to {output}")
@@ -303,11 +299,11 @@ def _lint(options: CheckOptions) -> _Run | int:
     """Per project linted only in part (a shard, files named): all its files, where the modules
     its files import are found (``phases.lint_project``)."""
     if options.shard is not None:
-        _assign(run, found)
+        assign_files(run, found)
         whole = {root: project.files for root, project in run.items()}
         chosen = {path for project in run.values() for path in shard(project.files, project.settings.root, *options.shard)}
         found = [(path, root) for path, root in found if path in chosen]
-    _assign(run, found)
+    assign_files(run, found)
     files = [path for path, _ in found]
     # A typo in --select would otherwise turn every rule off and pass CI. A configuration the cache
     # knows was checked by the run that wrote its index (the key holds the selectors and the code).
@@ -317,10 +313,10 @@ def _lint(options: CheckOptions) -> _Run | int:
         for project in run.values():
             project.job()
     by_path: dict[Path, FileResult] = {}
-    with _progress(len(files)) as progress:
+    with progress_bar(len(files)) as progress:
         for root, project in run.items():
             if project.files:
-                everything = whole.get(root) or _project_files(root, code_paths, projects)
+                everything = whole.get(root) or project_files(root, code_paths, projects)
                 # A job made only when a file must be linted would let the prefilter honour ignore-file (runner.lint_file).
                 job = project.job() if options.ignore_suppressions else project.job
                 linted = lint_project(project.files, job, options.jobs, cwd, project.settings.root, progress, project.cache, everything)
@@ -377,7 +373,7 @@ def _lint_stdin(options: CheckOptions) -> _Run | int:
     place = Place(named, "-", "-") if nameless else Place.of(named, cwd, project.settings.root)
 
     def modules() -> ProjectModules:  # the file at PATH on disk too: the cache's record of the whole project stays valid
-        files = _project_files(root, [], projects) or []
+        files = project_files(root, [], projects) or []
         return ProjectModules.load(files, project.job(), options.jobs, cwd, project.settings.root, project.cache)
 
     linted = lint_buffer(source, place, job, modules)
@@ -410,7 +406,7 @@ def _refused_selectors(projects: list[_Project], options: CheckOptions) -> bool:
     return False
 
 
-def _project_files(root: str, paths: list[Path], projects: Projects) -> list[Path] | None:
+def project_files(root: str, paths: list[Path], projects: Projects) -> list[Path] | None:
     """All the files of the project at ``root`` when ``paths`` name only part of it (files or
     subdirectories); None when they cover it (the run's files are then all of them)."""
     top = Path(root).resolve()
@@ -422,7 +418,7 @@ def _project_files(root: str, paths: list[Path], projects: Projects) -> list[Pat
         return None
 
 
-def _assign(run: dict[str, _Project], found: list[tuple[Path, str]]) -> None:
+def assign_files(run: dict[str, _Project], found: list[tuple[Path, str]]) -> None:
     """Give each project of ``run`` its files of ``found`` (in order)."""
     for project in run.values():
         project.files = []
@@ -431,7 +427,7 @@ def _assign(run: dict[str, _Project], found: list[tuple[Path, str]]) -> None:
 
 
 @contextmanager
-def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
+def progress_bar(total: int) -> Iterator[Callable[[int], None] | None]:
     """A progress bar's update function for a long scan on a terminal's stderr, else None."""
     if total >= PROGRESS_MIN_FILES and sys.stderr.isatty():
         with click.progressbar(length=total, label="Linting", file=sys.stderr) as bar:
@@ -480,7 +476,7 @@ def _emit_fix_only(result: RunResult, options: CheckOptions) -> int:
     lines.append(f"Fixed {fixed} finding{'s' * (fixed != 1)} in {result.fixed_files} file{'s' * (result.fixed_files != 1)}.")
     text = "\n".join(lines) + "\n"
     if options.output is not None:
-        if not _write(options.output, text):
+        if not write_output(options.output, text):
             return EXIT_USAGE
     elif not options.quiet:
         stdout.echo(text, nl=False)
@@ -515,7 +511,7 @@ def _emit_diff(results: list[FileResult], options: CheckOptions) -> int:
             fixed += outcome.applied
     data = b"".join(chunks)
     if options.output is not None:
-        if not _write(options.output, data):
+        if not write_output(options.output, data):
             return EXIT_USAGE
     elif data:
         stdout.echo(data, nl=False)
@@ -602,10 +598,10 @@ def _report(result: RunResult, options: CheckOptions | ValidateOptions) -> int:
     text = reporter.render(result)
     if options.sarif_file is not None:  # the same run, also as SARIF for code scanning
         sarif = REPORTERS["sarif"](statistics=options.statistics).render(result)
-        if not _write(options.sarif_file, sarif):
+        if not write_output(options.sarif_file, sarif):
             return EXIT_USAGE
     if options.output is not None:
-        if not _write(options.output, text):
+        if not write_output(options.output, text):
             return EXIT_USAGE
     elif isinstance(options, CheckOptions) and options.stdin_filename is not None and options.fix:
         click.echo(text, nl=False, color=options.color, err=True)
@@ -616,7 +612,7 @@ def _report(result: RunResult, options: CheckOptions | ValidateOptions) -> int:
     return result.exit_code()
 
 
-def _write(path: Path, text: str | bytes) -> bool:
+def write_output(path: Path, text: str | bytes) -> bool:
     """Write a report atomically (an interrupted run leaves the previous file or none); False
     after telling why it could not."""
     try:
@@ -625,171 +621,3 @@ def _write(path: Path, text: str | bytes) -> bool:
         click.echo(f"budgetlint: error: cannot write {path}: {error.strerror}", err=True)
         return False
     return True
-
-
-@dataclass(frozen=True)
-class InitOptions:
-    directory: Path = Path(".")
-    force: bool = False
-    """Overwrite existing guardrails and stack files."""
-    tier: str | None = None
-    """The tier to write; None: the one that applied before (the existing file's, else hard)."""
-    engines: tuple[str, ...] = ()
-    """``--engine``: the engines to write endpoints for, instead of those found in the code."""
-    jobs: int = 1
-
-
-def execute_init(options: InitOptions) -> int:
-    """Write guardrails.yaml (the tier that applied before unless ``--tier``) and stack.yaml (the
-    endpoints the code calls, or ``--engine``'s), and where ruff is configured in pyproject.toml,
-    ``external = ["BL"]``. Refuses to overwrite without ``force``, and to write through a symbolic
-    link (a committed link would make init write outside the project), as ``check`` refuses to
-    read a config file that resolves outside it."""
-    directory = options.directory
-    paths = starter_paths(directory)
-    linked = symlink_on_the_way(directory, list(paths.values()))
-    if linked is not None:
-        click.echo(f"budgetlint: error: {linked} is a symbolic link; init writes no file through one", err=True)
-        return EXIT_USAGE
-    existing = [str(path) for path in paths.values() if path.exists()]
-    if existing and not options.force:
-        click.echo(f"budgetlint: error: {', '.join(existing)} already exist(s); use --force to overwrite", err=True)
-        return EXIT_USAGE
-    tier, before = (options.tier, "chosen with --tier") if options.tier else (_previous_tier(paths["guardrails"]), "as before")
-    found: list[stackdetect.Endpoint] = []
-    features: list[str] = []
-    if directory.is_dir():
-        inventory = _inventory((directory,), constructors=True, jobs=options.jobs)
-        if isinstance(inventory, int):
-            return inventory
-        found = stackdetect.detect(inventory.sites())
-        features = sorted({site.feature_tag_value for site in inventory.sites() if isinstance(site.feature_tag_value, str)})
-    if options.engines:
-        endpoints, origin = stackdetect.for_engines(list(options.engines), found), "for the engines named with --engine"
-    elif found:
-        endpoints, origin = found, "as `budgetlint init` found them in the code (`budgetlint inventory --all` lists the calls)"
-    else:
-        endpoints = stackdetect.for_engines(["vllm", "openai"], [])
-        origin = "a template: no LLM call was found in the code; edit it"
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        click.echo(f"budgetlint: error: cannot create {directory}: {error.strerror}", err=True)
-        return EXIT_USAGE
-    if not (_write(paths["guardrails"], guardrails_text(tier, features)) and _write(paths["stack"], stack_text(endpoints, origin))):
-        return EXIT_USAGE
-    written = [paths["guardrails"], paths["stack"]]
-    stdout.echo(f"wrote {paths['guardrails']}: tier {tier} ({before}): {TIER_NOTES[tier]}")
-    described = ", ".join(f"{name} ({endpoint.env})" for name, endpoint in zip(stackdetect.names(endpoints), endpoints))
-    stdout.echo(f"wrote {paths['stack']}: {len(endpoints)} endpoint{'s' * (len(endpoints) != 1)}, {origin}: {described}")
-    pyproject = directory / "pyproject.toml"
-    if pyproject.is_file() and ruffconfig.configures_ruff(pyproject):
-        if pyproject.is_symlink():
-            stdout.echo(f"left {pyproject} alone (a symbolic link); to keep `# noqa: BL...` from ruff, add:\n{ruffexternal.SNIPPET}")
-        else:
-            edit = ruffexternal.add_external(pyproject.read_bytes().decode("utf-8", "surrogateescape"))
-            if edit.text is not None:
-                if not _write(pyproject, edit.text.encode("utf-8", "surrogateescape")):
-                    return EXIT_USAGE
-                written.append(pyproject)
-            stdout.echo(f"{pyproject}: {edit.note}")
-    stdout.echo(
-        f"Commit {', '.join(str(path) for path in written)}: `budgetlint check` reads them from here on; "
-        "the schemas come from the URL in each file's first line (`budgetlint schema guardrails` prints one for offline editors)."
-    )
-    return EXIT_OK
-
-
-def _previous_tier(path: Path) -> str:
-    """The tier of the guardrails file at ``path`` when it is valid; else hard, the built-in default policy's."""
-    if path.is_file():
-        document, problems = load_file(path, str(path))
-        if document is not None and not problems and isinstance(document.data, dict):
-            return str(document.data.get("tier", Tier.HARD.label))
-    return Tier.HARD.label
-
-
-def rules_table() -> str:
-    rows = [("code", "name", "blocks from", "fixable", "what it flags")]
-    for rule in all_rules():
-        rows.append((rule.code, rule.name, rule.tier.label, "yes" if rule.fixable else "no", rule.summary))
-    for code in ENGINE_CODES.values():
-        rows.append((code.code, code.name, "always" if code.tier is Tier.ALWAYS else code.tier.label, "no", code.summary))
-    rows[1:] = sorted(rows[1:])
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    return "\n".join("  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row)).rstrip() for row in rows)
-
-
-def explain_text(code: str) -> str | None:
-    wanted = code.strip()
-    for rule in all_rules():
-        if wanted.upper() == rule.code or wanted.lower() == rule.name:
-            header = f"# {rule.code} {rule.name}\n\nBlocks from tier: {rule.tier.label}. Fixable: {'yes' if rule.fixable else 'no'}.\n"
-            return f"{header}{_guardrail_line(rule.code)}\n{rule.documentation()}\n"
-    for engine_code in ENGINE_CODES.values():
-        if wanted.upper() == engine_code.code or wanted.lower() == engine_code.name:
-            tier = "always" if engine_code.tier is Tier.ALWAYS else engine_code.tier.label
-            return f"# {engine_code.code} {engine_code.name}\n\nBlocks from tier: {tier}.\n{_guardrail_line(engine_code.code)}{engine_code.documentation}"
-    return None
-
-
-def _guardrail_line(code: str) -> str:
-    """The guardrail keys a check reads, as the guardrails schema records it (``guardrail_keys``)."""
-    keys = keys_read_by(code)
-    return f"Guardrail keys it reads: {', '.join(f'`{key}`' for key in keys)}.\n" if keys else ""
-
-
-@dataclass(frozen=True)
-class InventoryOptions:
-    paths: tuple[Path, ...]
-    output_format: str = "text"
-    output: Path | None = None
-    constructors: bool = False
-    """``--all``: also list client, model and parameter-object constructors."""
-    jobs: int = 1
-
-
-def execute_inventory(options: InventoryOptions) -> int:
-    """List the call sites under ``options.paths``. Exit 0, or 2 after a usage error."""
-    inventory = _inventory(options.paths, options.constructors, options.jobs)
-    if isinstance(inventory, int):
-        return inventory
-    text = INVENTORY_FORMATS[options.output_format](inventory)
-    if options.output is not None:
-        return EXIT_OK if _write(options.output, text) else EXIT_USAGE
-    stdout.echo(text, nl=False)
-    return EXIT_OK
-
-
-def _inventory(paths: tuple[Path, ...], constructors: bool, jobs: int) -> Inventory | int:
-    """The call sites under ``paths``: each project's files linted in two phases as ``check``
-    lints them (its own settings and stack file), with no rule and no cache, each file's result
-    carrying its sites; or an exit code after a usage error."""
-    missing = [str(path) for path in paths if not path.exists()]
-    if missing:
-        click.echo(f"budgetlint: error: no such file or directory: {', '.join(missing)}", err=True)
-        return EXIT_USAGE
-    cwd = Path.cwd().resolve()
-    code_paths = [path for path in paths if not (path.is_file() and path.suffix in CONFIG_SUFFIXES)]
-    projects = Projects()
-    try:
-        found = discover_projects(code_paths, projects) if code_paths else []
-        plain = CheckOptions(paths=paths, cache=False)
-        run = {root: project_run(projects.settings(root), plain, cwd) for root in sorted({root for _, root in found})}
-    except SettingsError as error:
-        click.echo(f"budgetlint: error: {error}", err=True)
-        return EXIT_USAGE
-    _assign(run, found)
-    by_path: dict[Path, FileResult] = {}
-    with _progress(len(found)) as progress:
-        for root, project in run.items():
-            if not project.files:
-                continue
-            job = Job(project.policy, (), report_suppressions=False, describe=True)
-            everything = _project_files(root, code_paths, projects)
-            linted = lint_project(project.files, job, jobs, cwd, project.settings.root, progress, None, everything)
-            by_path.update(zip(project.files, linted))
-    inventory = Inventory(__version__, tuple(FileSites.of(by_path[path], constructors) for path, _ in found))
-    for path, problem in inventory.skipped():
-        click.echo(f"budgetlint: warning: skipped {shown_path(path)}: {problem}", err=True)
-    return inventory

@@ -30,7 +30,8 @@ from pygls.workspace import TextDocument
 
 from . import __version__
 from .codes import ENGINE_CODES
-from .commands import all_rules, config_findings, explain_text
+from .commands import all_rules, config_findings
+from .rules_text import explain_text
 from .diagnostics import SOURCE, contains, diagnostic, lines_of, overlaps, replacement, suppression
 from .finding import Finding
 from .settings import SettingsError
