@@ -16,6 +16,7 @@ import string
 import tempfile
 import warnings
 from pathlib import Path
+from unittest import mock
 
 import hypothesmith
 import libcst as cst
@@ -25,6 +26,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from budgetlint import triage
 from budgetlint.cli import main
 from budgetlint.codes import ENGINE_CODES
 from budgetlint.engine import Job, lint_source
@@ -360,7 +362,18 @@ def _libcst_parses(text: str) -> bool:
 
 
 def _lint_text(text: str, job: Job = JOB):
-    result = lint_source(text.encode("utf-8", "surrogatepass"), "fuzz.py", job)
+    """Lint ``text`` in full (the triage off: every program reaches libcst and the model), and
+    with the triage, which must never raise and must lose no finding of the full analysis (a
+    BL000 for what only libcst refuses aside: a file the triage decides is not given to libcst)."""
+    source = text.encode("utf-8", "surrogatepass")
+    with mock.patch.dict(os.environ, {triage.SWITCH: "1"}):
+        result = lint_source(source, "fuzz.py", job)
+    triaged = lint_source(source, "fuzz.py", job)
+    assert_no_internal_error(triaged.findings)
+    if triaged.parsed or triaged.findings:
+        assert triaged.findings == result.findings
+    else:
+        assert [f.code for f in result.findings] in ([], ["BL000"]), result.findings
     assert_no_internal_error(result.findings)
     assert_inside(result.findings, text)
     if any(f.code == "BL000" for f in result.findings) and not _libcst_parses(text):
