@@ -66,6 +66,12 @@ class Requirement:
     """One of them occurs in a string, in any case (an environment variable's name)."""
     stored: bool = False
     """The attributes are assigned to (which the triage can tell; the bytes cannot)."""
+    path: tuple[str, ...] = ()
+    """The attributes are a distinctive method's path, which the triage asks some callee to
+    resolve to (``triage_calls.Calls.path``)."""
+    request: bool = False
+    """An HTTP request, which the triage asks to have a URL that may end with an LLM API path
+    (``triage_calls.Calls.request``)."""
 
 
 class Prefilter:
@@ -173,8 +179,10 @@ def catalog_requirements(on_tree: bool = False) -> list[Requirement]:
     family's methods or an endpoint attribute set (``litellm.api_base = ...``): passing on its
     name served to report its syntax errors, which the tree shows there are none of. An HTTP
     module's method passes only with the words of an LLM API path (``matching._http`` reports a
-    request only to one, its URL written in the file); an HTTP client class still passes on its
-    name (its constructor is a call site, its instance a client other modules may import)."""
+    request only to one, its URL written in the file) and a URL argument that may end with one;
+    a distinctive method only with a callee that may resolve to its path; an HTTP client class
+    still passes on its name (its constructor is a call site, its instance a client other
+    modules may import)."""
     found: set[Requirement] = set()
 
     def qualified(qualname: str, *more: str) -> Requirement:
@@ -188,7 +196,7 @@ def catalog_requirements(on_tree: bool = False) -> list[Requirement]:
             if client.module and (client.family == HTTP_FAMILY or on_tree):
                 methods = [qualified(qualname, method.path) for method in families[client.family].methods]
                 if on_tree and client.family == HTTP_FAMILY:
-                    methods = [replace(method, evidence=route) for method in methods for route in routes]
+                    methods = [replace(method, evidence=route, request=True) for method in methods for route in routes]
                 found.update(methods)
                 if on_tree:
                     root = qualified(qualname)
@@ -197,11 +205,11 @@ def catalog_requirements(on_tree: bool = False) -> list[Requirement]:
                 found.add(qualified(qualname))
     found.update(qualified(qualname) for qualname in catalog.LEGACY_MODULE_ENDPOINTS)
     for path, _family, _method in catalog.DISTINCTIVE:
-        found.add(Requirement(max(path, key=len), attributes=frozenset(path)))
+        found.add(Requirement(max(path, key=len), attributes=frozenset(path), path=path if on_tree else ()))
     found.add(Requirement("environ", keys=frozenset(catalog.ENDPOINT_ENV_HINTS)))
     for attribute in catalog.ENDPOINT_ATTRIBUTES:
         found.update(Requirement(attribute, attributes=frozenset({attribute}), evidence=words, stored=True) for words in _endpoint_evidence())
-    return sorted(found, key=lambda r: (r.anchor, sorted(r.words), sorted(r.attributes), sorted(r.evidence), sorted(r.keys), r.stored))
+    return sorted(found, key=lambda r: (r.anchor, sorted(r.words), sorted(r.attributes), sorted(r.evidence), sorted(r.keys), r.stored, r.path))
 
 
 def _endpoint_evidence() -> list[frozenset[str]]:

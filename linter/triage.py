@@ -7,7 +7,9 @@ requirements (``catalog_requirements(on_tree=True)``) on the ``ast`` tree: a wor
 must be a name of the tree (a ``Name``, an attribute, a word of an import, a definition or
 parameter, or a word of a parameter's string annotation), an attribute an
 attribute (or a dotted import's part), and the words of an endpoint URL occur in the bytes as
-before. An environment write needs, besides, a subscript assigned to somewhere. A file meeting
+before. An environment write needs, besides, a subscript assigned to somewhere; an HTTP request
+a call whose URL may end with an LLM API path, and a distinctive method a callee that may
+resolve to its path (``triage_calls.py``, over-approximating the model). A file meeting
 no requirement holds no call site and no endpoint literal (the prefilter's argument), so no
 rule reports in it, no helper or client is defined in it, and full analysis would give it, in
 the first phase, only the facts ``verdict`` computes here: the aliases its module-level
@@ -28,6 +30,7 @@ from collections import Counter
 
 from .prefilter import Requirement, catalog_requirements, names_a_key, word_in
 from .project import is_project_name
+from .triage_calls import Calls
 
 SWITCH = "BUDGETLINT_NO_TRIAGE"
 """Set to anything but ``0`` or empty: every file the prefilter passes is parsed (to prove the triage)."""
@@ -54,6 +57,10 @@ class _Names:
     """The words of a tree, the names it binds, and its imports."""
 
     def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self.calls: Calls | None = None
+        """The tree's calls, read only when a requirement asks about them."""
+        self.answers: dict[str | tuple[str, ...], bool] = {}
         self.words: set[str] = set()
         self.attributes: set[str] = set()
         self.bound: Counter[str] = Counter()
@@ -142,7 +149,17 @@ class _Names:
             and requirement.attributes <= (self.stored if requirement.stored else self.attributes)
             and all(word_in(source, word) for word in requirement.evidence)
             and (not requirement.keys or any(self._names_key(key, requirement.keys, source) for key in self.keys))
+            and (not requirement.request or self._asked("request"))
+            and (not requirement.path or self._asked(requirement.path))
         )
+
+    def _asked(self, question: str | tuple[str, ...]) -> bool:
+        """``Calls.request()`` or ``Calls.path(question)`` of the tree, each asked once."""
+        if question not in self.answers:
+            if self.calls is None:
+                self.calls = Calls(self.tree)
+            self.answers[question] = self.calls.request() if question == "request" else self.calls.path(question)  # type: ignore[arg-type]
+        return self.answers[question]
 
     @staticmethod
     def _names_key(key: ast.expr, keys: frozenset[str], source: bytes) -> bool:

@@ -116,6 +116,106 @@ LOOK_ALIKES = {
             def __init__(self):
                 self.base_url = "http://localhost:11434"
     """,
+    # a request's URL and a distinctive method's receiver, as far as the model follows them
+    "request-url-in-a-module-constant": """\
+        import requests
+        URL = "http://10.0.0.5:11434/api/generate"
+        def generate(prompt):
+            return requests.post(URL, json={"model": "m", "prompt": prompt})
+    """,
+    "request-url-in-an-annotated-constant": """\
+        import requests
+        URL: str = "http://10.0.0.5:11434/api/chat"
+        requests.post(URL, json={"model": "m", "messages": []})
+    """,
+    "request-url-in-a-class-body-name": """\
+        import requests
+        class Ollama:
+            URL = "http://10.0.0.5:11434/api/chat"
+            reply = requests.post(URL, json={"model": "m", "messages": []})
+    """,
+    "request-url-f-string-with-a-base-variable": """\
+        import requests
+        BASE = "http://10.0.0.5:8000"
+        def ask(messages):
+            return requests.post(f"{BASE}/v1/chat/completions", json={"model": "m", "messages": messages})
+    """,
+    "request-url-from-an-environment-default-plus-path": """\
+        import os
+        import requests
+        requests.post(os.getenv("OLLAMA_URL", "http://localhost:11434") + "/api/generate", json={"model": "m", "prompt": "hi"})
+    """,
+    "request-url-keyword-after-the-body": """\
+        import httpx
+        def ask(base, messages):
+            return httpx.post(json={"model": "m", "messages": messages}, url=base + "/chat/completions")
+    """,
+    "request-url-with-a-query": """\
+        import requests
+        def ask(base, messages):
+            return requests.post(f"{base}/v1/chat/completions?api-version=2024-02-01", json={"model": "m", "messages": messages})
+    """,
+    "request-url-from-a-tuple-assignment": """\
+        import requests
+        BASE, PATH = "http://10.0.0.5:11434", "/api/chat"
+        requests.post(BASE + PATH, json={"model": "m", "messages": []})
+    """,
+    "request-url-through-two-names": """\
+        import requests
+        PATH = "/api/generate"
+        URL = "http://10.0.0.5:11434" + PATH
+        requests.post(URL, json={"model": "m", "prompt": "hi"})
+    """,
+    "request-through-an-aliased-post": """\
+        from requests import post as send
+        send("http://10.0.0.5:11434/api/chat", json={"model": "m", "messages": []})
+    """,
+    "request-through-a-partial": """\
+        import functools
+        import requests
+        send = functools.partial(requests.post, timeout=30)
+        send("http://10.0.0.5:11434/api/generate", json={"model": "m", "prompt": "hi"})
+    """,
+    "request-through-a-session-in-a-with": """\
+        import requests
+        with requests.Session() as session:
+            session.post("http://10.0.0.5:11434/api/generate", json={"model": "m", "prompt": "hi"})
+    """,
+    "request-url-with-a-trailing-slash": """\
+        import requests
+        requests.post("http://10.0.0.5:8000/v1/chat/completions/", json={"model": "m", "messages": []})
+    """,
+    "distinctive-method-through-a-name": """\
+        def ask(client, prompt):
+            messages = client.messages
+            return messages.create(model="claude", messages=[prompt], max_tokens=None)
+    """,
+    "distinctive-method-through-a-member": """\
+        class Bot:
+            def __init__(self, client):
+                self.chat = client.chat
+            def ask(self, prompt):
+                return self.chat.completions.create(model="m", messages=[prompt])
+    """,
+    "distinctive-method-through-a-partial": """\
+        import functools
+        def make(llm):
+            create = functools.partial(llm.chat.completions.create, model="m")
+            return create(messages=[])
+    """,
+    "distinctive-method-on-an-awaited-client": """\
+        async def ask(get_client, prompt):
+            return await (await get_client()).chat.completions.create(model="m", messages=[prompt])
+    """,
+    "distinctive-method-assigned-then-called": """\
+        def ask(client, prompt):
+            create = client.responses.create
+            return create(model="m", input=prompt)
+    """,
+    "distinctive-method-of-an-imported-object": """\
+        from app.llm import client
+        client.chat.completions.create(model="m", messages=[])
+    """,
 }
 QUIET = {
     "method-through-getattr": """\
@@ -132,6 +232,51 @@ QUIET = {
         def ask(client, prompt):
             \"\"\"``client`` is an ollama.Client.\"\"\"
             return client.chat(model="llama3", messages=[prompt])
+    """,
+    # URLs the model does not read as a string, receivers it does not follow
+    "request-url-in-a-class-attribute": """\
+        import requests
+        class Ollama:
+            URL = "http://10.0.0.5:11434/api/chat"
+            def ask(self, messages):
+                return requests.post(self.URL, json={"model": "m", "messages": messages})
+    """,
+    "request-url-in-a-dict": """\
+        import requests
+        URLS = {"chat": "http://10.0.0.5:11434/api/chat"}
+        requests.post(URLS["chat"], json={"model": "m", "messages": []})
+    """,
+    "request-url-from-urljoin": """\
+        import requests
+        from urllib.parse import urljoin
+        requests.post(urljoin("http://10.0.0.5:11434", "/api/chat"), json={"model": "m", "messages": []})
+    """,
+    "request-url-environment-default-holding-the-path": """\
+        import os
+        import requests
+        URL = os.environ.get("LLM_URL", "http://localhost:11434/api/chat")
+        requests.post(URL, json={"model": "m", "messages": []})
+    """,
+    "request-url-extended-in-place": """\
+        import requests
+        url = "http://10.0.0.5:11434"
+        url += "/api/chat"
+        requests.post(url, json={"model": "m", "messages": []})
+    """,
+    "distinctive-method-through-a-returned-member": """\
+        class Bot:
+            def api(self):
+                return self._client.messages
+            def ask(self, prompt):
+                return self.api().create(model="claude", messages=[prompt])
+    """,
+    "distinctive-method-through-a-passthrough": """\
+        def ask(client, prompt):
+            return client.messages.with_raw_response.create(model="claude", messages=[prompt])
+    """,
+    "distinctive-method-on-a-conditional-client": """\
+        def ask(a, b, fast, prompt):
+            return (a if fast else b).messages.create(model="claude", messages=[prompt])
     """,
 }
 """Shapes full analysis does not report (this is no promise that it never will): the same without the triage."""
@@ -159,6 +304,21 @@ DECIDED = {
     "endpoint-attribute-read-only": "def url(cfg):\n    return cfg.base_url + '/v1'\n",
     "environ-read": "import os\nHOST = os.environ['HOST']\n",
     "environ-write-of-another-key": "import os\nos.environ['PATH'] = '/bin'  # the proxy host\n",
+    "request-elsewhere-with-api-path-words-in-strings": (
+        '"""Uploads the chat transcript (the generate step is elsewhere)."""\nimport requests\n'
+        "def upload(base, text):\n    log('api', 'chat')\n    return requests.post(f'{base}/api/upload', json={'text': text})\n"
+    ),
+    "request-to-an-attribute-url": (
+        "import requests\nclass Ollama:\n    URL = 'http://localhost:11434/api/chat'\n"
+        "    def ask(self, body):\n        return requests.post(self.URL, json=body)\n"
+    ),
+    "distinctive-words-apart": (
+        "from langchain_core.messages import AIMessage\n"
+        "def reply(llm, prompt, **kwargs):\n    return AIMessage(content=''.join(llm.stream(prompt, **kwargs)))\n"
+    ),
+    "distinctive-method-on-another-path": (
+        "def save(db, model, messages):\n    db.messages.append(messages)\n    return db.runs.create(model=model, messages=messages)\n"
+    ),
 }
 
 
