@@ -64,7 +64,7 @@ def evaluate(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> object:
         return UNKNOWN
     kind = type(expr)  # parsed nodes are of their concrete types: ``is`` spares isinstance's ABC checks
     if kind is cst.Integer:
-        return int(expr.evaluated_value)
+        return integer_value(expr)
     if kind is cst.Float:
         return float(expr.evaluated_value)
     if kind is cst.Name:
@@ -253,6 +253,12 @@ class StringParts:
     def template(self) -> str:
         """The text with each opaque piece replaced by ``{}``."""
         return "".join(part if isinstance(part, str) else "{}" for part in self.parts)
+
+
+def integer_value(node: cst.Integer) -> int:
+    """``node.evaluated_value``, without compiling the literal when it is plain decimal digits."""
+    text = node.value
+    return int(text) if text.isascii() and text.isdigit() else int(node.evaluated_value)
 
 
 def string_value(node: cst.SimpleString) -> str | bytes:
