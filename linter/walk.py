@@ -2,9 +2,10 @@
 
 ``CSTNode.visit`` rebuilds every node on the way back up, even for a read-only visitor, which
 costs more than the analysis itself. budgetlint's walkers never change the tree, so they walk
-the nodes' dataclass fields directly and call the same ``visit_<Node>``/``leave_<Node>``
-methods a ``CSTVisitor`` would, in the same order; as in libcst, a ``visit_`` method returning
-``False`` skips the node's children (its ``leave_`` method still runs).
+the nodes' dataclass fields directly, in their declared order (which is not always libcst's:
+it visits a ``def``'s decorators first), and call the same ``visit_<Node>``/``leave_<Node>``
+methods a ``CSTVisitor`` would; as in libcst, a ``visit_`` method returning ``False`` skips the
+node's children (its ``leave_`` method still runs).
 
 The walk is the hot loop of the analysis (one step per node, hundreds of thousands per run), so
 everything that can be decided per node type is decided once, when a walker class first meets
