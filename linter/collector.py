@@ -59,10 +59,8 @@ class Collector(BindingForms, LoopWatch, ReadOnlyWalker):
         self.open_loops: list[list[LoopFacts]] = [[]]
         """Per function being visited: the loops around the current node."""
         self.assignments: list[tuple[cst.BaseAssignTargetExpression, cst.BaseExpression, Scope]] = []
-        self.outer_iters: list[tuple[cst.CSTNode, Scope]] = []
-        """Comprehensions being visited: the first iterable of each, and the scope it runs in."""
-        self.switched: list[tuple[cst.CSTNode, Scope]] = []
-        """Nodes visited in another scope than their parent's, with the scope to return to."""
+        self.switched: list[Scope] = []
+        """Per node being visited in another scope than its parent's: the scope to return to."""
         # where bindings and uses are, for ``reach.py``: statements are numbered as they come
         self.tick = 0
         self.ticks = self.scope.ticks
@@ -72,37 +70,37 @@ class Collector(BindingForms, LoopWatch, ReadOnlyWalker):
         self.functions: dict[int, Scope] = {}
         """By ``id`` of each ``def``: its body's scope (the project summary reads them)."""
 
+    ENTERED = STRUCTURAL
+
     def enter(self, node: cst.CSTNode) -> None:
         kind = type(node)
-        if kind is cst.Name:  # where each name is written (not a visit_Name: one call less per name)
-            self.ticks[id(node)] = self.tick
-        elif kind in STRUCTURAL:
-            self.stack.append(node)
-            self.tick += 1
-            if kind in _BLOCKS:
-                self.blocks.append(Span(self.tick))
-            elif kind in _LOOPS:
-                self.loop_spans[-1] = Span(self.tick, self.loop_spans[-1])
-        if self.outer_iters and node is self.outer_iters[-1][0]:
-            self._switch(node, self.outer_iters.pop()[1])
+        self.stack.append(node)
+        self.tick += 1
+        if kind in _BLOCKS:
+            self.blocks.append(Span(self.tick))
+        elif kind in _LOOPS:
+            self.loop_spans[-1] = Span(self.tick, self.loop_spans[-1])
 
     def exit(self, node: cst.CSTNode) -> None:
         kind = type(node)
-        if kind in STRUCTURAL:
-            self.stack.pop()
-            if kind in _BLOCKS:
-                self.blocks.pop().end = self.tick
-            elif kind in _LOOPS:
-                loop = self.loop_spans[-1]
-                assert loop is not None
-                loop.end = self.tick
-                self.loop_spans[-1] = loop.parent
-        if self.switched and node is self.switched[-1][0]:
-            self.scope = self.switched.pop()[1]
+        self.stack.pop()
+        if kind in _BLOCKS:
+            self.blocks.pop().end = self.tick
+        elif kind in _LOOPS:
+            loop = self.loop_spans[-1]
+            assert loop is not None
+            loop.end = self.tick
+            self.loop_spans[-1] = loop.parent
 
-    def _switch(self, node: cst.CSTNode, scope: Scope) -> None:
-        self.switched.append((node, self.scope))
+    def visit_Name(self, node: cst.Name) -> None:
+        self.ticks[id(node)] = self.tick  # where each name is written
+
+    def _switch(self, scope: Scope) -> None:
+        self.switched.append(self.scope)
         self.scope = scope
+
+    def _switch_back(self, original_node: cst.CSTNode) -> None:
+        self.scope = self.switched.pop()
 
     # scopes
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -161,13 +159,14 @@ class Collector(BindingForms, LoopWatch, ReadOnlyWalker):
 
     # parameter defaults and annotations, and decorators, run in the scope around the def
     def visit_Param(self, node: cst.Param) -> None:
-        self._switch(node, self._outside(self.scope))
+        self._switch(self._outside(self.scope))
 
     def visit_Decorator(self, node: cst.Decorator) -> None:
-        self._switch(node, self._outside(self.scope))
+        self._switch(self._outside(self.scope))
+
+    leave_Param = leave_Decorator = _switch_back
 
     def visit_ListComp(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> None:
-        self.outer_iters.append((node.for_in.iter, self.scope))
         self.scope = Scope("comprehension", node, self.scope)
 
     def leave_ListComp(self, original_node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> None:
@@ -175,6 +174,23 @@ class Collector(BindingForms, LoopWatch, ReadOnlyWalker):
 
     visit_SetComp = visit_GeneratorExp = visit_DictComp = visit_ListComp
     leave_SetComp = leave_GeneratorExp = leave_DictComp = leave_ListComp
+
+    def visit_CompFor(self, node: cst.CompFor) -> bool:
+        """Bind the target; the first ``for`` of a comprehension is walked here: its iterable
+        runs in the scope around the comprehension, as Python evaluates it."""
+        super().visit_CompFor(node)
+        comprehension = self.scope
+        if comprehension.kind != "comprehension" or comprehension.node.for_in is not node:  # type: ignore[attr-defined]
+            return True
+        self.walk(node.target)
+        self._switch(comprehension.parent)  # type: ignore[arg-type]
+        self.walk(node.iter)
+        self._switch_back(node)
+        for test in node.ifs:
+            self.walk(test)
+        if node.inner_for_in is not None:
+            self.walk(node.inner_for_in)
+        return False
 
     # statements that bind and count, and calls
     def visit_Assign(self, node: cst.Assign) -> None:

@@ -31,6 +31,18 @@ _METHODS: dict[tuple[str, str], Method] = {
 }
 
 
+def _by_method_name(entries: list[tuple[tuple[str, ...], Family, Method]]) -> dict[str, list[tuple[tuple[str, ...], Family, Method]]]:
+    """``entries`` by the last name of each path, in their order."""
+    found: dict[str, list[tuple[tuple[str, ...], Family, Method]]] = {}
+    for entry in entries:
+        found.setdefault(entry[0][-1], []).append(entry)
+    return found
+
+
+_DISTINCTIVE = _by_method_name(catalog.DISTINCTIVE)
+"""``catalog.DISTINCTIVE`` by method name: a call is checked only against the paths its own ends."""
+
+
 def build(module: cst.Module, policy: EndpointPolicy, project: ProjectView | None = None) -> FileModel:
     """Traverse ``module`` once and build its call-site model; names imported from the
     ``project`` resolve through its summaries (the second phase)."""
@@ -138,8 +150,10 @@ class _Matcher:
 
     def _distinctive(self, call: RecordedCall, ref: Ref, imported: bool, partial: Partial | None = None) -> CallSite | None:
         """A distinctive method shape on a receiver that cannot be resolved in this file."""
+        if not ref.path:
+            return None
         calls = (call.node, partial.call) if partial else (call.node,)
-        for path, family, method in catalog.DISTINCTIVE:
+        for path, family, method in _DISTINCTIVE.get(ref.path[-1], ()):
             extra = 1 if imported and len(path) == 1 else 0
             if ref.path[-len(path) :] == path and len(ref.path) >= len(path) + extra:
                 if method.claims and not any(_has_keyword(node, method.claims) for node in calls):

@@ -34,13 +34,14 @@ def resolve(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Ref:
     """What ``expr``, evaluated in ``scope``, refers to."""
     if depth > _MAX_DEPTH:
         return UNKNOWN
-    if isinstance(expr, cst.Name):
+    kind = type(expr)  # parsed nodes are of their concrete types: ``is`` spares isinstance's ABC checks
+    if kind is cst.Name:
         return _from_project(_resolve_name(expr, scope, depth), scope)
-    if isinstance(expr, cst.Attribute):
+    if kind is cst.Attribute:
         name = expr.attr.value
         if name in _PASSTHROUGH:  # client.with_raw_response.<...>
             return resolve(expr.value, scope, depth + 1)
-        if isinstance(expr.value, cst.Name) and (cls := scope.self_class(expr.value.value)) is not None:
+        if type(expr.value) is cst.Name and (cls := scope.self_class(expr.value.value)) is not None:
             return _resolve_member(name, cls, True, depth) or Ref(RefKind.UNKNOWN, path=(name,))
         owner = resolve(expr.value, scope, depth + 1)
         if owner.body is not None and not owner.path and owner.qualname != "function":  # Bot.client, Bot().client
@@ -48,11 +49,11 @@ def resolve(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Ref:
             if member is not None:
                 return member
         return _from_project(owner.attr(name), scope)
-    if isinstance(expr, cst.Call):
+    if kind is cst.Call:
         return _resolve_call(expr, scope, depth)
-    if isinstance(expr, cst.Await):
+    if kind is cst.Await:
         return resolve(expr.expression, scope, depth + 1)
-    if isinstance(expr, cst.IfExp):
+    if kind is cst.IfExp:
         return agree([resolve(expr.body, scope, depth + 1), resolve(expr.orelse, scope, depth + 1)])
     if isinstance(expr, (cst.BaseString, cst.Integer, cst.Float, cst.List, cst.Dict, cst.Tuple, cst.Set)):
         return LOCAL

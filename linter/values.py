@@ -62,11 +62,12 @@ def evaluate(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> object:
     """A Python value for ``expr`` (int, float, str, None, bool, Mapping) or ``UNKNOWN``."""
     if depth > _MAX_DEPTH:
         return UNKNOWN
-    if isinstance(expr, cst.Integer):
-        return int(expr.evaluated_value)
-    if isinstance(expr, cst.Float):
+    kind = type(expr)  # parsed nodes are of their concrete types: ``is`` spares isinstance's ABC checks
+    if kind is cst.Integer:
+        return integer_value(expr)
+    if kind is cst.Float:
         return float(expr.evaluated_value)
-    if isinstance(expr, cst.Name):
+    if kind is cst.Name:
         if expr.value in ("None", "True", "False"):
             return {"None": None, "True": True, "False": False}[expr.value]
         bound = values_of(expr, scope)
@@ -78,17 +79,17 @@ def evaluate(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> object:
         if isinstance(value, Mapping):
             _apply_mutations(value, bound[0][1].home.mutations.get(expr.value, ()), bound[0][1], depth)
         return value
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+    if kind is cst.UnaryOperation and isinstance(expr.operator, cst.Minus):
         value = evaluate(expr.expression, scope, depth + 1)
         return -value if isinstance(value, (int, float)) and not isinstance(value, bool) else UNKNOWN
-    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-        value = expr.evaluated_value
+    if kind is cst.SimpleString or kind is cst.ConcatenatedString:
+        value = string_value(expr) if kind is cst.SimpleString else expr.evaluated_value
         return value if isinstance(value, str) else UNKNOWN
-    if isinstance(expr, cst.Dict):
+    if kind is cst.Dict:
         return mapping_of_dict(expr, scope, depth)
-    if isinstance(expr, cst.Call):
+    if kind is cst.Call:
         return _evaluate_call(expr, scope, depth)
-    if isinstance(expr, cst.Attribute):
+    if kind is cst.Attribute:
         ref = resolve(expr, scope)
         if ref.kind is RefKind.IMPORT and ref.qualname in ("math.inf", "numpy.inf", "sys.maxsize"):
             return math.inf if ref.qualname != "sys.maxsize" else 2**63 - 1
@@ -254,12 +255,29 @@ class StringParts:
         return "".join(part if isinstance(part, str) else "{}" for part in self.parts)
 
 
+def integer_value(node: cst.Integer) -> int:
+    """``node.evaluated_value``, without compiling the literal when it is plain decimal digits."""
+    text = node.value
+    return int(text) if text.isascii() and text.isdigit() else int(node.evaluated_value)
+
+
+def string_value(node: cst.SimpleString) -> str | bytes:
+    """``node.evaluated_value``, without compiling the literal when it is a plain one (no prefix
+    but ``u``, no backslash, no carriage return): then its text between the quotes."""
+    text = node.value
+    body = text[1:] if text[0] in "uU" else text
+    if body[0] in "'\"" and "\\" not in body and "\r" not in body:
+        quote = 3 if body[:3] in ("'''", '"""') else 1
+        return body[quote:-quote]
+    return node.evaluated_value
+
+
 def string_parts(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> StringParts | None:
     """``expr`` as a string template, or None when it cannot be a string we can read."""
     if depth > _MAX_DEPTH:
         return None
     if isinstance(expr, cst.SimpleString):
-        value = expr.evaluated_value
+        value = string_value(expr)
         return StringParts((value,), expr, scope) if isinstance(value, str) else None
     if isinstance(expr, cst.FormattedString):
         parts: list = []
