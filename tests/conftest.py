@@ -37,3 +37,16 @@ def linted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(runner, "lint_file", counting)
     return seen
+
+
+@pytest.fixture(autouse=True)
+def default_sigint():
+    """Every test starts with Python's own SIGINT handler (KeyboardInterrupt), whatever an earlier
+    test or an imported library left installed, and leaves it as it found it: the Ctrl-C tests
+    assert what budgetlint does under that handler."""
+    import signal
+
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)

@@ -197,7 +197,7 @@ def test_pre_commit_try_repo_runs_the_budgetlint_hook(sandbox):
     output = failed.stdout + failed.stderr
     assert failed.returncode == 1, output
     assert "budgetlint" in output and "Failed" in output
-    assert re.search(r"app/chat\.py:7:12: BL001 \[hard\] .*512", output), output  # guardrails.yaml found
+    assert re.search(r"app/chat\.py:7:12: BL001 (\[\*\] )?\[blocks\] .*512", output), output  # guardrails.yaml found
     assert "notebooks/explore.ipynb:cell 2:1:1: BL001" in output  # notebooks are passed and linted
     assert "BL002" not in output  # [tool.budgetlint] ignore found from the named files
     assert "README.md" not in output
@@ -243,7 +243,7 @@ def test_pre_commit_try_repo_runs_the_budgetlint_validate_hook(sandbox):
     failed = try_repo(project, env, "budgetlint-validate")
     output = failed.stdout + failed.stderr
     assert failed.returncode == 1, output
-    assert re.search(r"config/stack\.yaml:6:15: BL100 \[always\] .*on-prem", output), output
+    assert re.search(r"config/stack\.yaml:6:15: BL100 \[blocks\] .*on-prem", output), output
     assert "docker-compose.yml" not in output  # not a budgetlint config: never passed
 
     (project / "config" / "stack.yaml").write_text(STACK.format(location="local"))
