@@ -5,7 +5,9 @@ call-site model (``model.py``): a call site or an endpoint literal. Each of thos
 
 - a name resolved to a catalog client (``scopes.resolve``): every dotted segment of the
   qualified name is written in the file, in an import statement or as an attribute, so each
-  is a word of the source. A module acting as a client (``ollama``, ``requests``) reports only
+  is a word of the source; and its root is a module the file imports (in the first phase a
+  qualified name comes only from an ``import`` binding, and a relative import keeps its dots),
+  so ``import`` or ``from`` names the root at the start of a statement. A module acting as a client (``ollama``, ``requests``) reports only
   through a method of its family (``ollama.chat``, ``requests.post``), whose segments are words
   too; a legacy module endpoint (``openai.base_url = ...``) is a qualified name as well;
 - a distinctive method on a receiver that cannot be resolved (``x.chat.completions.create``):
@@ -72,6 +74,9 @@ class Requirement:
     request: bool = False
     """An HTTP request, which the triage asks to have a URL that may end with an LLM API path
     (``triage_calls.Calls.request``)."""
+    imported: bool = False
+    """The anchor is a module the file imports (``imports``): a word in ``from agno.models.openai
+    import OpenAIChat`` does not make ``openai`` an SDK."""
 
 
 class Prefilter:
@@ -88,9 +93,16 @@ class Prefilter:
         }
         attributes = {word for requirement in self.requirements for word in requirement.attributes}
         self._attribute = {word: re.compile(rb"\." + _GAP + re.escape(word.encode()) + rb"\b") for word in attributes}
+        self._import = {requirement.anchor: _import_pattern(requirement.anchor) for requirement in self.requirements if requirement.imported}
 
     def __call__(self, source: bytes) -> bool:
         found: dict[tuple[str, bool], bool] = {}
+        imported: dict[str, bool] = {}
+
+        def imports(module: str) -> bool:
+            if module not in imported:
+                imported[module] = self._import[module].search(source) is not None
+            return imported[module]
 
         def has(word: str, attribute: bool = False) -> bool:
             key = (word, attribute)
@@ -109,6 +121,7 @@ class Prefilter:
                         all(has(word) for word in requirement.words | requirement.evidence)
                         and all(has(word, True) for word in requirement.attributes)
                         and (not requirement.keys or names_a_key(source, requirement.keys))
+                        and (not requirement.imported or imports(anchor))
                     ):
                         return True
         return _foreign_encoding(source)
@@ -139,6 +152,21 @@ def _occurs(source: bytes, word: bytes, attribute: re.Pattern[bytes] | None) -> 
                 return True
         start = source.find(word, end)
     return crossed_line and attribute is not None and attribute.search(source) is not None
+
+
+_CONTINUED = rb"(?:[ \t\f]|\\(?:\r\n|\r|\n))"
+"""Blanks inside a logical line: spaces, tabs, form feeds, a backslash continuation."""
+
+
+def _import_pattern(module: str) -> re.Pattern[bytes]:
+    """An import statement whose module (``from``) or one of whose modules (``import``) has the
+    root ``module``, at the start of a statement: of a line, after ``;``, or after the ``:`` of a
+    one-line compound statement (``try: import openai``). It may also match text in a string or
+    a comment, which only lets more files through."""
+    name = re.escape(module.encode())
+    start = rb"(?:\A(?:\xef\xbb\xbf)?|[\r\n;:])" + _CONTINUED + rb"*"
+    listed = rb"(?:[^\r\n;#\\]|\\(?:\r\n|\r|\n)?)*?(?<![\w.])"  # earlier names of `import a, b`
+    return re.compile(start + rb"(?:from" + _CONTINUED + rb"+" + name + rb"|import" + _CONTINUED + listed + name + rb")(?![\w])")
 
 
 def word_in(source: bytes, word: str) -> bool:
@@ -187,7 +215,7 @@ def catalog_requirements(on_tree: bool = False) -> list[Requirement]:
 
     def qualified(qualname: str, *more: str) -> Requirement:
         root, *rest = qualname.split(".")
-        return Requirement(root, frozenset(rest).union(*(path.split(".") for path in more)) - {root})
+        return Requirement(root, frozenset(rest).union(*(path.split(".") for path in more)) - {root}, imported=True)
 
     families = {family.name: family for family in catalog.FAMILIES.values()}
     routes = [frozenset(route.suffix.strip("/").split("/")) for route in catalog.HTTP_PATHS]

@@ -180,6 +180,38 @@ def test_an_sdk_module_import_alone_is_parsed():
     assert might_matter(b"import ollama\n")
 
 
+NOT_IMPORTED = {
+    "a package's own module named like the SDK": "from agno.models.openai import OpenAIChat\nOpenAIChat(id='gpt-4o').run('hi')\n",
+    "the SDK's name only in a string and a name": "provider = 'openai'\nopenai = registry[provider]\nopenai.OpenAI()\n",
+    "a relative import": "from .openai import OpenAI\nOpenAI().chat.create()\n",
+    "a submodule of another package": "import vendor.openai\nvendor.openai.OpenAI()\n",
+    "a longer module name": "import openai_compat\nopenai.OpenAI()\n",
+}
+
+
+@pytest.mark.parametrize("code", NOT_IMPORTED.values(), ids=NOT_IMPORTED.keys())
+def test_an_sdk_name_the_file_does_not_import_is_not_a_reason_to_parse(code):
+    assert not might_matter(code.encode())
+
+
+IMPORTED = {
+    "plain": "import openai\n",
+    "from a submodule": "from openai.types import ChatCompletion\n",
+    "in a one-line try": "try: import openai\nexcept ImportError: openai = None\n",
+    "after a semicolon": "import os; import openai\n",
+    "later in the list, after a continuation": "import os, \\\n    openai as oa\n",
+    "from across a continuation": "from \\\n  openai import OpenAI\n",
+    "indented with a tab, CR line endings": "if True:\r\tfrom openai import OpenAI\r",
+    "after a byte order mark": "\ufeffimport openai\n",
+    "in a one-line if, after a form feed": "\x0cif x: from openai import OpenAI\n",
+}
+
+
+@pytest.mark.parametrize("code", IMPORTED.values(), ids=IMPORTED.keys())
+def test_every_way_to_import_an_sdk_module_passes(code):
+    assert might_matter(code.encode())
+
+
 def test_words_count_only_whole():
     assert not might_matter(b"import requestsx\nrequestsx.post(url)\n")
     assert might_matter(b"import requests\nrequests.post(url)\n")
