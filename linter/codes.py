@@ -25,6 +25,9 @@ PARSE_ERROR = EngineCode(
 ## What it does
 Reports a file budgetlint could not read or parse: a syntax error, an undecodable encoding,
 binary content, or an internal error while analysing it. The run goes on with the other files.
+Only files a rule could report in are parsed (the prefilter: an SDK or HTTP module imported, an
+LLM API path, an endpoint written in code); the syntax errors of the others are left to Python's
+own tools, as they hold no LLM call to miss.
 
 ## Why is this bad?
 A file that cannot be parsed cannot be checked: any unbounded or untagged call in it would
