@@ -5,13 +5,18 @@ and the memory of replaced statements and closed documents still released."""
 from __future__ import annotations
 
 import gc
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import libcst as cst
 import pytest
+from click.testing import CliRunner
 
+from budgetlint.cli import main
+from budgetlint.finding import Finding
 from budgetlint.server import Server
 from budgetlint.workspace import Workspace
 
@@ -21,6 +26,14 @@ from server_bench import generate  # noqa: E402
 
 TEXT = generate(40_000)
 MARKER = "marker_of_this_test"
+WRAPPER = '''from openai import OpenAI
+
+client = OpenAI()
+
+
+def ask(prompt, **kwargs):
+    return client.chat.completions.create(model="m", messages=[{"role": "user", "content": prompt}], metadata={"feature": "x"}, **kwargs)
+'''
 
 
 @pytest.fixture
@@ -34,6 +47,7 @@ def server() -> Iterator[Server]:
 @pytest.fixture
 def big(tmp_path: Path) -> Path:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    (tmp_path / "helpers.py").write_text(WRAPPER)
     return tmp_path / "big.py"
 
 
@@ -42,15 +56,18 @@ def lint(server: Server, path: Path, text: str) -> list[tuple]:
     linted = server._lint(str(path), text)
     assert not isinstance(linted, str)
     server.settle()
-    return [_shown(finding) for finding in linted.result.findings]
+    return sorted(_shown(finding) for finding in linted.result.findings)
 
 
 def fresh(path: Path, text: str) -> list[tuple]:
-    """What a lint of ``text`` with nothing kept gives (what ``check`` gives for the file)."""
-    return [_shown(finding) for finding in Workspace().lint(text.encode(), path).result.findings]
+    """What ``budgetlint check`` reports for the file holding ``text``."""
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(path), "--format", "json", "--no-cache", "--exit-zero"])
+    assert result.exit_code == 0, result.output
+    return sorted(_shown(SimpleNamespace(**finding)) for finding in json.loads(result.output)["findings"])
 
 
-def _shown(finding) -> tuple:
+def _shown(finding: Finding | SimpleNamespace) -> tuple:
     return finding.code, finding.line, finding.column, finding.end_line, finding.end_column, finding.message, finding.fingerprint
 
 
@@ -75,6 +92,7 @@ def test_edits_far_from_and_inside_an_llm_call_lint_as_a_fresh_lint(server: Serv
         ("text = response.choices[0].message.content", "text = response.choices[-1].message.content"),
         ('metadata={"feature": "search"})', ")"),  # an LLM call loses its tag
         ("return text\n", "return text + ''\n"),
+        ('variant 30."""\n', 'variant 30."""\n    from helpers import ask\n\n    ask(prompt)\n'),  # an unbounded wrapper called
     ]
     for old, new in edits:
         assert old in text
@@ -83,6 +101,8 @@ def test_edits_far_from_and_inside_an_llm_call_lint_as_a_fresh_lint(server: Serv
         parses = document.parses
         assert lint(server, big, text) == fresh(big, text)
         assert document.parses == parses and document.reused  # re-parsed in part, not whole
+    called = text.splitlines().index("    ask(prompt)") + 1
+    assert ("BL001", called) in [found[:2] for found in lint(server, big, text)]  # through the project's summaries
 
 
 def test_a_lint_runs_without_garbage_collections(server: Server, big: Path):
@@ -113,3 +133,8 @@ def test_a_replaced_statement_is_freed(server: Server, big: Path):
     lint(server, big, text.replace(f"def {MARKER}(", "def ask_5(", 1))
     assert server.projects.documents[big].reused
     assert not still_held(MARKER)
+
+
+def test_a_buffers_own_summary_is_not_computed(big: Path):
+    facts = Workspace().lint(TEXT.encode(), big).result.facts
+    assert facts is not None and "summary" not in facts and facts["needs"] == []
