@@ -52,7 +52,10 @@ class Analysis:
             return self._facts(kept)
 
     def _facts(self, kept: list[Report] | None) -> dict:
-        facts = summary.file_facts(self.model, self.key, self.position, self.job.policy.carriers, self.job.policy.endpoints())
+        if self.job.summaries:
+            facts = summary.file_facts(self.model, self.key, self.position, self.job.policy.carriers, self.job.policy.endpoints())
+        else:
+            facts = {"needs": summary.needs(self.model)}
         inner = {id(site.node): local.helper.id for local in self.model.helpers if local.helper.wrapper for site in local.inner}
         codes = {id(report): rule.code for rule, report in self.reports}
         facts["marks"] = [

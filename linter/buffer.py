@@ -79,7 +79,9 @@ def lint_buffer(
     ``modules`` may be a function loading them: it is called only when the buffer needs them
     (it imports project names, or defines a wrapper), after a first lint without them.
     ``document``: the buffer's last parse (``reparse.Document``), reused where it did not change.
+    The buffer's own summary is not computed: nothing reads it (``Job.summaries``).
     """
+    job = replace(job, summaries=False)
     if not isinstance(modules, ProjectModules):
         alone = _lint(source, place, job, document)
         if not _uses_project(alone, source, place.name):

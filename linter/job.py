@@ -46,6 +46,10 @@ class Job:
     describe: bool = False
     """``budgetlint inventory``: results also carry each parsed file's call sites (``inventory.describe``)."""
     per_file_ignores: PerFileIgnores = PerFileIgnores()
+    summaries: bool = True
+    """Results carry what the module tells the project (``summary.file_facts``); False for an
+    editor's buffer or stdin (``buffer.lint_buffer``), whose own summary nothing reads: its facts
+    are then the project names it imports (``needs``) and its ``marks``."""
 
     def for_file(self, key: str) -> Job:
         """The job of the file at the root-relative path ``key``: without the rules its

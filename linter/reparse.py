@@ -82,6 +82,8 @@ class Document:
         self._owner: dict[cst.CSTNode, _Chunk] = {}
         self.reused = 0
         """How many top-level statements the last ``reparse`` kept (for tests and benchmarks)."""
+        self.parses = 0
+        """How many modules were ``remember``-ed: parsed whole (the server settles the collector then)."""
 
     def reparse(self, text: str, encoding: str) -> tuple[cst.Module, Mapping[cst.CSTNode, CodeRange]] | None:
         """The module of ``text`` and its positions, from the last one's unchanged statements;
@@ -139,6 +141,7 @@ class Document:
         """Keep a module parsed whole, as chunks; its positions (None when its statements'
         code does not add up to ``text``: the next change parses whole again)."""
         self._state, self._owner, self.reused = None, {}, 0
+        self.parses += 1
         if not module.body or not module.has_trailing_newline:
             return None
         defaults = (module.default_indent, module.default_newline)

@@ -17,7 +17,9 @@ documentation (``budgetlint explain``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -53,6 +55,8 @@ class Server(LanguageServer):
         self.configs: dict[Path, tuple[int, set[str]]] = {}
         """Project root -> (id of the project whose BL100s were published, their URIs)."""
         self.told: set[str] = set()
+        self.settled: tuple = ()
+        """What the workspace kept (``kept``) when the collector was last settled."""
 
     async def run(self, call: Callable[..., T], *args: object) -> T:
         """``call(*args)`` in the worker thread (every use of the workspace is there)."""
@@ -90,10 +94,32 @@ class Server(LanguageServer):
         codec = self.workspace.position_codec
         self.publish(uri, [diagnostic(f, lines, codec, _uri_in(linted.project.root)) for f in linted.result.findings], version)
         self._publish_configs(linted.project)
+        await self.run(self.settle)
+
+    def kept(self) -> tuple:
+        """What the workspace keeps between lints: each document's tree (by its whole parses)
+        and each project's modules."""
+        documents = tuple((id(document), document.parses) for document in self.projects.documents.values())
+        return documents, tuple((id(project), id(project.modules)) for project in self.projects.projects.values())
+
+    def settle(self) -> None:
+        """After a lint is published, when what the workspace keeps changed: hide it from the
+        cyclic garbage collector, whose full collections would otherwise walk every node of every
+        open document, tens of milliseconds in a keystroke's lint of a large file. Frozen objects
+        are still freed when dropped (a libcst tree has no cycles: reference counting frees it);
+        a cycle frozen would outlive its use, so what was frozen is thawed and collected first."""
+        kept = self.kept()
+        if kept == self.settled:
+            return
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        self.settled = kept
 
     def _lint(self, path: str, source: str) -> Linted | str:
         try:
-            return self.projects.lint(source.encode("utf-8", "surrogatepass"), Path(path))
+            with _collector_paused():
+                return self.projects.lint(source.encode("utf-8", "surrogatepass"), Path(path))
         except SettingsError as error:
             return str(error)
 
@@ -129,6 +155,20 @@ class Server(LanguageServer):
             return document, known[1]
         linted = await self.run(self._lint, document.path, document.source)
         return None if isinstance(linted, str) else (document, linted)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a buffer is linted: what a lint allocates lives until
+    it ends (and most of it is then freed by reference counting), so collections during it would
+    only walk it again and again; the first young collection after it frees the cycles it left."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 server = Server()

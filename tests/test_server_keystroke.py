@@ -1,0 +1,140 @@
+"""A keystroke's lint in the language server (``server.Server``, driven in-process): the same
+findings as a fresh lint of the text, no garbage collection walking the open documents' trees,
+and the memory of replaced statements and closed documents still released."""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import libcst as cst
+import pytest
+from click.testing import CliRunner
+
+from budgetlint.cli import main
+from budgetlint.finding import Finding
+from budgetlint.server import Server
+from budgetlint.workspace import Workspace
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+from server_bench import generate  # noqa: E402
+
+TEXT = generate(40_000)
+MARKER = "marker_of_this_test"
+WRAPPER = '''from openai import OpenAI
+
+client = OpenAI()
+
+
+def ask(prompt, **kwargs):
+    return client.chat.completions.create(model="m", messages=[{"role": "user", "content": prompt}], metadata={"feature": "x"}, **kwargs)
+'''
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    """A server, and the collector as it was after it (``settle`` freezes the process's objects)."""
+    yield Server()
+    gc.unfreeze()
+    gc.enable()
+
+
+@pytest.fixture
+def big(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    (tmp_path / "helpers.py").write_text(WRAPPER)
+    return tmp_path / "big.py"
+
+
+def lint(server: Server, path: Path, text: str) -> list[tuple]:
+    """Lint ``text`` as the server does on a change (then settle), its findings as tuples."""
+    linted = server._lint(str(path), text)
+    assert not isinstance(linted, str)
+    server.settle()
+    return sorted(_shown(finding) for finding in linted.result.findings)
+
+
+def fresh(path: Path, text: str) -> list[tuple]:
+    """What ``budgetlint check`` reports for the file holding ``text``."""
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(path), "--format", "json", "--no-cache", "--exit-zero"])
+    assert result.exit_code == 0, result.output
+    return sorted(_shown(SimpleNamespace(**finding)) for finding in json.loads(result.output)["findings"])
+
+
+def _shown(finding: Finding | SimpleNamespace) -> tuple:
+    return finding.code, finding.line, finding.column, finding.end_line, finding.end_column, finding.message, finding.fingerprint
+
+
+def marked(needle: str) -> bool:
+    """Whether a libcst ``Name`` spelled ``needle`` is among the objects the collector walks."""
+    return any(type(node) is cst.Name and node.value == needle for node in gc.get_objects())
+
+
+def still_held(needle: str) -> bool:
+    """Whether a ``Name`` spelled ``needle`` is alive at all, after a full collection."""
+    gc.collect()
+    gc.unfreeze()
+    return marked(needle)
+
+
+def test_edits_far_from_and_inside_an_llm_call_lint_as_a_fresh_lint(server: Server, big: Path):
+    text = TEXT
+    assert lint(server, big, text) == fresh(big, text)
+    edits = [
+        ("variant 3.", "variant 3, edited."),  # a docstring, far from any call
+        ('model="gpt-4o", messages=history, max_tokens=256', 'model="gpt-4o", messages=history'),  # an LLM call loses its bound
+        ("text = response.choices[0].message.content", "text = response.choices[-1].message.content"),
+        ('metadata={"feature": "search"})', ")"),  # an LLM call loses its tag
+        ("return text\n", "return text + ''\n"),
+        ('variant 30."""\n', 'variant 30."""\n    from helpers import ask\n\n    ask(prompt)\n'),  # an unbounded wrapper called
+    ]
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+        document = server.projects.documents[big]
+        parses = document.parses
+        assert lint(server, big, text) == fresh(big, text)
+        assert document.parses == parses and document.reused  # re-parsed in part, not whole
+    called = text.splitlines().index("    ask(prompt)") + 1
+    assert ("BL001", called) in [found[:2] for found in lint(server, big, text)]  # through the project's summaries
+
+
+def test_a_lint_runs_without_garbage_collections(server: Server, big: Path):
+    lint(server, big, TEXT)
+    collections = []
+    gc.callbacks.append(lambda phase, info: collections.append(info["generation"]) if phase == "start" else None)
+    try:
+        server._lint(str(big), TEXT.replace("variant 1.", "variant one.", 1))
+    finally:
+        gc.callbacks.pop()
+    assert collections in ([], [0])  # at most one young collection, of its cycles, when it resumes
+
+
+def test_the_documents_tree_is_hidden_from_the_collector_and_freed_once_closed(server: Server, big: Path):
+    text = TEXT.replace("def ask_5(", f"def {MARKER}(", 1)
+    lint(server, big, text)
+    assert not marked(MARKER)  # frozen: full collections do not walk it
+    other = big.with_name("other.py")
+    lint(server, other, "x = 1\n")
+    server.projects.closed(big)
+    lint(server, other, "x = 2\n")
+    assert not still_held(MARKER)
+
+
+def test_a_replaced_statement_is_freed(server: Server, big: Path):
+    text = TEXT.replace("def ask_5(", f"def {MARKER}(", 1)
+    lint(server, big, text)
+    lint(server, big, text.replace(f"def {MARKER}(", "def ask_5(", 1))
+    assert server.projects.documents[big].reused
+    assert not still_held(MARKER)
+
+
+def test_a_buffers_own_summary_is_not_computed(big: Path):
+    facts = Workspace().lint(TEXT.encode(), big).result.facts
+    assert facts is not None and "summary" not in facts and facts["needs"] == []
