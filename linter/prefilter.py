@@ -38,6 +38,7 @@ import re
 from dataclasses import dataclass, replace
 
 from . import catalog
+from .catalog import ClientKind
 
 HTTP_FAMILY = "http"
 """Generic HTTP modules (``requests``, ``httpx``) pass only with one of their methods: most of
@@ -72,6 +73,9 @@ class Requirement:
     request: bool = False
     """An HTTP request, which the triage asks to have a URL that may end with an LLM API path
     (``triage_calls.Calls.request``)."""
+    client: str = ""
+    """The words name this catalog client class, which the triage asks to be constructed, called
+    through or kept where the model would read it (``triage_calls.Calls.client``)."""
 
 
 class Prefilter:
@@ -192,24 +196,32 @@ def catalog_requirements(on_tree: bool = False) -> list[Requirement]:
     families = {family.name: family for family in catalog.FAMILIES.values()}
     routes = [frozenset(route.suffix.strip("/").split("/")) for route in catalog.HTTP_PATHS]
     for client in catalog.CLIENTS:
+        family = families[client.family]
         for qualname in client.qualnames:
             if client.module and (client.family == HTTP_FAMILY or on_tree):
-                methods = [qualified(qualname, method.path) for method in families[client.family].methods]
+                methods = [qualified(qualname, method.path) for method in family.methods]
                 if on_tree and client.family == HTTP_FAMILY:
                     methods = [replace(method, evidence=route, request=True) for method in methods for route in routes]
                 found.update(methods)
-                if on_tree:
+                if on_tree:  # ``litellm.api_base = ...``: only its family's endpoint names (``literals._client_endpoint_env``)
                     root = qualified(qualname)
-                    found.update(replace(root, attributes=frozenset({name}), stored=True) for name in catalog.ENDPOINT_ATTRIBUTES)
-            else:  # an SDK module that is a client (`import openai`) passes on its name, as before
+                    endpoints = {param.name for param in client.endpoint} | set(family.endpoint_kwargs)
+                    found.update(replace(root, attributes=frozenset({name}), stored=True) for name in endpoints)
+            elif on_tree and client.kind is not ClientKind.PATCHER:
+                found.add(replace(qualified(qualname), client=qualname))
+                if client.family == HTTP_FAMILY:  # session.post(URL): as the module's requests
+                    found.update(replace(qualified(qualname, "post"), evidence=route, request=True) for route in routes)
+            else:  # an SDK module that is a client (`import openai`), a patcher, a class: on its name
                 found.add(qualified(qualname))
-    found.update(qualified(qualname) for qualname in catalog.LEGACY_MODULE_ENDPOINTS)
+    for qualname in catalog.LEGACY_MODULE_ENDPOINTS:
+        root, _, attribute = qualname.rpartition(".")
+        found.add(replace(qualified(root), attributes=frozenset({attribute}), stored=True) if on_tree else qualified(qualname))
     for path, _family, _method in catalog.DISTINCTIVE:
         found.add(Requirement(max(path, key=len), attributes=frozenset(path), path=path if on_tree else ()))
     found.add(Requirement("environ", keys=frozenset(catalog.ENDPOINT_ENV_HINTS)))
     for attribute in catalog.ENDPOINT_ATTRIBUTES:
         found.update(Requirement(attribute, attributes=frozenset({attribute}), evidence=words, stored=True) for words in _endpoint_evidence())
-    return sorted(found, key=lambda r: (r.anchor, sorted(r.words), sorted(r.attributes), sorted(r.evidence), sorted(r.keys), r.stored, r.path))
+    return sorted(found, key=lambda r: (r.anchor, sorted(r.words), sorted(r.attributes), sorted(r.evidence), sorted(r.keys), r.stored, r.path, r.client))
 
 
 def _endpoint_evidence() -> list[frozenset[str]]:
