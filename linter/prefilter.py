@@ -180,13 +180,16 @@ def catalog_requirements(on_tree: bool = False) -> list[Requirement]:
 
     ``on_tree``: for the triage (``triage.py``), which reads them on a tree CPython accepted. An
     SDK module acting as a client then passes, as an HTTP module does, only with one of its
-    family's methods or an endpoint attribute set (``litellm.api_base = ...``): passing on its
-    name served to report its syntax errors, which the tree shows there are none of. An HTTP
-    module's method passes only with the words of an LLM API path (``matching._http`` reports a
-    request only to one, its URL written in the file) and a URL argument that may end with one;
-    a distinctive method only with a callee that may resolve to its path; an HTTP client class
-    still passes on its name (its constructor is a call site, its instance a client other
-    modules may import)."""
+    family's methods or one of its family's endpoint attributes set (``litellm.api_base = ...``,
+    ``literals._client_endpoint_env``): passing on its name served to report its syntax errors,
+    which the tree shows there are none of. A legacy module endpoint passes only assigned to
+    (``literals.EndpointLiterals.assigned`` reads assignments). An HTTP method passes only with
+    the words of an LLM API path (``matching._http`` reports a request only to one, its URL
+    written in the file) and a URL argument that may end with one; a distinctive method only
+    with a call passing its evidence whose callee may resolve to its path; a client class (not a
+    patcher, whose name alone still passes) only where the model reads an instance or a
+    constructor of it (``triage_calls.Calls.client``), and an HTTP client class's ``post`` as
+    the module's."""
     found: set[Requirement] = set()
 
     def qualified(qualname: str, *more: str) -> Requirement:

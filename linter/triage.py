@@ -3,15 +3,20 @@ must parse a file at all.
 
 The prefilter (``prefilter.py``) reads bytes, so a word in a docstring, a comment or a string
 lets a file through, and an SDK module passes on its name alone. The triage reads the same
-requirements (``catalog_requirements(on_tree=True)``) on the ``ast`` tree: a word of a name
-must be a name of the tree (a ``Name``, an attribute, a word of an import, a definition or
-parameter, or a word of a parameter's string annotation), an attribute an
-attribute (or a dotted import's part), and the words of an endpoint URL occur in the bytes as
-before. An environment write needs, besides, a subscript assigned to somewhere; an HTTP request
-a call whose URL may end with an LLM API path, and a distinctive method a callee that may
-resolve to its path (``triage_calls.py``, over-approximating the model). A file meeting
-no requirement holds no call site and no endpoint literal (the prefilter's argument), so no
-rule reports in it, no helper or client is defined in it, and full analysis would give it, in
+requirements (``catalog_requirements(on_tree=True)``) on the ``ast`` tree, gathered in one walk
+(``gather``): a word of a name must be a name of the tree (a ``Name``, an attribute, a word of
+an import, a definition or parameter, or a word of a parameter's string annotation), an
+attribute an attribute (or a dotted import's part), an endpoint attribute or a module's
+endpoint (``openai.base_url``) one assigned to, and the words of an endpoint URL occur in the
+bytes as before. Where words let too much through, ``triage_calls.py`` asks the tree what the
+model would read, over-approximating it: an environment write must set ``os.environ`` to a
+value that may be a URL; an HTTP request needs a call whose URL may end with an LLM API path; a
+distinctive method a call with its evidence whose callee may resolve to its path; a client
+class a constructor the rules read, a generation method called through an instance, its
+endpoint set on one, or an instance a module-level name or function may keep. A file meeting
+no requirement holds no call site and no endpoint literal (the prefilter's argument), or only
+constructors of clients that no rule reads and no summary records, so no rule reports in it,
+no helper or client is defined in it, and full analysis would give it, in
 the first phase, only the facts ``verdict`` computes here: the aliases its module-level
 project imports make and the project names it imports (``summary.file_facts``). When those are
 not certain from the tree (a name imported and bound again, a ``global``, an import in a class

@@ -247,9 +247,7 @@ class Calls:
             kind = type(statement)
             if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
                 found.extend(node.value for node in ast.walk(statement) if type(node) is ast.Return and node.value is not None)  # type: ignore[attr-defined]
-            elif kind is ast.Assign:
-                found.append(statement.value)  # type: ignore[attr-defined]
-            elif kind is ast.AnnAssign and statement.value is not None:  # type: ignore[attr-defined]
+            elif (kind is ast.Assign or kind is ast.AnnAssign) and statement.value is not None:  # type: ignore[attr-defined]
                 found.append(statement.value)  # type: ignore[attr-defined]
             elif kind is ast.With or kind is ast.AsyncWith:
                 found.extend(item.context_expr for item in statement.items)  # type: ignore[attr-defined]
