@@ -40,6 +40,7 @@ import re
 from dataclasses import dataclass, replace
 
 from . import catalog
+from .catalog import ClientKind
 
 HTTP_FAMILY = "http"
 """Generic HTTP modules (``requests``, ``httpx``) pass only with one of their methods: most of
@@ -77,6 +78,9 @@ class Requirement:
     imported: bool = False
     """The anchor is a module the file imports (``imports``): a word in ``from agno.models.openai
     import OpenAIChat`` does not make ``openai`` an SDK."""
+    client: str = ""
+    """The words name this catalog client class, which the triage asks to be constructed, called
+    through or kept where the model would read it (``triage_calls.Calls.client``)."""
 
 
 class Prefilter:
@@ -204,13 +208,16 @@ def catalog_requirements(on_tree: bool = False) -> list[Requirement]:
 
     ``on_tree``: for the triage (``triage.py``), which reads them on a tree CPython accepted. An
     SDK module acting as a client then passes, as an HTTP module does, only with one of its
-    family's methods or an endpoint attribute set (``litellm.api_base = ...``): passing on its
-    name served to report its syntax errors, which the tree shows there are none of. An HTTP
-    module's method passes only with the words of an LLM API path (``matching._http`` reports a
-    request only to one, its URL written in the file) and a URL argument that may end with one;
-    a distinctive method only with a callee that may resolve to its path; an HTTP client class
-    still passes on its name (its constructor is a call site, its instance a client other
-    modules may import)."""
+    family's methods or one of its family's endpoint attributes set (``litellm.api_base = ...``,
+    ``literals._client_endpoint_env``): passing on its name served to report its syntax errors,
+    which the tree shows there are none of. A legacy module endpoint passes only assigned to
+    (``literals.EndpointLiterals.assigned`` reads assignments). An HTTP method passes only with
+    the words of an LLM API path (``matching._http`` reports a request only to one, its URL
+    written in the file) and a URL argument that may end with one; a distinctive method only
+    with a call passing its evidence whose callee may resolve to its path; a client class (not a
+    patcher, whose name alone still passes) only where the model reads an instance or a
+    constructor of it (``triage_calls.Calls.client``), and an HTTP client class's ``post`` as
+    the module's."""
     found: set[Requirement] = set()
 
     def qualified(qualname: str, *more: str) -> Requirement:
@@ -220,24 +227,32 @@ def catalog_requirements(on_tree: bool = False) -> list[Requirement]:
     families = {family.name: family for family in catalog.FAMILIES.values()}
     routes = [frozenset(route.suffix.strip("/").split("/")) for route in catalog.HTTP_PATHS]
     for client in catalog.CLIENTS:
+        family = families[client.family]
         for qualname in client.qualnames:
             if client.module and (client.family == HTTP_FAMILY or on_tree):
-                methods = [qualified(qualname, method.path) for method in families[client.family].methods]
+                methods = [qualified(qualname, method.path) for method in family.methods]
                 if on_tree and client.family == HTTP_FAMILY:
                     methods = [replace(method, evidence=route, request=True) for method in methods for route in routes]
                 found.update(methods)
-                if on_tree:
+                if on_tree:  # ``litellm.api_base = ...``: only its family's endpoint names (``literals._client_endpoint_env``)
                     root = qualified(qualname)
-                    found.update(replace(root, attributes=frozenset({name}), stored=True) for name in catalog.ENDPOINT_ATTRIBUTES)
-            else:  # an SDK module that is a client (`import openai`) passes on its name, as before
+                    endpoints = {param.name for param in client.endpoint} | set(family.endpoint_kwargs)
+                    found.update(replace(root, attributes=frozenset({name}), stored=True) for name in endpoints)
+            elif on_tree and client.kind is not ClientKind.PATCHER:
+                found.add(replace(qualified(qualname), client=qualname))
+                if client.family == HTTP_FAMILY:  # session.post(URL): as the module's requests
+                    found.update(replace(qualified(qualname, "post"), evidence=route, request=True) for route in routes)
+            else:  # an SDK module that is a client (`import openai`), a patcher, a class: on its name
                 found.add(qualified(qualname))
-    found.update(qualified(qualname) for qualname in catalog.LEGACY_MODULE_ENDPOINTS)
+    for qualname in catalog.LEGACY_MODULE_ENDPOINTS:
+        root, _, attribute = qualname.rpartition(".")
+        found.add(replace(qualified(root), attributes=frozenset({attribute}), stored=True) if on_tree else qualified(qualname))
     for path, _family, _method in catalog.DISTINCTIVE:
         found.add(Requirement(max(path, key=len), attributes=frozenset(path), path=path if on_tree else ()))
     found.add(Requirement("environ", keys=frozenset(catalog.ENDPOINT_ENV_HINTS)))
     for attribute in catalog.ENDPOINT_ATTRIBUTES:
         found.update(Requirement(attribute, attributes=frozenset({attribute}), evidence=words, stored=True) for words in _endpoint_evidence())
-    return sorted(found, key=lambda r: (r.anchor, sorted(r.words), sorted(r.attributes), sorted(r.evidence), sorted(r.keys), r.stored, r.path))
+    return sorted(found, key=lambda r: (r.anchor, sorted(r.words), sorted(r.attributes), sorted(r.evidence), sorted(r.keys), r.stored, r.path, r.client))
 
 
 def _endpoint_evidence() -> list[frozenset[str]]:

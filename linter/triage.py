@@ -3,15 +3,20 @@ must parse a file at all.
 
 The prefilter (``prefilter.py``) reads bytes, so a word in a docstring, a comment or a string
 lets a file through, and an SDK module passes on its name alone. The triage reads the same
-requirements (``catalog_requirements(on_tree=True)``) on the ``ast`` tree: a word of a name
-must be a name of the tree (a ``Name``, an attribute, a word of an import, a definition or
-parameter, or a word of a parameter's string annotation), an attribute an
-attribute (or a dotted import's part), and the words of an endpoint URL occur in the bytes as
-before. An environment write needs, besides, a subscript assigned to somewhere; an HTTP request
-a call whose URL may end with an LLM API path, and a distinctive method a callee that may
-resolve to its path (``triage_calls.py``, over-approximating the model). A file meeting
-no requirement holds no call site and no endpoint literal (the prefilter's argument), so no
-rule reports in it, no helper or client is defined in it, and full analysis would give it, in
+requirements (``catalog_requirements(on_tree=True)``) on the ``ast`` tree, gathered in one walk
+(``gather``): a word of a name must be a name of the tree (a ``Name``, an attribute, a word of
+an import, a definition or parameter, or a word of a parameter's string annotation), an
+attribute an attribute (or a dotted import's part), an endpoint attribute or a module's
+endpoint (``openai.base_url``) one assigned to, and the words of an endpoint URL occur in the
+bytes as before. Where words let too much through, ``triage_calls.py`` asks the tree what the
+model would read, over-approximating it: an environment write must set ``os.environ`` to a
+value that may be a URL; an HTTP request needs a call whose URL may end with an LLM API path; a
+distinctive method a call with its evidence whose callee may resolve to its path; a client
+class a constructor the rules read, a generation method called through an instance, its
+endpoint set on one, or an instance a module-level name or function may keep. A file meeting
+no requirement holds no call site and no endpoint literal (the prefilter's argument), or only
+constructors of clients that no rule reads and no summary records, so no rule reports in it,
+no helper or client is defined in it, and full analysis would give it, in
 the first phase, only the facts ``verdict`` computes here: the aliases its module-level
 project imports make and the project names it imports (``summary.file_facts``). When those are
 not certain from the tree (a name imported and bound again, a ``global``, an import in a class
@@ -28,7 +33,7 @@ import os
 import re
 from collections import Counter
 
-from .prefilter import Requirement, catalog_requirements, names_a_key, word_in
+from .prefilter import Requirement, catalog_requirements, word_in
 from .project import is_project_name
 from .triage_calls import Calls
 
@@ -53,14 +58,63 @@ def verdict(tree: ast.Module, source: bytes) -> dict | None:
     return names.facts()
 
 
+_SCALARS = frozenset({"ctx", "id", "attr", "arg", "asname", "module", "level", "type_comment", "kind", "is_async", "conversion", "simple", "rest", "names", "kwd_attrs", "type_ignores", "tag", "lineno"})
+"""Fields that hold no node (or only strings: ``Global.names``), and ``ctx``, never walked."""
+_FIELDS: dict[type, tuple[str, ...]] = {type(None): ()}
+"""By node type: the fields that may hold nodes (a ``Dict``'s keys may hold None)."""
+_NAMED = tuple(
+    getattr(ast, name)
+    for name in ("FunctionDef", "AsyncFunctionDef", "ClassDef", "ExceptHandler", "MatchAs", "MatchStar", "MatchMapping", "TypeVar", "ParamSpec", "TypeVarTuple")
+    if hasattr(ast, name)
+)
+"""Definitions, handlers, captures and type parameters: the name each binds (``rest`` for ``MatchMapping``)."""
+_GATHERED = (
+    ast.Name, ast.Attribute, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.keyword, ast.arg, *_NAMED,
+    ast.Call, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.withitem, ast.Return,
+)
+"""The node types the triage reads: ``_Names`` (words and bindings) and ``triage_calls.Calls``."""
+
+
+def _fields(kind: type) -> tuple[str, ...]:
+    found = tuple(field for field in kind._fields if field not in _SCALARS and not (field == "name" and kind is not getattr(ast, "TypeAlias", None)))
+    if kind in (ast.Constant, ast.MatchSingleton):
+        found = ()
+    _FIELDS[kind] = found
+    return found
+
+
+def gather(tree: ast.Module) -> dict[type, list]:
+    """The tree's nodes of the types the triage reads, by type, in one walk (no ``ctx`` nodes,
+    no scalar fields: a third of ``ast.walk``'s visits)."""
+    nodes: dict[type, list] = {kind: [] for kind in _GATHERED}
+    bucket_of, fields_of = nodes.get, _FIELDS.get
+    stack: list = [tree]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        node = pop()
+        kind = node.__class__
+        bucket = bucket_of(kind)
+        if bucket is not None:
+            bucket.append(node)
+        fields = fields_of(kind)
+        for field in fields if fields is not None else _fields(kind):
+            value = getattr(node, field)
+            if value.__class__ is list:
+                extend(value)
+            elif value is not None:
+                push(value)
+    return nodes
+
+
 class _Names:
     """The words of a tree, the names it binds, and its imports."""
 
     def __init__(self, tree: ast.Module) -> None:
         self.tree = tree
+        self.nodes = gather(tree)
         self.calls: Calls | None = None
-        """The tree's calls, read only when a requirement asks about them."""
-        self.answers: dict[str | tuple[str, ...], bool] = {}
+        """The tree's calls and assignments, read only when a requirement asks about them."""
+        self.answers: dict[object, bool] = {}
         self.words: set[str] = set()
         self.attributes: set[str] = set()
         self.bound: Counter[str] = Counter()
@@ -69,60 +123,55 @@ class _Names:
         """Names a ``global`` or ``nonlocal`` statement declares."""
         self.stored: set[str] = set()
         """Attributes assigned to (or deleted)."""
-        self.keys: list[ast.expr] = []
-        """The subscripts assigned to (``os.environ[KEY] = ...``)."""
-        for node in ast.walk(tree):
-            self._note(node)
+        self._note(self.nodes)
         self.imports: list[tuple[str, str, str]] = []
         """(bound name, qualified name as ``bindings.py`` spells it, ``module``/``function``/``class``)."""
         self._imports(tree.body, "module")
 
-    def _note(self, node: ast.AST) -> None:
-        kind = type(node)
-        if kind is ast.Name:
-            self.words.add(node.id)
-            if not isinstance(node.ctx, ast.Load):
-                self.bound[node.id] += 1
-        elif kind is ast.Attribute:
-            self.words.add(node.attr)
-            self.attributes.add(node.attr)
-            if not isinstance(node.ctx, ast.Load):
+    def _note(self, nodes: dict[type, list]) -> None:
+        words, attributes, bound, load = self.words, self.attributes, self.bound, ast.Load
+        for node in nodes[ast.Name]:
+            words.add(node.id)
+            if node.ctx.__class__ is not load:
+                bound[node.id] += 1
+        for node in nodes[ast.Attribute]:
+            words.add(node.attr)
+            attributes.add(node.attr)
+            if node.ctx.__class__ is not load:
                 self.stored.add(node.attr)
-        elif kind is ast.Subscript:
-            if not isinstance(node.ctx, ast.Load):
-                self.keys.append(node.slice)
-        elif kind in (ast.Import, ast.ImportFrom):
-            for alias in node.names:
-                parts = alias.name.split(".")
-                self.words.update(parts)
-                self.attributes.update(parts[1:])
-                if alias.asname:
-                    self.words.add(alias.asname)
-                if alias.name != "*":
-                    bound = alias.asname or (parts[0] if kind is ast.Import else alias.name)
-                    self.bound[bound] += 1
-            if kind is ast.ImportFrom and node.module:
-                parts = node.module.split(".")
-                self.words.update(parts)
-                self.attributes.update(parts[1:] if not node.level else parts)
-        elif kind in (ast.Global, ast.Nonlocal):
-            self.declared.update(node.names)
-        elif kind is ast.keyword:
-            if node.arg:
-                self.words.add(node.arg)
-        elif kind is ast.arg and node.annotation is not None:  # the class a parameter's annotation names
-            self.words.add(node.arg)
-            self.bound[node.arg] += 1
-            for part in ast.walk(node.annotation):
-                if isinstance(part, ast.Constant) and isinstance(part.value, str) and len(part.value) <= MAX_ANNOTATION:
-                    found = _WORD.findall(part.value)  # a string annotation (``annotations.py`` parses it)
-                    self.words.update(found)
-                    self.attributes.update(found)
-        elif kind is not ast.alias:
-            name = getattr(node, "name", None) or getattr(node, "rest", None) or getattr(node, "arg", None)
-            if isinstance(name, str):  # def, class, parameter, except handler, match capture, type parameter
-                self.words.add(name)
-                self.bound[name] += 1
+        for kind in (ast.Import, ast.ImportFrom):
+            for node in nodes[kind]:
+                for alias in node.names:
+                    parts = alias.name.split(".")
+                    words.update(parts)
+                    attributes.update(parts[1:])
+                    if alias.asname:
+                        words.add(alias.asname)
+                    if alias.name != "*":
+                        bound[alias.asname or (parts[0] if kind is ast.Import else alias.name)] += 1
+                if kind is ast.ImportFrom and node.module:
+                    parts = node.module.split(".")
+                    words.update(parts)
+                    attributes.update(parts[1:] if not node.level else parts)
+        for kind in (ast.Global, ast.Nonlocal):
+            for node in nodes[kind]:
+                self.declared.update(node.names)
+        words.update(node.arg for node in nodes[ast.keyword] if node.arg)
+        for node in nodes[ast.arg]:
+            words.add(node.arg)
+            bound[node.arg] += 1
+            if node.annotation is not None:  # the class a parameter's annotation names
+                for part in ast.walk(node.annotation):
+                    if isinstance(part, ast.Constant) and isinstance(part.value, str) and len(part.value) <= MAX_ANNOTATION:
+                        found = _WORD.findall(part.value)  # a string annotation (``annotations.py`` parses it)
+                        words.update(found)
+                        attributes.update(found)
+        for kind in _NAMED:  # def, class, except handler, match capture, type parameter
+            for node in nodes[kind]:
+                name = node.rest if kind is ast.MatchMapping else node.name
+                if isinstance(name, str):
+                    words.add(name)
+                    bound[name] += 1
 
     def _imports(self, body: list, where: str) -> None:
         for statement in body:
@@ -148,25 +197,28 @@ class _Names:
             and requirement.words <= self.words
             and requirement.attributes <= (self.stored if requirement.stored else self.attributes)
             and all(word_in(source, word) for word in requirement.evidence)
-            and (not requirement.keys or any(self._names_key(key, requirement.keys, source) for key in self.keys))
-            and (not requirement.request or self._asked("request"))
-            and (not requirement.path or self._asked(requirement.path))
+            and (not requirement.keys or self._asked(("environment", requirement.keys), source))
+            and (not requirement.request or self._asked("request", source))
+            and (not requirement.path or self._asked(requirement.path, source))
+            and (not requirement.client or self._asked(("client", requirement.client), source))
         )
 
-    def _asked(self, question: str | tuple[str, ...]) -> bool:
-        """``Calls.request()`` or ``Calls.path(question)`` of the tree, each asked once."""
+    def _asked(self, question: object, source: bytes) -> bool:
+        """A question of ``triage_calls.Calls`` about the tree, each asked once: ``"request"``, a
+        distinctive path, ``("environment", keys)`` or ``("client", qualname)``."""
         if question not in self.answers:
             if self.calls is None:
-                self.calls = Calls(self.tree)
-            self.answers[question] = self.calls.request() if question == "request" else self.calls.path(question)  # type: ignore[arg-type]
+                self.calls = Calls(self.tree, self.nodes)
+            if question == "request":
+                answer = self.calls.request()
+            elif isinstance(question, tuple) and question[0] == "environment":
+                answer = self.calls.environment(question[1], source)
+            elif isinstance(question, tuple) and question[0] == "client":
+                answer = self.calls.client(question[1])
+            else:
+                answer = self.calls.path(question)  # type: ignore[arg-type]
+            self.answers[question] = answer
         return self.answers[question]
-
-    @staticmethod
-    def _names_key(key: ast.expr, keys: frozenset[str], source: bytes) -> bool:
-        """Whether the subscript ``key`` may evaluate (``values.evaluate``) to a string holding one of ``keys``."""
-        if isinstance(key, ast.Constant):
-            return isinstance(key.value, str) and any(hint in key.value.upper() for hint in keys)
-        return isinstance(key, ast.Name) and names_a_key(source, keys)  # a name bound to a string somewhere
 
     def facts(self) -> dict | None:
         """``summary.file_facts`` of a module without call sites, in the first phase; None when

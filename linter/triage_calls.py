@@ -1,7 +1,7 @@
-"""What the triage (``triage.py``) asks of a file's calls on the ``ast`` tree, where its words
-alone let too much through.
+"""What the triage (``triage.py``) asks of a file's calls and assignments on the ``ast`` tree,
+where its words alone let too much through.
 
-Both questions over-approximate what the model resolves, so a "no" is proof:
+Every question over-approximates what the model resolves, so a "no" is proof:
 
 - ``request``: a raw HTTP request is a call site only when its URL (``url=`` or the first
   positional argument, ``matching._http``) reads as a string template (``values.string_parts``:
@@ -10,29 +10,59 @@ Both questions over-approximate what the model resolves, so a "no" is proof:
   session may make any call a request), and a name stands for every value any assignment in the
   file gives it or any attribute of that name (more than ``scopes.single_value`` follows).
 - ``path``: a distinctive method (``x.messages.create``) is a call site only when the callee
-  resolves to a path ending with it (``scopes.resolve``). Each segment of that path is the name
-  of an attribute written after an expression that resolves to the segments before it; the
-  walk follows names, members (``self.m``), passthroughs, calls (what any function returns,
-  a partial's first argument), ``await`` and ``if``-expressions, to any value assigned to a
-  name or attribute of that name anywhere in the file.
+  resolves to a path ending with it (``scopes.resolve``) and the call, or the
+  ``functools.partial`` it calls, passes one of the method's evidence keywords or a ``**``
+  (``matching._has_evidence``).
+- ``client``: a catalog client class (``openai.OpenAI``) matters only through an expression that
+  may resolve to it (``_reaches``, rooted at an import of exactly its module): a constructor the
+  rules read (a model or parameter object's, BL001; one passing an endpoint argument, a keyword,
+  its position or a ``**``, BL004), a generation method called on an instance, an endpoint
+  attribute of the client set on an instance (``literals._client_endpoint_env``), or an instance
+  that a module-level name or function may give (the client and factory records of
+  ``summary.file_facts``, which other modules' calls resolve through).
+- ``environment``: ``os.environ[KEY] = value`` is an endpoint literal only when the object may
+  resolve to ``os.environ`` (``endpoints.env_lookup``), ``KEY`` may name an endpoint variable and
+  the value's static prefix may look like a URL (``literals.EndpointLiterals.assigned``).
+
+``_reaches`` walks back from expressions, each owing the segments of a path still to be
+written before it: an attribute writes its name; a call of something writes ``CALLED`` (an
+instance); a name stands for every value assigned to it, or to an attribute of that name
+(``self.m``), anywhere in the file, and for the class a parameter of that name is annotated
+with; a call for what any function returns, its callee (``client.with_options(...)``) and its
+first argument (``functools.partial``); ``await`` and ``if``-expressions for their values. Rooted
+(a client, ``os.environ``), what is left must be the qualified name of an import binding that
+name; unrooted (a distinctive method on a receiver the file cannot resolve), anything may be left.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable, Iterator
 
 from . import catalog
+from .catalog import ClientKind
+from .endpoints import looks_like_url
+from .prefilter import names_a_key
 
 _PASSTHROUGH = frozenset(name for family in catalog.FAMILIES.values() for name in family.passthrough)
 _OPAQUE = None
 """A piece that is no string we can read (``{}`` in a template)."""
 _MAX_TEMPLATES = 64
 _MAX_DEPTH = 16
+_MAX_ANNOTATION = 200
+"""A string annotation this short is parsed (``annotations.py``)."""
 _ROUTE = re.compile("(?:" + "|".join(re.escape(route.suffix) for route in catalog.HTTP_PATHS) + r")/*(?:\?|$)")
 """An LLM API path ending a URL's path (before any query), with or without trailing slashes.
 Searched anywhere (not only before the first ``?``): the model reads f-string text as written,
 ``ast`` with escapes decoded."""
+CALLED = "()"
+"""A path segment: a call of what the segments before it name (a constructor gives an instance)."""
+_ENVIRON = ("os", "environ")
+_EVIDENCE: dict[tuple[str, ...], frozenset[str]] = {}
+for _path, _family, _method in catalog.DISTINCTIVE:
+    _EVIDENCE[_path] = _EVIDENCE.get(_path, frozenset()) | frozenset(_method.evidence)
+"""The keywords one of which a call of each distinctive path passes (``matching._distinctive``)."""
 
 
 class _GiveUp(Exception):
@@ -40,37 +70,71 @@ class _GiveUp(Exception):
 
 
 class Calls:
-    """The calls of a tree, and every value assigned to each name or attribute name."""
+    """The calls of a tree, every value assigned to each name or attribute name, and the
+    attributes and subscripts assigned to (read from the nodes ``triage._Names`` gathered)."""
 
-    def __init__(self, tree: ast.Module) -> None:
-        self.calls: list[ast.Call] = []
+    def __init__(self, tree: ast.Module, nodes: dict[type, list]) -> None:
+        self.tree = tree
+        self.calls: list[ast.Call] = nodes[ast.Call]
         self.values: dict[str, list[ast.expr]] = {}
-        self.returns: list[ast.expr] = []
-        for node in ast.walk(tree):
-            kind = type(node)
-            if kind is ast.Call:
-                self.calls.append(node)
-            elif kind is ast.Assign:
-                for target in node.targets:
-                    self._bind(target, node.value)
-            elif kind in (ast.AnnAssign, ast.NamedExpr) and node.value is not None:
+        self.stores: list[tuple[ast.Attribute | ast.Subscript, ast.expr]] = []
+        """Attribute and subscript targets with the value the collector records them with."""
+        self.returns: list[ast.expr] = [node.value for node in nodes[ast.Return] if node.value is not None]
+        self.imports: dict[str, list[tuple[str, ...]]] = {}
+        """By the name each import binds: the qualified names, as ``bindings.py`` spells them."""
+        self.annotations: dict[str, list[ast.expr]] = {}
+        """By parameter name: the annotations of the parameters of that name."""
+        self.globals: set[str] = set()
+        for node in nodes[ast.Assign]:
+            for target in node.targets:
+                self._bind(target, node.value)
+        for node in nodes[ast.AnnAssign]:
+            if node.value is not None:
                 self._bind(node.target, node.value)
-            elif kind is ast.withitem and node.optional_vars is not None:
+        self.walruses: list[ast.expr] = [node.value for node in nodes[ast.NamedExpr]]
+        for node in nodes[ast.NamedExpr]:
+            self._bind(node.target, node.value)
+        for node in nodes[ast.withitem]:
+            if node.optional_vars is not None:
                 self._bind(node.optional_vars, node.context_expr)
-            elif kind is ast.Return and node.value is not None:
-                self.returns.append(node.value)
+        for node in nodes[ast.Import]:
+            for alias in node.names:
+                qualname = alias.name if alias.asname else alias.name.split(".")[0]
+                self.imports.setdefault(alias.asname or qualname, []).append(tuple(qualname.split(".")))
+        for node in nodes[ast.ImportFrom]:
+            if node.level:
+                continue  # a relative import names no catalog module
+            for alias in node.names:
+                if alias.name != "*":
+                    self.imports.setdefault(alias.asname or alias.name, []).append((*(node.module or "").split("."), *alias.name.split(".")))
+        for node in nodes[ast.arg]:
+            if node.annotation is not None:
+                self.annotations.setdefault(node.arg, []).append(node.annotation)
+        for node in nodes[ast.Global]:
+            self.globals.update(node.names)
 
-    def _bind(self, target: ast.expr, value: ast.expr) -> None:
-        if isinstance(target, ast.Name):
-            self.values.setdefault(target.id, []).append(value)
-        elif isinstance(target, ast.Attribute):
-            self.values.setdefault(target.attr, []).append(value)
-        elif isinstance(target, ast.Starred):
-            self._bind(target.value, value)
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            paired = isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts)
-            for index, element in enumerate(target.elts):
-                self._bind(element, value.elts[index] if paired else value)  # type: ignore[attr-defined]
+    def _bind(self, target: ast.expr, value: ast.expr | None) -> None:
+        """Note what ``target`` is assigned (``value``: None where the collector pairs nothing)."""
+        kind = type(target)
+        if kind is ast.Name:
+            if value is not None:
+                self.values.setdefault(target.id, []).append(value)
+        elif kind is ast.Attribute or kind is ast.Subscript:
+            if value is not None:
+                self.stores.append((target, value))  # type: ignore[arg-type]
+                if kind is ast.Attribute:
+                    self.values.setdefault(target.attr, []).append(value)  # type: ignore[union-attr]
+        elif kind is ast.Starred:
+            self._bind(target.value, None)  # type: ignore[attr-defined]
+        elif kind is ast.Tuple or kind is ast.List:
+            elements = target.elts  # type: ignore[attr-defined]
+            paired = (
+                type(value) in (ast.Tuple, ast.List)
+                and len(value.elts) == len(elements)  # type: ignore[union-attr]
+                and not any(type(item) is ast.Starred for item in (*elements, *value.elts))  # type: ignore[union-attr]
+            )
+            for index, element in enumerate(elements):
+                self._bind(element, value.elts[index] if paired else None)  # type: ignore[union-attr]
 
     # raw HTTP requests
     def request(self) -> bool:
@@ -78,7 +142,7 @@ class Calls:
         for call in self.calls:
             url = next((keyword.value for keyword in call.keywords if keyword.arg == "url"), None)
             if url is None:
-                url = next((arg for arg in call.args if not isinstance(arg, ast.Starred)), None)
+                url = next((arg for arg in call.args if type(arg) is not ast.Starred), None)
             if url is None:
                 continue
             try:
@@ -95,50 +159,141 @@ class Calls:
             raise _GiveUp
         kind = type(expr)
         if kind is ast.Constant:
-            return {expr.value} if isinstance(expr.value, str) else {_OPAQUE}
+            return {expr.value} if isinstance(expr.value, str) else {_OPAQUE}  # type: ignore[attr-defined]
         if kind is ast.JoinedStr:
-            return {"".join(part.value if isinstance(part, ast.Constant) else "{}" for part in expr.values)}
+            return {"".join(part.value if type(part) is ast.Constant else "{}" for part in expr.values)}  # type: ignore[attr-defined]
         if kind is ast.Name:
             found: set[str | None] = {_OPAQUE}
-            for value in self.values.get(expr.id, ()):
+            for value in self.values.get(expr.id, ()):  # type: ignore[attr-defined]
                 found |= self._templates(value, (*seen, id(expr)))
             return _bounded(found)
-        if kind is ast.BinOp and isinstance(expr.op, ast.Add):
-            left, right = self._templates(expr.left, (*seen, id(expr))), self._templates(expr.right, (*seen, id(expr)))
+        if kind is ast.BinOp and type(expr.op) is ast.Add:  # type: ignore[attr-defined]
+            left, right = self._templates(expr.left, (*seen, id(expr))), self._templates(expr.right, (*seen, id(expr)))  # type: ignore[attr-defined]
             return _bounded(
                 {_OPAQUE if a is _OPAQUE and b is _OPAQUE else ("{}" if a is _OPAQUE else a) + ("{}" if b is _OPAQUE else b) for a in left for b in right}
             )
         return {_OPAQUE}
 
+    # environment writes
+    def environment(self, keys: frozenset[str], source: bytes) -> bool:
+        """Whether some ``os.environ[KEY] = value`` may set a variable named with one of ``keys``
+        (``endpoints.is_endpoint_env``) to a URL."""
+        return any(
+            type(target) is ast.Subscript
+            and _may_name_a_key(target.slice, keys, source)
+            and self._may_be_url(value)
+            and self._reaches([target.value], _ENVIRON, rooted=True)
+            for target, value in self.stores
+        )
+
+    def _may_be_url(self, value: ast.expr) -> bool:
+        """Whether ``string_parts(value).static_prefix`` may look like a URL (``looks_like_url``).
+        The prefix is the template's text before its first opaque piece (a URL's start holds no
+        brace). A prefix starting with ``localhost`` always may: the model reads f-string text
+        as written, where an escape after it (``\\N{...}``) ends the word."""
+        try:
+            templates = self._templates(value, ())
+        except _GiveUp:
+            return True
+        for template in templates:
+            if template is not _OPAQUE:
+                prefix = template.split("{}", 1)[0]
+                if looks_like_url(prefix) or prefix.lstrip().lower().startswith("localhost"):
+                    return True
+        return False
+
     # distinctive methods
     def path(self, path: tuple[str, ...]) -> bool:
-        """Whether some call's callee may resolve to a path ending with ``path``."""
-        todo = [(call.func, len(path)) for call in self.calls]
+        """Whether some call passing the method's evidence may have a callee resolving to a path
+        ending with ``path``."""
+        evidence = _EVIDENCE.get(path, frozenset())
+        starts: list[ast.expr] = []
+        for call in self.calls:
+            if any(keyword.arg is None or keyword.arg in evidence for keyword in call.keywords):
+                starts.append(call.func)
+                starts.extend(call.args[:1])  # functools.partial(method, model=...): called elsewhere
+        return self._reaches(starts, path, rooted=False)
+
+    # catalog client classes
+    def client(self, qualname: str) -> bool:
+        """Whether the client class ``qualname`` may matter to the model (see the module docstring)."""
+        client = catalog.client_for(qualname)
+        assert client is not None and not client.module
+        family = catalog.FAMILIES[client.family]
+        base = tuple(qualname.split("."))
+        instance = [(*base, CALLED), *((*base, factory, CALLED) for factory in client.factories)]
+        """The paths of an instance: a constructor's, or a factory method's (``scopes._resolve_call``)."""
+        funcs = [call.func for call in self.calls]
+        if client.kind in (ClientKind.MODEL, ClientKind.PARAMS):
+            built = funcs  # every constructor is a call site BL001 checks
+        else:
+            built = [call.func for call in self.calls if _may_pass_endpoint(call, client.endpoint)]
+        if self._reaches(built, base, rooted=True):  # a constructor is a call site (a factory is not)
+            return True
+        if family.name != "http":  # a request is a call site only with an LLM API path: ``request``
+            methods = [(CALLED,) if method.path == "__call__" else tuple(method.path.split(".")) for method in family.methods]
+            if any(self._reaches(funcs, (*path, *method), rooted=True) for path in instance for method in methods):
+                return True
+        endpoints = {param.name for param in client.endpoint} | set(family.endpoint_kwargs)
+        owners = [target.value for target, _ in self.stores if type(target) is ast.Attribute and target.attr in endpoints]
+        return any(self._reaches([*owners, *self._module_values()], path, rooted=True) for path in instance)
+
+    def _module_values(self) -> list[ast.expr]:
+        """What a module-level name may be bound to, and what a module-level function may return
+        (over-approximated: every ``return`` inside it, every walrus, every value of a name
+        declared ``global``)."""
+        found = [*self.walruses, *(value for name in self.globals for value in self.values.get(name, ()))]
+        for statement in _module_statements(self.tree.body):
+            kind = type(statement)
+            if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+                found.extend(node.value for node in ast.walk(statement) if type(node) is ast.Return and node.value is not None)  # type: ignore[attr-defined]
+            elif (kind is ast.Assign or kind is ast.AnnAssign) and statement.value is not None:  # type: ignore[attr-defined]
+                found.append(statement.value)  # type: ignore[attr-defined]
+            elif kind is ast.With or kind is ast.AsyncWith:
+                found.extend(item.context_expr for item in statement.items)  # type: ignore[attr-defined]
+        return found
+
+    # the walk
+    def _reaches(self, starts: Iterable[ast.expr], path: tuple[str, ...], rooted: bool) -> bool:
+        """Whether one of ``starts`` may resolve to a path ending with ``path`` (``rooted``: to
+        exactly ``path``, from an import); see the module docstring."""
+        todo = [(expr, len(path)) for expr in starts]
         seen: set[tuple[int, int]] = set()
         while todo:
             expr, left = todo.pop()
             if not left:
-                return True
+                if not rooted:
+                    return True
+                continue
             if (id(expr), left) in seen:
                 continue
             seen.add((id(expr), left))
+            wanted = path[left - 1]
             kind = type(expr)
             if kind is ast.Attribute:
-                if expr.attr in _PASSTHROUGH:
-                    todo.append((expr.value, left))
-                if expr.attr == path[left - 1]:
-                    todo.append((expr.value, left - 1))
-                todo.extend((value, left) for value in self.values.get(expr.attr, ()))  # a member
+                if expr.attr in _PASSTHROUGH:  # type: ignore[attr-defined]
+                    todo.append((expr.value, left))  # type: ignore[attr-defined]
+                if expr.attr == wanted:  # type: ignore[attr-defined]
+                    todo.append((expr.value, left - 1))  # type: ignore[attr-defined]
+                todo.extend((value, left) for value in self.values.get(expr.attr, ()))  # type: ignore[attr-defined]  # a member
             elif kind is ast.Name:
-                todo.extend((value, left) for value in self.values.get(expr.id, ()))
+                name = expr.id  # type: ignore[attr-defined]
+                todo.extend((value, left) for value in self.values.get(name, ()))
+                if rooted:
+                    if any(qualname == path[:left] for qualname in self.imports.get(name, ())):
+                        return True
+                    if wanted == CALLED:  # a parameter annotated with the class: an instance
+                        todo.extend((part, left - 1) for annotation in self.annotations.get(name, ()) for part in _classes(annotation, 0))
             elif kind is ast.Call:
+                if wanted == CALLED:
+                    todo.append((expr.func, left - 1))  # type: ignore[attr-defined]
                 todo.extend((value, left) for value in self.returns)
-                todo.append((expr.func, left))  # client.with_options(...)
-                todo.extend((arg, left) for arg in expr.args[:1])  # functools.partial(method, ...)
+                todo.append((expr.func, left))  # type: ignore[attr-defined]  # client.with_options(...)
+                todo.extend((arg, left) for arg in expr.args[:1])  # type: ignore[attr-defined]  # functools.partial(method, ...)
             elif kind is ast.Await:
-                todo.append((expr.value, left))
+                todo.append((expr.value, left))  # type: ignore[attr-defined]
             elif kind is ast.IfExp:
-                todo.extend(((expr.body, left), (expr.orelse, left)))
+                todo.extend(((expr.body, left), (expr.orelse, left)))  # type: ignore[attr-defined]
         return False
 
 
@@ -146,3 +301,61 @@ def _bounded(found: set[str | None]) -> set[str | None]:
     if len(found) > _MAX_TEMPLATES:
         raise _GiveUp
     return found
+
+
+def _may_name_a_key(key: ast.expr, keys: frozenset[str], source: bytes) -> bool:
+    """Whether a subscript may evaluate (``values.evaluate``: a string literal, or a name bound
+    to one) to a string holding one of ``keys`` (in any case)."""
+    if type(key) is ast.Constant:
+        return isinstance(key.value, str) and any(hint in key.value.upper() for hint in keys)  # type: ignore[attr-defined]
+    return type(key) is ast.Name and names_a_key(source, keys)  # a name bound to a string somewhere
+
+
+def _may_pass_endpoint(call: ast.Call, endpoint: tuple[catalog.Param, ...]) -> bool:
+    """Whether ``matching.endpoint_argument`` may find one of ``endpoint`` in ``call``."""
+    if not endpoint:
+        return False
+    names = {param.name for param in endpoint}
+    if any(keyword.arg is None or keyword.arg in names for keyword in call.keywords):
+        return True
+    positions = [param.position for param in endpoint if param.position is not None]
+    return bool(positions) and sum(type(arg) is not ast.Starred for arg in call.args) > min(positions)
+
+
+def _classes(annotation: ast.expr, depth: int) -> Iterator[ast.expr]:
+    """The names and attributes in a parameter's annotation (``annotations.annotated_class``
+    picks one of them), through string annotations."""
+    kind = type(annotation)
+    if kind is ast.Name or kind is ast.Attribute:
+        yield annotation
+    elif kind is ast.Constant:
+        text = annotation.value  # type: ignore[attr-defined]
+        if isinstance(text, str) and len(text) <= _MAX_ANNOTATION and depth < 4:
+            try:
+                parsed = ast.parse(text.strip(), mode="eval").body
+            except SyntaxError:
+                return
+            yield from _classes(parsed, depth + 1)
+    elif kind is ast.BinOp:
+        yield from _classes(annotation.left, depth)  # type: ignore[attr-defined]
+        yield from _classes(annotation.right, depth)  # type: ignore[attr-defined]
+    elif kind is ast.Subscript:
+        yield from _classes(annotation.slice, depth)  # type: ignore[attr-defined]
+    elif kind is ast.Tuple:
+        for element in annotation.elts:  # type: ignore[attr-defined]
+            yield from _classes(element, depth)
+
+
+def _module_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements run at module level, through ``if``, ``try``, ``with``, loops and ``match``
+    (not into definitions)."""
+    for statement in body:
+        yield statement
+        if type(statement) in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(statement, field, None)
+            if inner:
+                yield from _module_statements(inner)
+        for clause in getattr(statement, "handlers", ()) or getattr(statement, "cases", ()):
+            yield from _module_statements(clause.body)

@@ -4,6 +4,7 @@ prefilter); a file it decides gets the facts full analysis gives it."""
 
 from __future__ import annotations
 
+import ast
 import json
 import textwrap
 from pathlib import Path
@@ -216,6 +217,86 @@ LOOK_ALIKES = {
         from app.llm import client
         client.chat.completions.create(model="m", messages=[])
     """,
+    "distinctive-method-evidence-on-the-partial": """\
+        import functools
+        def make(llm):
+            create = functools.partial(llm.chat.completions.create, model="m", messages=[])
+            return create()
+    """,
+    "distinctive-method-with-a-splat": """\
+        def chat(client, params):
+            while True:
+                params["messages"].append(client.messages.create(**params))
+    """,
+    # a client class matters where the model reads it: built with an endpoint, called through,
+    # its endpoint set on an instance
+    "client-built-with-an-endpoint-in-a-function": """\
+        from openai import OpenAI
+        def make():
+            client = OpenAI(base_url="http://10.0.0.5:8000/v1")
+            return client.models.list()
+    """,
+    "client-built-with-a-positional-endpoint": """\
+        import ollama
+        def make():
+            ollama.Client("http://10.0.0.5:11434").list()
+    """,
+    "client-called-through-an-aliased-class": """\
+        from ollama import Client as C
+        factory = C
+        def ask(prompt):
+            return factory().chat(model="m", messages=[prompt])
+    """,
+    "client-called-through-a-factory-method": """\
+        from llama_cpp import Llama
+        def run(prompt):
+            llm = Llama.from_pretrained(repo_id="r", filename="f")
+            return llm(prompt, max_tokens=-1)
+    """,
+    "client-called-through-an-optional-annotation": """\
+        from typing import Optional
+        import ollama
+        def ask(client: Optional["ollama.Client"], prompt):
+            return client.chat(model="m", messages=[prompt])
+    """,
+    "client-endpoint-set-on-an-instance": """\
+        from openai import OpenAI
+        def make():
+            client = OpenAI()
+            client.base_url = "http://example.com/api"
+    """,
+    "model-object-built-without-a-limit": """\
+        from langchain_openai import ChatOpenAI
+        def make():
+            return ChatOpenAI(model="gpt-4o", max_tokens=None).model_name
+    """,
+    "http-session-with-an-llm-path": """\
+        import aiohttp
+        async def ask(body):
+            async with aiohttp.ClientSession() as session:
+                return await session.post("http://10.0.0.5:11434/api/chat", json={"model": "m", "messages": []})
+    """,
+    # an environment write: os.environ through any alias, a URL through names and f-strings
+    "environ-imported-under-another-name": """\
+        from os import environ as env
+        env["OPENAI_BASE_URL"] = "http://10.0.0.5:8000/v1"
+    """,
+    "environ-through-a-local-alias-and-a-constant": """\
+        import os
+        URL = "http://10.0.0.5:11434"
+        def configure():
+            variables = os.environ
+            variables["OLLAMA_HOST"] = URL
+    """,
+    "environ-value-in-an-f-string": """\
+        import os
+        def configure(port):
+            os.environ["OPENAI_BASE_URL"] = f"http://10.0.0.5:{port}/v1"
+    """,
+    "legacy-module-endpoint-through-an-alias": """\
+        import openai as oa
+        oa.base_url = "http://10.0.0.5:8000/v1"
+    """,
 }
 QUIET = {
     "method-through-getattr": """\
@@ -319,6 +400,32 @@ DECIDED = {
     "distinctive-method-on-another-path": (
         "def save(db, model, messages):\n    db.messages.append(messages)\n    return db.runs.create(model=model, messages=messages)\n"
     ),
+    # a distinctive method without its evidence keywords (a text message, not a chat)
+    "distinctive-method-without-evidence": "def notify(client, to, text):\n    return client.messages.create(to=to, from_='+1555', body=text)\n",
+    # a client class named, not built or called through where the model would read it
+    "client-class-imported-and-checked": (
+        "from openai import OpenAI, AsyncOpenAI\n__all__ = ['OpenAI']\n"
+        "def is_client(x):\n    return isinstance(x, (OpenAI, AsyncOpenAI))\n"
+    ),
+    "client-built-without-an-endpoint-and-not-kept": (
+        "from openai import OpenAI\ndef models():\n    client = OpenAI()\n    return client.models.list()\n"
+    ),
+    "client-class-of-another-package-with-the-same-name": (
+        "from agno.agent import Agent\nfrom agno.models.groq import Groq\nagent = Agent(model=Groq(id='llama-3.3-70b'))\n"
+    ),
+    "model-class-re-exported": "from langchain_community.chat_models import ChatOpenAI\n__all__ = ['ChatOpenAI']\n",
+    "http-session-in-a-method": (
+        "import aiohttp\nclass Fetcher:\n    async def get(self, url):\n"
+        "        async with aiohttp.ClientSession() as session:\n            return await session.get(url)\n"
+    ),
+    "http-client-of-a-method": "import httpx\nclass Api:\n    def client(self):\n        return httpx.Client(timeout=30)\n",
+    # an environment write the model does not read as an endpoint
+    "environ-like-dict-write": "import os\nHOME = os.environ['HOME']\nsettings = {}\nsettings['OPENAI_BASE_URL'] = 'http://localhost:8000/v1'\n",
+    "environ-write-of-no-url": "import os\nos.environ['OLLAMA_HOST'] = '0'\nos.environ['HOST'] = 'localhost'.upper() + ':80'\n",
+    "environ-write-of-a-parameter": "import os\ndef serve(host):\n    os.environ['SERVER_HOST'] = host  # e.g. 'localhost'\n",
+    # endpoint attributes read, or set on something no client reads
+    "legacy-module-endpoint-read": "import openai\nprint(openai.base_url)\n",
+    "endpoint-attribute-of-no-client": "import openai\nclass Db:\n    def __init__(self):\n        self.host = 'db.example.com'\n",
 }
 
 
@@ -387,6 +494,13 @@ PROJECT = {
     "main.py": '"""Uses the openai wrapper."""\nfrom app import ask\n\nask("hi")\n',
     "factory_user.py": "# an ollama client from the factory\nfrom app import make\n\nmake().chat(model='m', messages=[], options={'num_predict': -1})\n",
     "star.py": "# openai\nfrom app.llm import *\n\nask('hi')\n",
+    # an HTTP client kept at module level, and one a factory returns: requests in other modules
+    "app/http.py": "import httpx\nimport requests\nsession = requests.Session()\n\ndef make():\n    return httpx.Client(timeout=30)\n",
+    "session_user.py": (
+        "from app.http import make, session\n\n"
+        "session.post('http://10.0.0.5:11434/api/generate', json={'model': 'm', 'prompt': 'hi'})\n"
+        "make().post('http://10.0.0.5:11434/api/chat', json={'model': 'm', 'messages': []})\n"
+    ),
 }
 
 
@@ -409,3 +523,15 @@ def test_whole_projects_give_the_same_findings_without_the_triage(folder, tmp_pa
     assert runs[0] == runs[1]
     if folder == "project":
         assert {finding["path"] for finding in runs[0]} >= {"main.py", "factory_user.py"}  # at the wrappers' callers
+        assert sum(finding["path"] == "session_user.py" for finding in runs[0]) >= 2  # through the clients app/http.py keeps
+
+
+# the one walk
+
+def test_the_walk_gathers_every_node_of_the_types_it_reads():
+    """``triage.gather`` (no ``ctx`` nodes, no scalar fields) finds what ``ast.walk`` finds."""
+    for path in sorted((REPOSITORY / "linter").glob("*.py")):
+        tree = ast.parse(path.read_bytes())
+        gathered = triage.gather(tree)
+        for kind, nodes in gathered.items():
+            assert {id(node) for node in nodes} == {id(node) for node in ast.walk(tree) if type(node) is kind}, (path.name, kind)
