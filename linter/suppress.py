@@ -21,6 +21,8 @@ _FILE_COMMENT = re.compile(
 )
 _FILE_HEAD_LINES = 10
 _SEPARATOR = re.compile(r"[\s,]+")
+_HEAD = re.compile(rb"(?:[^\r\n]*(?:\r\n|\r|\n)){0,%d}[^\r\n]*" % _FILE_HEAD_LINES)
+"""The first lines and the start of the next, as ``bytes.splitlines`` cuts them: not the whole file."""
 _MAY_SUPPRESS = re.compile(r"#\s*(?:noqa|budgetlint:\s*ignore(?!-file))", re.IGNORECASE)
 """How every line suppression starts (``_NOQA``, ``_IGNORE``)."""
 _BLANK = rb"[ \t\f\v\x1c-\x1f\x80-\xff]*"
@@ -55,7 +57,7 @@ class Suppression:
 def file_suppression(source: bytes) -> Suppression | None:
     """The ``# budgetlint: ignore-file[CODES] -- reason`` comment within the first lines of the
     file (a real comment, not the text of a string); None when there is none."""
-    head = b"\n".join(source.splitlines()[:_FILE_HEAD_LINES]) + b"\n"
+    head = b"\n".join(_HEAD.match(source).group().splitlines()[:_FILE_HEAD_LINES]) + b"\n"  # type: ignore[union-attr]  # it matches anything
     if not _IGNORE_FILE.search(head):
         return None
     try:

@@ -218,6 +218,14 @@ def test_ignores_file_on_bytes():
     assert not ignores_file(b'"""\n# budgetlint: ignore-file\n' + b"\n" * 20 + b'"""\n')
 
 
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_ignore_file_counts_within_the_first_ten_lines_whatever_their_endings(ending):
+    for blank in range(12):
+        code = ending * blank + "# budgetlint: ignore-file"
+        assert ignores_file(code.encode()) == (blank < 10)
+        assert ignores_file((code + ending + "import openai" + ending).encode()) == (blank < 10)
+
+
 # BL901: unused suppressions
 
 
