@@ -316,8 +316,8 @@ class ResultCache:
         try:
             if not self._prepare():
                 return
-            entries, loaded = self._read()
-            if loaded != self._loaded:  # another run wrote meanwhile: keep its entries too
+            if self._written() != self._loaded:  # another run wrote meanwhile: keep its entries too
+                entries, _ = self._read()
                 self._entries = {**self._entries, **entries}
             self._entries.update(self._changed)
             for key in [key for key in self._entries if key not in self._seen]:
@@ -352,6 +352,14 @@ class ResultCache:
         except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
             pass
         return {}, None
+
+    def _written(self) -> tuple[int, int] | None:
+        """The index's (mtime_ns, size) on disk now, as ``_read`` records it; None when there is none."""
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return None
+        return (info.st_mtime_ns, info.st_size)
 
     def _prepare(self) -> bool:
         """Whether budgetlint may write in its directory: one it creates now, tagged as its own

@@ -192,9 +192,15 @@ class _Project:
     def codes(self) -> frozenset[str]:
         return self._codes(self.job())
 
-    def codes_of(self, path: Path) -> frozenset[str]:
-        """The codes that ran on the file at ``path`` (its ``per-file-ignores`` taken off)."""
-        return self._codes(self.job().for_file(root_keys([os.path.abspath(path)], os.path.realpath(self.settings.root))[0]))
+    def file_codes(self) -> list[frozenset[str]]:
+        """The codes that ran on each of ``files`` (their ``per-file-ignores`` taken off); none
+        when the rules were not loaded (the cache answered every file)."""
+        if self.built is None:
+            return [frozenset()] * len(self.files)
+        if not self.built.per_file_ignores.entries:
+            return [self.codes()] * len(self.files)
+        keys = root_keys([os.path.abspath(path) for path in self.files], os.path.realpath(self.settings.root))
+        return [self._codes(self.built.for_file(key)) for key in keys]
 
     @staticmethod
     def _codes(job: Job) -> frozenset[str]:
@@ -342,10 +348,8 @@ def _lint(options: CheckOptions) -> _Run | int:
         result = replace(result, fixed=fixed[0], fixed_files=fixed[1], fix_errors=fixed[2], fixes=shown)
     loaded = [project for project in run.values() if project.built is not None]
     codes = frozenset().union(*(project.codes() for project in loaded)) if loaded else None
-    file_codes = {
-        shown_path(result.path): run[root].codes_of(path) if run[root].built is not None else frozenset()
-        for (path, root), result in zip(found, results)
-    }
+    ran = {path: codes for project in run.values() for path, codes in zip(project.files, project.file_codes())}
+    file_codes = {shown_path(result.path): ran[path] for (path, _), result in zip(found, results)}
     return _Run(result, _Scope(cwd, file_codes, codes), results)
 
 

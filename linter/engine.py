@@ -115,7 +115,8 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None, doc
     module, known = reused
     analysis = analyse(module, job, key or name, text, known)
     sites = tuple(describe(analysis, name)) if job.describe else ()
-    judged = not job.ignore_suppressions and any(rule.judges_suppressions for rule in job.rules) and suppress.might_suppress(source)
+    # BL901 judges only budgetlint's suppressions: a file whose only ones are other linters' (`# noqa: E501`) reports nothing
+    judged = not job.ignore_suppressions and any(rule.judges_suppressions for rule in job.rules) and suppress.names_our_codes(source)
     if not analysis.reports and file_rule is None and not judged:
         return FileResult(name, (), parsed=True, facts=analysis.facts(), sites=sites)
     kept: list[Report] = []

@@ -51,7 +51,7 @@ def locate(
     honoured = not job.ignore_suppressions
     file_rule = file_rule if honoured else None
     lines = source_lines(text)
-    found = honoured and suppress.might_suppress(text.encode("utf-8", "replace"))
+    found = honoured and suppress.might_suppress(text)
     comments = suppress.suppressions(text) if found else {}
     if where_of is None:
         where_of = positions(module, text)

@@ -160,7 +160,19 @@ def _used(state: _File, index: ProjectIndex) -> str | None:
 
 def _resolved(name: str, view: ProjectView) -> tuple | None:
     """What an imported project name is, as far as the rules care: a module (the clients,
-    factories and helpers it defines or re-exports) or one of those; None for anything else."""
+    factories and helpers it defines or re-exports) or one of those; None for anything else.
+
+    Once per index for the files of one package: what an absolute name resolves to depends
+    only on the importing module's package (``ProjectIndex.module_of``); a relative one is the
+    file's own."""
+    memo = view.index.memo
+    key = ("name", name, view.key if name.startswith(".") else "", view.module.rpartition(".")[0])
+    if key not in memo:
+        memo[key] = _resolve(name, view)
+    return memo[key]  # type: ignore[return-value]
+
+
+def _resolve(name: str, view: ProjectView) -> tuple | None:
     dotted = absolute(name, view.module, view.key.endswith("__init__.py"))
     module = view.index.module_of(dotted, view.module) if dotted else None
     if module is not None:

@@ -194,17 +194,25 @@ def client_of(found: Found | None, called: bool) -> tuple[Remote, tuple[str, ...
     return Remote(record["client"], record.get("location", "unknown"), record.get("tagged", "maybe")), found.rest
 
 
-_IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import\b|import[ \t]+([\w. \t,]+))", re.MULTILINE)
+_IMPORT_LINE = re.compile(rb"[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import\b|import[ \t]+([\w. \t,]+))")
+"""An import line, from its start (a line starting at a ``\\n``, or the file's)."""
 
 
 def import_names(code: bytes) -> list[str]:
     """The project names a module's import lines name (modules, and names from them), read from
-    its bytes without parsing: for files the prefilter skips, whose imports phase 2 still needs."""
+    its bytes without parsing: for files the prefilter skips, whose imports phase 2 still needs.
+
+    Only the lines holding ``import`` are matched (an import line holds it, and ends at its
+    line's end): a pattern tried at every line start took twice the prefilter's time."""
     names: set[str] = set()
-    for match in _IMPORT_LINE.finditer(code):
-        if match.group(1):
+    found = code.find(b"import")
+    while found >= 0:
+        match = _IMPORT_LINE.match(code, code.rfind(b"\n", 0, found) + 1)
+        if match is not None and match.group(1):
             names.add(match.group(1).decode("ascii", "replace"))
-        else:
+        elif match is not None:
             for part in match.group(2).split(b","):
                 names.add(part.strip().split()[0].decode("ascii", "replace") if part.strip() else "")
+        end = code.find(b"\n", found)
+        found = code.find(b"import", end) if end >= 0 else -1
     return sorted(name for name in names if name and is_project_name(name))

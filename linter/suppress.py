@@ -21,7 +21,18 @@ _FILE_COMMENT = re.compile(
 )
 _FILE_HEAD_LINES = 10
 _SEPARATOR = re.compile(r"[\s,]+")
-_NAMES_OURS = re.compile(rb"#[ \t]*(?:budgetlint:[ \t]*ignore(?!-file)|noqa[ \t]*:[^#\r\n]*?\bBL[0-9])", re.IGNORECASE)
+_HEAD = re.compile(rb"(?:[^\r\n]*(?:\r\n|\r|\n)){0,%d}[^\r\n]*" % _FILE_HEAD_LINES)
+"""The first lines and the start of the next, as ``bytes.splitlines`` cuts them: not the whole file."""
+_MAY_SUPPRESS = re.compile(r"#\s*(?:noqa|budgetlint:\s*ignore(?!-file))", re.IGNORECASE)
+"""How every line suppression starts (``_NOQA``, ``_IGNORE``)."""
+_BLANK = rb"[ \t\f\v\x1c-\x1f\x80-\xff]*"
+_I = rb"(?:i|[\x80-\xff]{1,2})"
+_NAMES_OURS = re.compile(
+    rb"#" + _BLANK + rb"(?:budgetl" + _I + rb"nt:" + _BLANK + _I + rb"gnore(?!-file)|noqa[ \t]*:[^#\r\n]*?\bBL[0-9])", re.IGNORECASE
+)
+"""Wider than the comment patterns, in the bytes of any ASCII-compatible encoding: a non-ASCII
+byte may be a blank ``\\s`` accepts (a no-break space) or a part of an ``i`` of another case
+(``ı``, ``İ``)."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +57,7 @@ class Suppression:
 def file_suppression(source: bytes) -> Suppression | None:
     """The ``# budgetlint: ignore-file[CODES] -- reason`` comment within the first lines of the
     file (a real comment, not the text of a string); None when there is none."""
-    head = b"\n".join(source.splitlines()[:_FILE_HEAD_LINES]) + b"\n"
+    head = b"\n".join(_HEAD.match(source).group().splitlines()[:_FILE_HEAD_LINES]) + b"\n"  # type: ignore[union-attr]  # it matches anything
     if not _IGNORE_FILE.search(head):
         return None
     try:
@@ -66,8 +77,9 @@ def ignores_file(source: bytes) -> bool:
     return found is not None and found.codes is None
 
 
-def might_suppress(source: bytes) -> bool:
-    return b"budgetlint" in source or b"noqa" in source or b"NOQA" in source
+def might_suppress(text: str) -> bool:
+    """Whether ``text`` may hold a line suppression (``suppressions`` need not tokenize it otherwise)."""
+    return _MAY_SUPPRESS.search(text) is not None
 
 
 def names_our_codes(source: bytes) -> bool:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from budgetlint.engine import Job, lint_source
 from budgetlint.policy import Policy
-from budgetlint.project import ProjectIndex, absolute, module_name
+from budgetlint.project import ProjectIndex, absolute, import_names, is_project_name, module_name
 from budgetlint.rules import ALL_RULES
 
 JOB = Job(Policy(), ALL_RULES, report_suppressions=False)
@@ -109,6 +113,24 @@ def test_an_import_names_a_module_by_a_suffix_of_its_path():
     assert index.module_of("app.llm", "main") == "src.app.llm"
     assert index.module_of("llm", "tools.run") == "tools.llm"  # the sibling module
     assert index.module_of("llm", "main") is None  # two candidates, neither closer
+
+
+_IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import\b|import[ \t]+([\w. \t,]+))", re.MULTILINE)
+"""What ``import_names`` reads: the import lines, matched at every line start."""
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["import", "from", " ", "\t", "\n", "\r", "\r\n", ".", ",", "app", "x_1", "os", "as", "#", "'"]), max_size=30))
+def test_import_names_reads_the_import_lines_as_a_pattern_at_every_line_start_does(fragments):
+    code = "".join(fragments).encode()
+    names = set()
+    for match in _IMPORT_LINE.finditer(code):
+        if match.group(1):
+            names.add(match.group(1).decode())
+        else:
+            names.update(part.strip().split()[0].decode() for part in match.group(2).split(b",") if part.strip())
+    assert import_names(code) == sorted(name for name in names if is_project_name(name))
+    assert import_names(b"from .llm import ask\nimport app.llm as l, os, tools\n  from x.y import (z)\r\nimport\tw\n") == [".llm", "app.llm", "tools", "w", "x.y"]
 
 
 def test_factories_are_summarised_by_the_in_module_rule():

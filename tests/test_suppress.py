@@ -7,6 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from budgetlint import suppress
 from budgetlint.cli import main
 from budgetlint.rules import ALL_RULES
 from budgetlint.suppress import ignores_file, names_our_codes, parse_comment, without
@@ -37,6 +38,9 @@ def test_the_unsuppressed_calls_are_flagged():
         "# NOQA:BL001 -- the gateway caps output",
         "#budgetlint:ignore[bl001]--the gateway caps output",
         "# type: ignore  # noqa: BL001 -- the gateway caps output",
+        "# NoQA: BL001 -- the gateway caps output",
+        "# BudgetLint: Ignore[BL001] -- the gateway caps output",
+        "# budgetl\u0131nt: \u0130gnore[BL001] -- the gateway caps output",
     ],
 )
 def test_a_code_suppression_with_a_reason_silences_that_code(comment):
@@ -214,6 +218,14 @@ def test_ignores_file_on_bytes():
     assert not ignores_file(b'"""\n# budgetlint: ignore-file\n' + b"\n" * 20 + b'"""\n')
 
 
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_ignore_file_counts_within_the_first_ten_lines_whatever_their_endings(ending):
+    for blank in range(12):
+        code = ending * blank + "# budgetlint: ignore-file"
+        assert ignores_file(code.encode()) == (blank < 10)
+        assert ignores_file((code + ending + "import openai" + ending).encode()) == (blank < 10)
+
+
 # BL901: unused suppressions
 
 
@@ -233,8 +245,22 @@ def test_without_leaves_out_the_unused_codes_as_they_are_written():
 def test_names_our_codes_finds_only_budgetlint_suppressions():
     assert names_our_codes(b"x = 1  # noqa: E501, bl001\n")
     assert names_our_codes(b"x = 1  # budgetlint: ignore\n")
+    for comment in ("#\xa0noqa: BL001", "#\x0cnoqa:\u3000BL001", "# BudgetL\u0131nt:\x0b\u0130gnore"):  # as the comment patterns read them
+        assert parse_comment(comment, 1) is not None
+        assert names_our_codes(f"x = 1  {comment}\n".encode())
     assert not names_our_codes(b"x = 1  # noqa: E501\ny = 2  # noqa\n# BL001 is a rule\n")
     assert not names_our_codes(b"# budgetlint: ignore-file -- generated\n")
+
+
+def test_comments_are_read_only_where_a_suppression_may_matter(monkeypatch):
+    """Tokenizing a file for its comments was most of the locate step: not for a file whose only
+    suppressions are other linters' (``# noqa: E501``), which nothing reports in."""
+    read: list[str] = []
+    real = suppress.suppressions
+    monkeypatch.setattr(suppress, "suppressions", lambda text: read.append(text) or real(text))
+    assert found(HEAD + "client.models.list()  # noqa: E501\nx = 1  # noqa\n") == []
+    assert read == []
+    assert found(f"{HEAD}{UNBOUNDED}  # noqa: BL001 -- capped\n") == [] and len(read) == 1
 
 
 def test_a_suppression_of_a_rule_that_did_not_run_is_not_judged():
