@@ -152,7 +152,7 @@ def _parse(
     del tree  # freed before libcst builds its own
     try:
         with unvalidated(), timing.phase("parse"):
-            module = _libcst(source, reduced)
+            module = stubs.parse(source, reduced)
             timing.count("parsed" if job.project is None else "parsed in phase 2")
             return module
     except cst.ParserSyntaxError as error:
@@ -163,22 +163,6 @@ def _parse(
         if cpython_error is None:  # valid Python that libcst's parser gives up on: the whole file
             return _error(name, _UNPARSED.format(what="file", why=error.message), 1, 1, text, key=key)
         return _error(name, f"syntax error: {error.message}", error.raw_line, error.raw_column + 1, text, key=key)
-
-
-def _libcst(source: bytes, reduced: bytes | None) -> cst.Module:
-    """libcst's module of ``reduced`` (``source`` with bodies blanked, ``stubs.py``) when it parses, else of ``source``."""
-    if reduced is not None:
-        try:
-            module = cst.parse_module(reduced)
-        except cst.ParserSyntaxError:
-            pass
-        else:
-            timing.count("parsed bytes", len(reduced))
-            timing.count("stubbed files")
-            return module
-    module = cst.parse_module(source)
-    timing.count("parsed bytes", len(source))
-    return module
 
 
 MAX_FIX_PASSES = 8
