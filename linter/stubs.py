@@ -46,7 +46,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -62,7 +62,6 @@ MAX_ANNOTATION = 200
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _REQUIREMENTS = catalog_requirements(on_tree=True)
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_INDENT = frozenset(b" \t")
 
 
 def enabled() -> bool:
@@ -150,7 +149,7 @@ class _Words:
         (``attr``, ``item``)."""
         self.imports_project = False
         for root in nodes:
-            for node in ast.walk(root):
+            for node in _walk(root):
                 self._note(node)
 
     def _note(self, node: ast.AST) -> None:
@@ -224,10 +223,26 @@ class _Words:
             self.attributes.update(parts[1:] if not node.level else parts)
 
 
+def _walk(root: ast.AST) -> Iterator[ast.AST]:
+    """``ast.walk`` without its generators, and past the ``ctx`` of names (twice as fast)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in node._fields:
+            if name == "ctx":
+                continue
+            value = getattr(node, name, None)
+            if type(value) is list:
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)
+
+
 def _names(expression: ast.AST) -> frozenset[str]:
     """The names and attribute names written in ``expression``."""
     found = set()
-    for node in ast.walk(expression):
+    for node in _walk(expression):
         if type(node) is ast.Name:
             found.add(node.id)
         elif type(node) is ast.Attribute:
@@ -365,12 +380,15 @@ def _blank(node: ast.AST | None, lines: list[bytes]) -> bool:
     body = getattr(node, "body", None)
     if not body:
         return False
-    first, last = body[0].lineno, body[-1].end_lineno
+    start = body[0]
+    first = min([start.lineno, *(decorator.lineno for decorator in getattr(start, "decorator_list", ()))])
+    last = body[-1].end_lineno
     if last is None or not 1 < first <= last <= len(lines):
         return False
     line = lines[first - 1]
-    indent = line[: body[0].col_offset]
-    if not indent or not _INDENT.issuperset(indent) or lines[first - 2].rstrip(b"\r\n").endswith(b"\\"):
+    indent = line[: len(line) - len(line.lstrip(b" \t"))]
+    starts = line[len(indent) : len(indent) + 1] == b"@" if first < start.lineno else len(indent) == start.col_offset
+    if not indent or not starts or lines[first - 2].rstrip(b"\r\n").endswith(b"\\"):
         return False
     lines[first - 1] = indent + b"pass" + _ending(line)
     for index in range(first, last):

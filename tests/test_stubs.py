@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import textwrap
 
+import libcst as cst
 import pytest
 from hypothesis import given
 
@@ -29,6 +30,13 @@ def _both(source: bytes, name: str, job: Job, monkeypatch: pytest.MonkeyPatch) -
         patch.setenv(stubs.SWITCH, "1")
         whole = lint_source(source, name, job)
     partial = lint_source(source, name, job)
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        tree = None
+    reduced = stubs.reduced(tree, source) if tree is not None and not name.endswith(".ipynb") else None
+    if reduced is not None:
+        cst.parse_module(reduced)  # never a silent fallback to the whole file
     assert partial.findings == whole.findings
     assert partial.facts == whole.facts
     assert partial.parsed == whole.parsed
@@ -258,6 +266,13 @@ def test_the_units_nothing_needs_are_blanked_line_for_line():
 def test_each_line_keeps_its_own_ending_and_tabs():
     code = "import openai\r\ndef f():\r\n\tx = 1\n\treturn x\r\n"
     assert _reduced(code) == "import openai\r\ndef f():\r\n\tpass\n\r\n"
+
+
+def test_a_body_starting_with_a_decorated_method_is_blanked_from_its_decorator():
+    code = "class C(B):\n    @dec(\n        1)\n    def f(self):\n        return 1\n\nclass D:\n    x = 1\n"
+    reduced = _reduced(code)
+    assert reduced == "class C(B):\n    pass\n\n\n\n\nclass D:\n    pass\n"
+    cst.parse_module(reduced)
 
 
 @pytest.mark.parametrize(
