@@ -10,32 +10,34 @@ original: the tree comes from the reduced bytes, everything else (positions, sni
 fingerprints, suppressions) from the original text.
 
 Why nothing is lost. The triage's argument (``triage.py``) says that each call site and endpoint
-literal needs one of the catalog's requirements met in the file. The model follows a site's
-callee, receiver and arguments from one unit to another only through names: a name or an
-attribute (``self.client``, ``bot.ask``) it looks up, a call of a function whose ``return`` it
-reads, a class whose members it reads. So:
+literal needs one of the catalog's requirements met in the file. A site hangs on an *anchor*: a
+call's callee (an SDK method or constructor, a helper, a partial), a value a function returns
+(a factory's client, which ``summary.file_facts`` records for every module-level function), an
+attribute assigned to (an endpoint set in code) or a subscript assigned to (an environment
+write). The model resolves an anchor only through names: a name or attribute it is written with,
+what the unit (or another) binds to it, a function whose ``return`` it reads, a class whose
+members it reads (``self.client``, ``Bot().client``). So the words of the requirement behind
+a site are written in its anchor or in the code the model reaches from it. Here:
 
-- *seeds*: a unit is needed when it mentions (a name, an attribute, a keyword argument, a word
-  of an import, a definition or parameter, a word of a string annotation: the triage's word
-  notion) a word of a requirement the file meets (anchors, words and attributes; the tree is
-  read as ``triage._Names.meet`` reads it, the questions about calls and environment keys taken
-  as met), declares ``global`` or ``nonlocal`` (a binding of the module), or imports a project
-  name (``summary.needs`` lists the imports of every function);
-- *forward*: a needed unit needs every unit defining a word it mentions (a def or class name, an
-  attribute a method or function assigns, a name a ``global`` binds, a name a module statement
-  binds): what it reads from them stays as written;
-- *reverse*: a unit seeded by a word (a *carrier*: it may hold a site, or a value leading to one)
-  makes every unit mentioning a name it defines a carrier: a call of a helper is a call site at
-  its caller (``wrappers.py``), a client kept in ``self.client`` or returned by a factory is
-  one wherever it is used. Following a site's receiver back from the SDK import (a module
-  statement, which mentions the requirement's words), every hop is a name some carrier defines,
-  so the unit holding the site is a carrier;
-- a needed method needs its class (bases, class-level names); module statements are never
-  blanked but take part like units.
+- a unit *reaches* the requirement words it writes as names (names, attributes, words of imports
+  and of string annotations) and those of every unit defining one of them (a def or class name,
+  an attribute a function or method assigns, a name a ``global`` binds, a name a module statement
+  binds; a method also reaches its class), to a fixed point;
+- a unit is *needed* when one of its anchors reaches (through the units defining its names, and
+  through everything the unit reaches when one of them is bound in the unit itself, ``self``
+  aside) all the words of a requirement the file meets, of the anchor's kind (an environment
+  write only on a subscript assigned to, an endpoint attribute only on an attribute assigned
+  to); the requirements met are read as ``triage._Names.meet`` reads them, its questions about
+  calls and environment keys taken as met. A call of a helper reaches the helper, so the caller
+  is needed; a site whose client comes from another unit reaches its constructor;
+- a unit declaring ``global`` or ``nonlocal`` (a binding of the module, counted by the model)
+  or importing a project name (``summary.needs`` lists the imports of every function) is needed;
+- every unit defining a word a needed unit mentions is needed (what it reads stays as written),
+  and a needed method's class; module statements are never blanked.
 
 Words are unscoped (a method's ``self.client`` and another class's ``client`` are one word), which
-only keeps more. Not in the first phase (the second resolves project names through summaries),
-with fixes (they rewrite the parsed module), for an editor's document or a notebook, nor when
+only keeps more. Only in the first phase (the second resolves project names through summaries);
+not with fixes (they rewrite the parsed module), for an editor's document or a notebook, nor when
 anything about the file is unusual (form feeds, lone ``\\r`` line endings): then the file is
 parsed whole, and it is whenever libcst refuses the reduced bytes. ``BUDGETLINT_NO_STUBS=1``
 turns it off.
