@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import libcst as cst
 
-from . import intake, notebook, suppress, timing, triage
+from . import intake, notebook, stubs, suppress, timing, triage
 from .analysis import analyse
 from .cache import signature
 from .codes import PARSE_ERROR
@@ -108,7 +108,8 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None, doc
         return _error(name, f"cannot decode file: {error}", key=key)
     reused = document.reparse(text, encoding) if document is not None else None
     if reused is None:
-        parsed = _parse(source, text, name, key, job, file_rule)
+        partial = document is None and not job.fix and not name.endswith(notebook.SUFFIX)
+        parsed = _parse(source, text, name, key, job, file_rule, partial)
         if isinstance(parsed, FileResult):
             return parsed
         reused = parsed, document.remember(parsed, text) if document is not None else None
@@ -129,24 +130,30 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None, doc
 
 
 def _parse(
-    source: bytes, text: str, name: str, key: str | None, job: Job, file_rule: suppress.Suppression | None
+    source: bytes, text: str, name: str, key: str | None, job: Job, file_rule: suppress.Suppression | None, partial: bool = False
 ) -> cst.Module | FileResult:
     """The module of ``source`` (CPython's verdict first, ``parsing.cpython_tree``), or the
-    result of a file that cannot be analysed, or of one the triage finds nothing to report in."""
+    result of a file that cannot be analysed, or of one the triage finds nothing to report in.
+    ``partial``: the bodies nothing needs may be left out of the tree (``stubs.py``)."""
     with timing.phase("guard"):
         refusal, cpython_error, tree = cpython_tree(source, text)
     if refusal is not None:
         return _error(name, f"cannot analyse file: {refusal.msg}", refusal.lineno or 1, refusal.offset or 1, text, key=key)
     judged = not job.ignore_suppressions and any(rule.judges_suppressions for rule in job.rules) and suppress.names_our_codes(source)
-    if tree is not None and file_rule is None and job.project is None and not judged and triage.enabled():
+    decided = tree is not None and file_rule is None and job.project is None and not judged
+    if decided and triage.enabled():
         with timing.phase("triage"):
             facts = triage.verdict(tree, source)
         if facts is not None:  # nothing a rule reports: the facts analysis would give, without libcst
             return FileResult(name, (), parsed=False, facts=facts)
+    reduced = None
+    if decided and partial and stubs.enabled():
+        with timing.phase("triage"):
+            reduced = stubs.reduced(tree, source)  # type: ignore[arg-type]
     del tree  # freed before libcst builds its own
     try:
         with unvalidated(), timing.phase("parse"):
-            module = cst.parse_module(source)
+            module = stubs.parse(source, reduced)
             timing.count("parsed" if job.project is None else "parsed in phase 2")
             return module
     except cst.ParserSyntaxError as error:

@@ -1,0 +1,402 @@
+"""Partial parsing: before libcst parses a file in the first phase, the bodies of the functions,
+methods and classes no finding or fact can come from are blanked, so libcst builds a smaller tree.
+
+What is blanked. The *units* are each top-level function, each top-level class, and, inside a
+class that is kept, each method. A unit that is not *needed* keeps its decorators and signature;
+its body's lines (the first body line to the last statement's last line) become blank lines,
+but the first, which becomes its indentation and ``pass``. Every other line is left as it is,
+each with its own line ending, so every node that is kept has the line and column it has in the
+original: the tree comes from the reduced bytes, everything else (positions, snippets,
+fingerprints, suppressions) from the original text.
+
+Why nothing is lost. The triage's argument (``triage.py``) says that each call site and endpoint
+literal needs one of the catalog's requirements met in the file. A site hangs on an *anchor*: a
+call's callee (an SDK method or constructor, a helper, a partial), a value a function returns
+(a factory's client, which ``summary.file_facts`` records for every module-level function), an
+attribute assigned to (an endpoint set in code) or a subscript assigned to (an environment
+write). The model resolves an anchor only through names: a name or attribute it is written with,
+what the unit (or another) binds to it, a function whose ``return`` it reads, a class whose
+members it reads (``self.client``, ``Bot().client``). So the words of the requirement behind
+a site are written in its anchor or in the code the model reaches from it. Here:
+
+- a unit *reaches* the requirement words it writes as names (names, attributes, words of imports
+  and of string annotations) and those of every unit defining one of them (a def or class name,
+  an attribute a function or method assigns, a name a ``global`` binds, a name a module statement
+  binds; a method also reaches its class), to a fixed point;
+- a unit is *needed* when one of its anchors reaches (through the units defining its names, and
+  through everything the unit reaches when one of them is bound in the unit itself, ``self``
+  aside) all the words of a requirement the file meets, of the anchor's kind (an environment
+  write only on a subscript assigned to, an endpoint attribute only on an attribute assigned
+  to); the requirements met are read as ``triage._Names.meet`` reads them, its questions about
+  calls and environment keys taken as met. A call of a helper reaches the helper, so the caller
+  is needed; a site whose client comes from another unit reaches its constructor;
+- a unit declaring ``global`` or ``nonlocal`` (a binding of the module, counted by the model)
+  or importing a project name (``summary.needs`` lists the imports of every function) is needed;
+- every unit defining a word a needed unit mentions is needed (what it reads stays as written),
+  and a needed method's class; module statements are never blanked.
+
+Words are unscoped (a method's ``self.client`` and another class's ``client`` are one word), which
+only keeps more. Only in the first phase (the second resolves project names through summaries);
+not with fixes (they rewrite the parsed module), for an editor's document or a notebook, nor when
+anything about the file is unusual (form feeds, lone ``\\r`` line endings): then the file is
+parsed whole, and it is whenever libcst refuses the reduced bytes. ``BUDGETLINT_NO_STUBS=1``
+turns it off.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from . import timing
+from .prefilter import catalog_requirements, word_in
+from .project import is_project_name
+
+SWITCH = "BUDGETLINT_NO_STUBS"
+"""Set to anything but ``0`` or empty: every file is parsed whole (to prove partial parsing)."""
+MAX_ANNOTATION = 200
+"""As ``triage.MAX_ANNOTATION``: a string annotation of a parameter this short is read for words."""
+_WORD = re.compile(r"[A-Za-z_]\w*")
+_REQUIREMENTS = catalog_requirements(on_tree=True)
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def enabled() -> bool:
+    return os.environ.get(SWITCH, "") in ("", "0")
+
+
+def parse(source: bytes, reduced: bytes | None) -> cst.Module:
+    """libcst's module of ``reduced`` (``source`` with bodies blanked) when it parses, else of ``source``."""
+    if reduced is not None:
+        try:
+            module = cst.parse_module(reduced)
+        except cst.ParserSyntaxError:
+            pass
+        else:
+            timing.count("parsed bytes", len(reduced))
+            timing.count("stubbed files")
+            return module
+    module = cst.parse_module(source)
+    timing.count("parsed bytes", len(source))
+    return module
+
+
+def reduced(tree: ast.Module, source: bytes) -> bytes | None:
+    """``source`` with the bodies of the units nothing needs blanked; None when there is none, or
+    when the file is unusual (see the module docstring)."""
+    if b"\f" in source or source.count(b"\r") != source.count(b"\r\n"):
+        return None
+    units = _units(tree)
+    _close(units, _met(units, source))
+    lines = source.splitlines(keepends=True)
+    changed = False
+    for unit in units:
+        if unit.node is None or unit.owner is not None:
+            continue
+        if not unit.needed:  # a class none of whose methods is needed is not (a method needs its class)
+            changed = _blank(unit.node, lines) or changed
+            continue
+        for method in unit.methods:
+            if not method.needed:
+                changed = _blank(method.node, lines) or changed
+    return b"".join(lines) if changed else None
+
+
+@dataclass(eq=False)
+class _Unit:
+    """A top-level function, class (its *skeleton*: all but its methods) or method, or a module statement."""
+
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | None
+    """The def or class whose body may be blanked; None for a module statement (always kept)."""
+    words: _Words
+    defines: set[str]
+    owner: _Unit | None = None
+    """For a method: its class."""
+    methods: list[_Unit] = field(default_factory=list)
+    """For a class: its methods."""
+    instance: str | None = None
+    """For a method: its first parameter (``self``, ``cls``), whose attributes are the class's."""
+    needed: bool = False
+
+    @property
+    def locals(self) -> set[str]:
+        """The names bound in the unit's own code (its parameters too, but ``self``)."""
+        return (self.words.bound | self.words.params) - {self.instance}
+
+
+class _Words:
+    """The words of some code (``triage._Names._note``'s notion), and what it binds."""
+
+    def __init__(self, nodes: Iterable[ast.AST]) -> None:
+        self.words: set[str] = set()
+        self.names: set[str] = set()
+        """The words a name is resolved through: names, attributes, words of imports and of string
+        annotations (not keyword arguments, parameters or definitions)."""
+        self.attributes: set[str] = set()
+        self.stored: set[str] = set()
+        """Attributes assigned to (or deleted)."""
+        self.bound: set[str] = set()
+        """Names bound (assigned, imported, defined, caught, captured)."""
+        self.declared: set[str] = set()
+        """Names a ``global`` or ``nonlocal`` declares."""
+        self.params: set[str] = set()
+        self.anchors: set[tuple[str, frozenset[str]]] = set()
+        """The expressions a site or literal hangs on, as (kind, names and attributes): the callee
+        of each call and each returned value (``call``), each attribute and subscript assigned to
+        (``attr``, ``item``)."""
+        self.imports_project = False
+        for root in nodes:
+            for node in _walk(root):
+                self._note(node)
+
+    def _note(self, node: ast.AST) -> None:
+        kind = type(node)
+        if kind is ast.Name:
+            self.words.add(node.id)
+            self.names.add(node.id)
+            if not isinstance(node.ctx, ast.Load):
+                self.bound.add(node.id)
+        elif kind is ast.Attribute:
+            self.words.add(node.attr)
+            self.names.add(node.attr)
+            self.attributes.add(node.attr)
+            if not isinstance(node.ctx, ast.Load):
+                self.stored.add(node.attr)
+                if isinstance(node.ctx, ast.Store):
+                    self.anchors.add(("attr", _names(node)))
+        elif kind is ast.Call:
+            self.anchors.add(("call", _names(node.func)))
+        elif kind is ast.Return:
+            if node.value is not None:
+                self.anchors.add(("call", _names(node.value)))
+        elif kind is ast.Subscript:
+            if isinstance(node.ctx, ast.Store):
+                self.anchors.add(("item", _names(node.value)))
+        elif kind in (ast.Import, ast.ImportFrom):
+            self._import(node)  # type: ignore[arg-type]
+        elif kind in (ast.Global, ast.Nonlocal):
+            self.declared.update(node.names)
+        elif kind is ast.keyword:
+            if node.arg:
+                self.words.add(node.arg)
+        elif kind is ast.arg and node.annotation is not None:
+            self.words.add(node.arg)
+            self.params.add(node.arg)
+            for part in ast.walk(node.annotation):
+                if isinstance(part, ast.Constant) and isinstance(part.value, str) and len(part.value) <= MAX_ANNOTATION:
+                    found = _WORD.findall(part.value)
+                    self.words.update(found)
+                    self.names.update(found)
+                    self.attributes.update(found)
+        elif kind is not ast.alias:
+            name = getattr(node, "name", None) or getattr(node, "rest", None) or getattr(node, "arg", None)
+            if isinstance(name, str):  # def, class, parameter, except handler, match capture, type parameter
+                self.words.add(name)
+                (self.params if kind is ast.arg else self.bound).add(name)
+
+    def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+        module = "." * node.level + (node.module or "") if isinstance(node, ast.ImportFrom) else ""
+        for alias in node.names:
+            parts = alias.name.split(".")
+            self.words.update(parts)
+            self.names.update(parts)
+            self.attributes.update(parts[1:])
+            if alias.asname:
+                self.words.add(alias.asname)
+                self.names.add(alias.asname)
+            if alias.name == "*":
+                continue
+            if isinstance(node, ast.Import):
+                self.bound.add(alias.asname or parts[0])
+                qualname = alias.name if alias.asname else parts[0]
+            else:
+                self.bound.add(alias.asname or alias.name)
+                qualname = f"{module}{alias.name}" if module.endswith(".") else f"{module}.{alias.name}"
+            self.imports_project = self.imports_project or is_project_name(qualname)  # as ``bindings.py`` spells it
+        if isinstance(node, ast.ImportFrom) and node.module:
+            parts = node.module.split(".")
+            self.words.update(parts)
+            self.names.update(parts)
+            self.attributes.update(parts[1:] if not node.level else parts)
+
+
+def _walk(root: ast.AST) -> Iterator[ast.AST]:
+    """``ast.walk`` without its generators, and past the ``ctx`` of names (twice as fast)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in node._fields:
+            if name == "ctx":
+                continue
+            value = getattr(node, name, None)
+            if type(value) is list:
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)
+
+
+def _names(expression: ast.AST) -> frozenset[str]:
+    """The names and attribute names written in ``expression``."""
+    found = set()
+    for node in _walk(expression):
+        if type(node) is ast.Name:
+            found.add(node.id)
+        elif type(node) is ast.Attribute:
+            found.add(node.attr)
+    return frozenset(found)
+
+
+def _units(tree: ast.Module) -> list[_Unit]:
+    units: list[_Unit] = []
+    for statement in tree.body:
+        if isinstance(statement, _DEFS):
+            words = _Words(ast.iter_child_nodes(statement))  # its own name is a definition, not a use
+            units.append(_Unit(statement, words, {statement.name} | words.stored | words.declared))
+        elif isinstance(statement, ast.ClassDef):
+            members = [member for member in statement.body if isinstance(member, _DEFS)]
+            rest = [child for child in ast.iter_child_nodes(statement) if not isinstance(child, _DEFS)]
+            words = _Words(rest)
+            cls = _Unit(statement, words, {statement.name} | words.bound | words.stored | words.declared)
+            for member in members:
+                inner = _Words(ast.iter_child_nodes(member))
+                method = _Unit(member, inner, {member.name} | inner.stored | inner.declared, owner=cls, instance=_instance(member))
+                cls.methods.append(method)
+            units.append(cls)
+            units.extend(cls.methods)
+        else:
+            words = _Words([statement])
+            units.append(_Unit(None, words, words.bound | words.stored | words.declared))
+    return units
+
+
+def _instance(method: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    static = any(isinstance(decorator, ast.Name) and decorator.id == "staticmethod" for decorator in method.decorator_list)
+    positional = [*method.args.posonlyargs, *method.args.args]
+    return positional[0].arg if positional and not static else None
+
+
+def _met(units: list[_Unit], source: bytes) -> list[tuple[frozenset[str], str]]:
+    """The words (anchor, words, attributes) of each requirement the file may meet
+    (``triage._Names.meet``, its questions about calls and environment keys taken as met), with
+    the kind of anchor its sites hang on: ``item`` for an environment write, ``attr`` for an
+    endpoint attribute set, else any."""
+    words: set[str] = set()
+    attributes: set[str] = set()
+    stored: set[str] = set()
+    for unit in units:
+        words |= unit.words.words
+        attributes |= unit.words.attributes
+        stored |= unit.words.stored
+        if unit.node is not None:
+            words.add(unit.node.name)
+    met = {
+        (frozenset({requirement.anchor, *requirement.words, *requirement.attributes}), "item" if requirement.keys else "attr" if requirement.stored else "")
+        for requirement in _REQUIREMENTS
+        if requirement.anchor in words
+        and requirement.words <= words
+        and requirement.attributes <= (stored if requirement.stored else attributes)
+        and all(word_in(source, word) for word in requirement.evidence)
+    }
+    return sorted(met, key=lambda pair: (sorted(pair[0]), pair[1]))
+
+
+def _close(units: list[_Unit], met: list[tuple[frozenset[str], str]]) -> None:
+    """Mark the needed units (see the module docstring): those with an anchor whose reach covers a
+    met requirement's words, those declaring ``global``/``nonlocal`` or importing a project name,
+    and every unit a needed unit reads."""
+    definers: dict[str, list[_Unit]] = {}
+    for unit in units:
+        for word in unit.defines:
+            definers.setdefault(word, []).append(unit)
+    bits = {word: 1 << index for index, word in enumerate(sorted(set().union(*(words for words, _ in met))))}
+    masks = [(sum(bits[word] for word in words), kind) for words, kind in met]
+    reads: dict[int, list[_Unit]] = {}
+    """What each unit reads: the units defining a word it mentions (and a method's class)."""
+    resolves: dict[int, list[_Unit]] = {}
+    """What each unit resolves names through: the units defining a name or attribute it writes."""
+    readers: dict[int, list[_Unit]] = {}
+    reach: dict[int, int] = {}
+    for unit in units:
+        found = {id(definer): definer for word in unit.words.words for definer in definers.get(word, ())}
+        owner = [unit.owner] if unit.owner is not None else []
+        reads[id(unit)] = [*(definer for definer in found.values() if definer is not unit), *owner]
+        through = {id(definer): definer for word in unit.words.names for definer in definers.get(word, ()) if definer is not unit}
+        resolves[id(unit)] = [*through.values(), *owner]
+        for definer in resolves[id(unit)]:
+            readers.setdefault(id(definer), []).append(unit)
+        reach[id(unit)] = sum(bits[word] for word in unit.words.names if word in bits)
+    todo = list(units)
+    while todo:  # the requirement words each unit reaches through the names it writes, to a fixed point
+        unit = todo.pop()
+        mask = reach[id(unit)]
+        for definer in resolves[id(unit)]:
+            mask |= reach[id(definer)]
+        if mask != reach[id(unit)]:
+            reach[id(unit)] = mask
+            todo.extend(readers.get(id(unit), ()))
+    by_word: dict[str, int] = {}
+
+    def word_reach(word: str) -> int:
+        if word not in by_word:
+            found = bits.get(word, 0)
+            for definer in definers.get(word, ()):
+                found |= reach[id(definer)]
+            by_word[word] = found
+        return by_word[word]
+
+    todo = []
+    for unit in units:
+        if unit.words.declared or unit.words.imports_project or _anchored(unit, masks, word_reach, reach[id(unit)]):
+            unit.needed = True
+            todo.append(unit)
+    while todo:
+        for definer in reads[id(todo.pop())]:
+            if not definer.needed:
+                definer.needed = True
+                todo.append(definer)
+
+
+def _anchored(unit: _Unit, masks: list[tuple[int, str]], word_reach: Callable[[str], int], own: int) -> bool:
+    """Whether an anchor of ``unit`` reaches all the words of a met requirement of its kind: through
+    the definitions of the names it is written with, or, when one is bound in the unit, through
+    everything the unit reads."""
+    local = unit.locals
+    for kind, names in unit.words.anchors:
+        found = own if not local.isdisjoint(names) else 0
+        for name in names:
+            found |= word_reach(name)
+        if any(found & mask == mask and (not wanted or wanted == kind) for mask, wanted in masks):
+            return True
+    return False
+
+
+def _blank(node: ast.AST | None, lines: list[bytes]) -> bool:
+    """Blank the body of ``node`` in ``lines`` (its first line made ``pass``); False when its body
+    does not start a line of its own (``def f(): ...``, a line continued into it)."""
+    body = getattr(node, "body", None)
+    if not body:
+        return False
+    start = body[0]
+    first = min([start.lineno, *(decorator.lineno for decorator in getattr(start, "decorator_list", ()))])
+    last = body[-1].end_lineno
+    if last is None or not 1 < first <= last <= len(lines):
+        return False
+    line = lines[first - 1]
+    indent = line[: len(line) - len(line.lstrip(b" \t"))]
+    starts = line[len(indent) : len(indent) + 1] == b"@" if first < start.lineno else len(indent) == start.col_offset
+    if not indent or not starts or lines[first - 2].rstrip(b"\r\n").endswith(b"\\"):
+        return False
+    lines[first - 1] = indent + b"pass" + _ending(line)
+    for index in range(first, last):
+        lines[index] = _ending(lines[index])
+    return True
+
+
+def _ending(line: bytes) -> bytes:
+    return b"\r\n" if line.endswith(b"\r\n") else b"\n" if line.endswith(b"\n") else b""
