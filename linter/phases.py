@@ -27,34 +27,16 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
-from . import notebook, runner
+from . import runner
 from .cache import ResultCache
 from .job import FileResult, Job
-from .prefilter import word_in
-from .project import Found, ProjectIndex, ProjectView, absolute, import_names, module_name
+from .phase_files import File, names_a_word, skipped, skipped_imports
+from .project import Found, ProjectIndex, ProjectView, absolute, module_name
 
 MAX_ROUNDS = 4
-
-
-@dataclass
-class _File:
-    path: str
-    name: str
-    key: str
-    result: FileResult
-    reported: bool
-    used: str = ""
-    """The digest of the summaries ``result`` was computed with ("": none)."""
-    imports: list[str] | None = None
-    """For a file the prefilter skipped: the project names its import lines name (read once)."""
-
-    @property
-    def content(self) -> str:
-        signature = self.result.signature
-        return signature.digest if signature is not None else self.result.content
 
 
 def lint_project(
@@ -73,7 +55,7 @@ def lint_project(
     files import are found."""
     own = runner.triples_of(files, cwd, root)
     results = runner.lint_triples(own, job, jobs, progress, cache)
-    states = [_File(path, name, key, result, True) for (path, name, key), result in zip(own, results)]
+    states = [File(path, name, key, result, True) for (path, name, key), result in zip(own, results)]
     every = {key: (path, name) for path, name, key in own}
     others = [triple for triple in runner.triples_of(project_files or (), cwd, root) if triple[2] not in every]
     every.update({key: (path, name) for path, name, key in others})
@@ -104,13 +86,13 @@ def lint_project(
     return _without_moved(states)
 
 
-def _snapshot(states: list[_File]) -> str:
+def _snapshot(states: list[File]) -> str:
     """What phase 2's outcome is a function of, in a whole-project run: every file and its content."""
     document = json.dumps(sorted([state.key, state.content] for state in states))
     return hashlib.blake2b(document.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def _reuse(states: list[_File], cache: ResultCache, snapshot: str) -> bool:
+def _reuse(states: list[File], cache: ResultCache, snapshot: str) -> bool:
     """Take each file's phase-2 result from the cache when the last whole-project run saw the same
     files with the same contents (it ended with these); False, taking nothing, when one is missing."""
     used = cache.project_used(snapshot)
@@ -134,20 +116,20 @@ def _exports(index: ProjectIndex) -> bool:
     return any(record.get("kind") in _USEFUL for summary in index.summaries.values() for record in summary.get("names", {}).values())
 
 
-def _index(states: list[_File], modules: dict[str, str], shown: dict[str, str]) -> ProjectIndex:
+def _index(states: list[File], modules: dict[str, str], shown: dict[str, str]) -> ProjectIndex:
     summaries = {s.key: s.result.facts["summary"] for s in states if s.result.facts and "summary" in s.result.facts}
     return ProjectIndex(summaries, modules, shown)
 
 
-def _used(state: _File, index: ProjectIndex) -> str | None:
+def _used(state: File, index: ProjectIndex) -> str | None:
     """The digest of the summaries ``state``'s file uses now; None when it uses none."""
     view = index.view(state.key)
     facts = state.result.facts
-    if _skipped(state.result):
-        found = [(name, _resolved(name, view)) for name in _skipped_imports(state)]
+    if skipped(state.result):
+        found = [(name, _resolved(name, view)) for name in skipped_imports(state)]
         exported = {word for _, hit in found if hit is not None and hit[0] == "module" for word in hit[2]}
         exported |= {name.rpartition(".")[2] for name, hit in found if hit is not None and hit[0] == "name"}
-        if not _names_a_word(state.path, exported):
+        if not names_a_word(state.path, exported):
             return None
     elif facts is not None:
         found = [(name, _resolved(name, view)) for name in facts.get("needs", ())]
@@ -196,38 +178,10 @@ def _useful(found: Found | None) -> Found | None:
 _USEFUL = frozenset({"client", "factory", "helper"})
 
 
-def _skipped_imports(state: _File) -> list[str]:
-    """The project names a file the prefilter skipped imports: recorded with its result when it
-    was skipped (``runner.lint_file``), else read again."""
-    if state.imports is None:
-        facts = state.result.facts
-        state.imports = facts["imports"] if facts and "imports" in facts else import_names(_code(state.path))
-    return state.imports
-
-
-def _skipped(result: FileResult) -> bool:
-    """A file the prefilter let pass unparsed, no finding (the triage's have analysis' facts)."""
-    return not result.parsed and not result.findings and not (result.facts and "summary" in result.facts)
-
-
-def _code(path: str) -> bytes:
-    """A file's code: a notebook's code cells, as one module."""
-    try:
-        with open(path, "rb") as handle:
-            return notebook.code_of(handle.read(), path)
-    except OSError:
-        return b""
-
-
-def _names_a_word(path: str, words: set[str]) -> bool:
-    source = _code(path) if words else b""
-    return any(word_in(source, word) for word in sorted(words))
-
-
-def _relint(todo: list[tuple[_File, str]], job: Callable[[], Job], jobs: int, cache: ResultCache | None) -> None:
+def _relint(todo: list[tuple[File, str]], job: Callable[[], Job], jobs: int, cache: ResultCache | None) -> None:
     """Lint the files of ``todo`` again with the summaries (``job`` makes the job: only called
     when the cache does not answer, so a warm run loads no parser)."""
-    pending: list[tuple[_File, str]] = []
+    pending: list[tuple[File, str]] = []
     for state, used in todo:
         hit = cache.get_linked(state.key, state.name, state.content, used) if cache is not None and state.content else None
         if hit is None:
@@ -248,7 +202,7 @@ def _relint(todo: list[tuple[_File, str]], job: Callable[[], Job], jobs: int, ca
                 cache.put_linked(state.key, content, used, result.findings, result.parsed, result.facts)
 
 
-def _without_moved(states: list[_File]) -> list[FileResult]:
+def _without_moved(states: list[File]) -> list[FileResult]:
     """Each reported file's result, without the findings at the inner call of a wrapper some module calls."""
     called = called_wrappers(state.result for state in states)
     return [without_moved(state.result, called) for state in states if state.reported]
@@ -268,25 +222,32 @@ def without_moved(result: FileResult, called: set[str]) -> FileResult:
 
 def _close(states, every, modules, shown, job, jobs, cwd, root, cache) -> None:
     """Add (unreported) the project files the run's files depend on: the modules they import,
-    transitively, and the files naming one of their wrappers (its possible callers)."""
+    transitively, and the files naming one of their wrappers (its possible callers). Each round
+    reads only the files the last one added; what a name resolves to is looked up once per package."""
     known = {state.key for state in states}
+    index = ProjectIndex({}, modules, shown)
+    memo: dict[tuple[str, str, str], set[str]] = {}
+    wrappers: set[str] = set()
+    done = 0
     for _ in range(64):
-        index = ProjectIndex({}, modules, shown)
         wanted: set[str] = set()
-        wrappers: set[str] = set()
-        for state in states:
+        fresh_wrappers: set[str] = set()
+        for state in states[done:]:
             view = index.view(state.key)
             facts = state.result.facts
-            names = _skipped_imports(state) if _skipped(state.result) else (facts or {}).get("needs", ())
+            names = skipped_imports(state) if skipped(state.result) else (facts or {}).get("needs", ())
             for name in names:
-                wanted |= _modules_of(name, view)
+                wanted |= _modules_of(name, view, memo)
             for record in ((facts or {}).get("summary") or {}).get("names", {}).values():
                 if record.get("kind") == "alias":
-                    wanted |= _modules_of(record["target"], view)
+                    wanted |= _modules_of(record["target"], view, memo)
             if facts and facts.get("marks"):
-                wrappers |= {ident.rpartition("::")[2].split(".")[0] for _, ident in facts["marks"]}
-        if wrappers:
-            wanted |= {key for key, (path, _) in every.items() if _names_a_word(path, wrappers)}
+                fresh_wrappers |= {ident.rpartition("::")[2].split(".")[0] for _, ident in facts["marks"]}
+        done = len(states)
+        fresh_wrappers -= wrappers
+        if fresh_wrappers:  # the files naming a wrapper seen before were added when it was
+            wrappers |= fresh_wrappers
+            wanted |= {key for key, (path, _) in every.items() if key not in known and names_a_word(path, fresh_wrappers)}
         fresh = sorted(wanted - known)
         if not fresh:
             return
@@ -294,18 +255,21 @@ def _close(states, every, modules, shown, job, jobs, cwd, root, cache) -> None:
         paths = [Path(every[key][0]) for key in fresh]
         for path, result in zip(paths, runner.lint_paths(paths, job, jobs, cwd, root, None, cache)):
             key = fresh[paths.index(path)]
-            states.append(_File(str(path), every[key][1], key, result, False))
+            states.append(File(str(path), every[key][1], key, result, False))
 
 
-def _modules_of(name: str, view: ProjectView) -> set[str]:
-    """The keys of the project modules ``name`` may come from (each dotted prefix of it)."""
+def _modules_of(name: str, view: ProjectView, memo: dict[tuple[str, str, str], set[str]]) -> set[str]:
+    """The keys of the project modules ``name`` may come from (each dotted prefix of it); the
+    same for every file of a package unless ``name`` is relative (``ProjectIndex.module_of``)."""
+    key = (name, view.key if name.startswith(".") else "", view.module.rpartition(".")[0])
+    if key in memo:
+        return memo[key]
     dotted = absolute(name, view.module, view.key.endswith("__init__.py"))
-    if not dotted:
-        return set()
-    parts = dotted.split(".")
-    found = set()
+    found: set[str] = set()
+    parts = dotted.split(".") if dotted else []
     for cut in range(1, len(parts) + 1):
         module = view.index.module_of(".".join(parts[:cut]), view.module)
         if module is not None:
             found.add(view.index.modules[module])
+    memo[key] = found
     return found

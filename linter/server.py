@@ -17,9 +17,7 @@ documentation (``budgetlint explain``).
 from __future__ import annotations
 
 import asyncio
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -36,6 +34,7 @@ from .commands import all_rules, config_findings
 from .rules_text import explain_text
 from .diagnostics import SOURCE, contains, diagnostic, lines_of, overlaps, replacement, suppression
 from .finding import Finding
+from .resident import Resident, collector_paused
 from .settings import SettingsError
 from .workspace import Linted, Project, Workspace
 
@@ -55,8 +54,7 @@ class Server(LanguageServer):
         self.configs: dict[Path, tuple[int, set[str]]] = {}
         """Project root -> (id of the project whose BL100s were published, their URIs)."""
         self.told: set[str] = set()
-        self.settled: tuple = ()
-        """What the workspace kept (``kept``) when the collector was last settled."""
+        self.resident = Resident()
 
     async def run(self, call: Callable[..., T], *args: object) -> T:
         """``call(*args)`` in the worker thread (every use of the workspace is there)."""
@@ -96,29 +94,13 @@ class Server(LanguageServer):
         self._publish_configs(linted.project)
         await self.run(self.settle)
 
-    def kept(self) -> tuple:
-        """What the workspace keeps between lints: each document's tree (by its whole parses)
-        and each project's modules."""
-        documents = tuple((id(document), document.parses) for document in self.projects.documents.values())
-        return documents, tuple((id(project), id(project.modules)) for project in self.projects.projects.values())
-
     def settle(self) -> None:
-        """After a lint is published, when what the workspace keeps changed: hide it from the
-        cyclic garbage collector, whose full collections would otherwise walk every node of every
-        open document, tens of milliseconds in a keystroke's lint of a large file. Frozen objects
-        are still freed when dropped (a libcst tree has no cycles: reference counting frees it);
-        a cycle frozen would outlive its use, so what was frozen is thawed and collected first."""
-        kept = self.kept()
-        if kept == self.settled:
-            return
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
-        self.settled = kept
+        """After a lint is published: what the workspace keeps is hidden from the collector (``resident.py``)."""
+        self.resident.settle(self.projects.kept())
 
     def _lint(self, path: str, source: str) -> Linted | str:
         try:
-            with _collector_paused():
+            with collector_paused():
                 return self.projects.lint(source.encode("utf-8", "surrogatepass"), Path(path))
         except SettingsError as error:
             return str(error)
@@ -155,20 +137,6 @@ class Server(LanguageServer):
             return document, known[1]
         linted = await self.run(self._lint, document.path, document.source)
         return None if isinstance(linted, str) else (document, linted)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a buffer is linted: what a lint allocates lives until
-    it ends (and most of it is then freed by reference counting), so collections during it would
-    only walk it again and again; the first young collection after it frees the cycles it left."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 server = Server()

@@ -108,6 +108,12 @@ class Workspace:
         modules = linted.project.load_modules(self.jobs)
         return fixes(linted.source, linted.place, linted.project.job(), modules)
 
+    def kept(self) -> tuple:
+        """What is kept between lints: each document's tree (by its whole parses) and each
+        project's modules (``resident.Resident.settle``)."""
+        documents = tuple((id(document), document.parses) for document in self.documents.values())
+        return documents, tuple((id(project), id(project.modules)) for project in self.projects.values())
+
     def closed(self, path: Path) -> None:
         """A buffer was closed: its parse is let go."""
         self.documents.pop(path, None)

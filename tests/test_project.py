@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from budgetlint import cache, phases
+from budgetlint import cache, phase_files, phases
 from budgetlint.cli import main
 from click.testing import CliRunner
 
@@ -132,7 +132,7 @@ def test_a_warm_run_takes_the_imports_of_skipped_files_from_the_cache(project, m
     write(project, {"main.py": "from app import ask\n\nask('x')\n", "util.py": "import app.llm\n\nVALUE = 1\n"})
     first = check(".")
     scanned: list[bytes] = []
-    monkeypatch.setattr(phases, "import_names", lambda code: scanned.append(code) or [])
+    monkeypatch.setattr(phase_files, "import_names", lambda code: scanned.append(code) or [])
     assert check(".") == first
     assert scanned == []  # recorded with each skipped file's result when the prefilter skipped it
 
@@ -163,6 +163,25 @@ def test_a_name_many_files_of_a_package_import_is_resolved_once(project, monkeyp
     write(project, {"plain.py": "VALUE = 2\n"})
     assert check(".") == first
     assert looked.count("app.llm.ask") <= 4  # per round of phase 2 (two), once from `app` (the package's uses), once from its __init__
+
+
+def test_a_run_over_part_of_a_project_resolves_each_import_once_per_package(project, monkeypatch):
+    """The files a partial run depends on are found from the names its files import: a name the
+    files of one package share is resolved once, and each round reads only the files the round
+    before added (on a 3,000-file project this was over a second of every run naming files)."""
+    write(project, {f"app/use{number}.py": "from app.llm import ask\nask('x')\n" for number in range(10)})
+    real, close = phases.ProjectIndex.module_of, phases._close
+    asked: list[str] = []
+
+    def closing(*args):  # what the search for the files the run depends on asks
+        with monkeypatch.context() as patch:
+            patch.setattr(phases.ProjectIndex, "module_of", lambda index, dotted, importer: asked.append(dotted) or real(index, dotted, importer))
+            close(*args)
+
+    monkeypatch.setattr(phases, "_close", closing)
+    document = check("--no-cache", *(f"app/use{number}.py" for number in range(10)))
+    assert len(found(document)) == 10
+    assert asked.count("app.llm") <= 2  # once for the package's ten files, once for its __init__ (21 before)
 
 
 def test_sarif_related_locations_validate(project, validator):  # noqa: F811
