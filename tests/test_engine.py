@@ -316,7 +316,7 @@ def test_a_file_without_trigger_words_is_never_parsed_even_if_broken():
     "source",
     [
         CALL,
-        "from anthropic import Anthropic\n",
+        "from anthropic import Anthropic\n\nclient = Anthropic()\n",  # a client other modules may import
         "def ask(client):\n    return client.chat.completions.create(model='m', messages=[])\n",
         "import os\nos.environ['OPENAI_BASE_URL'] = 'http://localhost:8000'\n",
     ],
