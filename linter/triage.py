@@ -73,6 +73,10 @@ _GATHERED = (
     ast.Call, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.withitem, ast.Return,
 )
 """The node types the triage reads: ``_Names`` (words and bindings) and ``triage_calls.Calls``."""
+_SCOPES = (
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
+)
+"""Nodes whose bindings are in a scope of their own (a def's and a class's name excepted)."""
 
 
 def _fields(kind: type) -> tuple[str, ...]:
@@ -220,20 +224,56 @@ class _Names:
             self.answers[question] = answer
         return self.answers[question]
 
+    def _module_bindings(self, name: str) -> int | None:
+        """How many bindings of ``name`` the collector makes in the module scope (``bindings.py``:
+        every binding form of a module-level statement, ``x: int`` alone excepted, through
+        compound statements; not in a def or class body, a lambda or a comprehension, which are
+        scopes of their own, nor their decorators, defaults and annotations, which hold no binding
+        but a walrus); None when a walrus binds it, which may bind in the module from anywhere."""
+        if any(node.target.id == name for node in self.nodes[ast.NamedExpr] if type(node.target) is ast.Name):
+            return None
+        count = 0
+        stack: list = list(self.tree.body)
+        while stack:
+            node = stack.pop()
+            kind = node.__class__
+            if kind in _SCOPES:
+                count += getattr(node, "name", None) == name  # a def or class binds its name
+                continue
+            if kind is ast.Name:
+                count += node.id == name and node.ctx.__class__ is not ast.Load
+            elif kind is ast.alias:
+                count += (node.asname or node.name.split(".")[0]) == name
+            elif kind in _NAMED:  # except handler, match capture
+                count += (node.rest if kind is ast.MatchMapping else node.name) == name
+            if kind is ast.AnnAssign and node.value is None:
+                continue  # ``x: int`` binds nothing at module level
+            for field, value in ast.iter_fields(node):
+                if field == "type_params":
+                    continue  # a type alias's parameters: not the module's
+                if value.__class__ is list:
+                    stack.extend(item for item in value if isinstance(item, ast.AST))
+                elif isinstance(value, ast.AST):
+                    stack.append(value)
+        return count
+
     def facts(self) -> dict | None:
         """``summary.file_facts`` of a module without call sites, in the first phase; None when
-        the tree leaves it uncertain."""
+        the tree leaves it uncertain. An import in a class body binds in the class's scope, which
+        neither the names nor the needs read (``summary.needs``: the module's and functions' scopes)."""
         project = [(name, qualname, where) for name, qualname, where in self.imports if is_project_name(qualname)]
-        if any(where == "class" or name in self.declared for name, _, where in project):
+        if any(name in self.declared for name, _, _ in project):
             return None
+        project = [(name, qualname, where) for name, qualname, where in project if where != "class"]
         module = Counter(name for name, _, where in self.imports if where == "module")
         names: dict[str, dict] = {}
         for name, qualname, where in project:
-            if where != "module":
-                continue
-            if self.bound[name] == 1:
+            if where != "module" or module[name] > 1:
+                continue  # imported twice at module level: the module scope binds it twice, no record
+            count = 1 if self.bound[name] == 1 else self._module_bindings(name)
+            if count is None:
+                return None  # a walrus binds it: in which scope is the collector's to say
+            if count == 1:
                 names[name] = {"kind": "alias", "target": qualname}
-            elif self.bound[name] != module[name]:
-                return None  # bound otherwise too: whether the module scope holds one binding is the collector's to say
         needs = sorted({qualname for _, qualname, _ in project})
         return {"summary": {"names": names}, "needs": needs, "called": [], "marks": []}

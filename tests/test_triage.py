@@ -454,11 +454,44 @@ def test_a_decided_file_keeps_its_project_facts(monkeypatch):
     assert decided.facts["needs"] == [".llm.ask", ".tools", "app", "app.other.thing"]
 
 
-def test_a_name_bound_again_leaves_the_facts_to_analysis(monkeypatch):
-    code = b"# openai\ntry:\n    from .llm import ask\nexcept ImportError:\n    ask = None\n"
+REBOUND = {
+    "bound-again-at-module-level": "try:\n    from .llm import ask\nexcept ImportError:\n    ask = None\n",
+    "imported-twice-at-module-level": "import typing\nif typing.TYPE_CHECKING:\n    from .llm import ask\nelse:\n    from .fallback import ask\n",
+    "imported-again-in-functions": "from .team import Team\ndef run():\n    from .team import Team\n    return Team()\n",
+    "bound-again-in-a-function": "from .llm import ask\ndef f(ask=None):\n    ask = ask or 1\n    for ask in []:\n        pass\n",
+    "bound-again-in-a-class-body": "from .llm import ask\nclass C:\n    ask = ask\n",
+    "bound-again-in-a-comprehension": "from .llm import ask\nasks = [ask for ask in range(3)]\nf = lambda ask: ask\n",
+    "bound-again-by-a-with-and-a-loop": "from .llm import ask\nwith open('f') as ask:\n    pass\nfor ask in []:\n    pass\n",
+    "deleted-at-module-level": "from .llm import ask\ndel ask\n",
+    "annotated-without-a-value": "from .llm import ask\nask: int\n",
+    "bound-again-by-an-except-clause": "from .llm import ask\ntry:\n    pass\nexcept ValueError as ask:\n    pass\n",
+    "bound-again-by-a-match-capture": "from .llm import ask\nmatch 1:\n    case [*ask]:\n        pass\n",
+    "imported-in-a-class-body": "class Tests:\n    try:\n        import _testcapi\n    except ImportError:\n        _testcapi = None\n",
+    "imported-in-a-method-and-a-class-body": "from .llm import ask\nclass C:\n    from .llm import ask\n    def f(self):\n        from .tools import tool\n",
+}
+
+
+@pytest.mark.parametrize("code", REBOUND.values(), ids=REBOUND.keys())
+def test_a_project_name_bound_again_keeps_the_facts_analysis_gives(code, monkeypatch):
+    """Where the module scope binds an imported project name is what the facts record (one
+    binding: an alias); bindings in functions, classes and comprehensions are not the module's."""
+    results = _four_ways(f"# openai\n{code}".encode(), "m.py", Job(make_policy(), ALL_RULES, report_suppressions=True), monkeypatch)
+    _assert_same(results)
+    assert not results[False, True].parsed
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from .llm import ask\nif (ask := None):\n    pass\n",
+        "from .llm import ask\nitems = [(ask := x) for x in range(3)]\n",
+        "from .llm import ask\ndef f():\n    global ask\n    ask = None\n",
+    ],
+)
+def test_a_name_bound_again_where_the_tree_leaves_its_scope_unsure_is_parsed(code, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(intake, "might_matter", lambda source: True)
-        assert lint_source(code, "m.py", Job(make_policy(), ALL_RULES, report_suppressions=True)).parsed
+        assert lint_source(f"# openai\n{code}".encode(), "m.py", Job(make_policy(), ALL_RULES, report_suppressions=True)).parsed
 
 
 # the prefilter: `environ` alone is no reason to parse
