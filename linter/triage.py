@@ -205,11 +205,12 @@ class _Names:
             and (not requirement.request or self._asked("request", source))
             and (not requirement.path or self._asked(requirement.path, source))
             and (not requirement.client or self._asked(("client", requirement.client), source))
+            and (not requirement.endpoint or self._asked(("endpoint", next(iter(requirement.attributes))), source))
         )
 
     def _asked(self, question: object, source: bytes) -> bool:
         """A question of ``triage_calls.Calls`` about the tree, each asked once: ``"request"``, a
-        distinctive path, ``("environment", keys)`` or ``("client", qualname)``."""
+        distinctive path, ``("environment", keys)``, ``("client", qualname)`` or ``("endpoint", attribute)``."""
         if question not in self.answers:
             if self.calls is None:
                 self.calls = Calls(self.tree, self.nodes)
@@ -219,6 +220,8 @@ class _Names:
                 answer = self.calls.environment(question[1], source)
             elif isinstance(question, tuple) and question[0] == "client":
                 answer = self.calls.client(question[1])
+            elif isinstance(question, tuple) and question[0] == "endpoint":
+                answer = self.calls.endpoint(question[1], source)
             else:
                 answer = self.calls.path(question)  # type: ignore[arg-type]
             self.answers[question] = answer

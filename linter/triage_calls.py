@@ -42,7 +42,8 @@ from collections.abc import Iterable, Iterator
 
 from . import catalog
 from .catalog import ClientKind
-from .endpoints import looks_like_url
+from .endpoints import evident_llm_endpoint, looks_like_url
+from .literals import http_route
 from .prefilter import names_a_key
 
 _PASSTHROUGH = frozenset(name for family in catalog.FAMILIES.values() for name in family.passthrough)
@@ -85,6 +86,7 @@ class Calls:
         self.annotations: dict[str, list[ast.expr]] = {}
         """By parameter name: the annotations of the parameters of that name."""
         self.globals: set[str] = set()
+        self.source_lines: list[bytes] | None = None
         for node in nodes[ast.Assign]:
             for target in node.targets:
                 self._bind(target, node.value)
@@ -201,6 +203,53 @@ class Calls:
                 if looks_like_url(prefix) or prefix.lstrip().lower().startswith("localhost"):
                     return True
         return False
+
+    # endpoint attributes
+    def endpoint(self, attribute: str, source: bytes) -> bool:
+        """Whether ``self.<attribute> = value`` may set a literal that shows an LLM endpoint by
+        itself (``literals._endpoint_attribute``; set on an SDK client, the client's requirement
+        reads it). A string literal or an f-string starting with text is read as the model reads
+        it (``endpoints.classify``: a URL-like prefix, then ``endpoints.evident_llm_endpoint``);
+        anything else reaches its literal, if any, through names, attributes, environment
+        defaults and operands: then some string literal of the file must be one that may."""
+        unsure = False
+        for target, value in self.stores:
+            if type(target) is not ast.Attribute or target.attr != attribute:
+                continue
+            kind = type(value)
+            if kind is ast.Constant or (kind is ast.JoinedStr and value.values and type(value.values[0]) is ast.Constant):  # type: ignore[attr-defined]
+                if self._evident(value, source, url_like=True):  # type: ignore[arg-type]
+                    return True
+            else:
+                unsure = True
+        return unsure and any(self._evident(literal, source) for literal in _literals(self.tree))
+
+    def _evident(self, literal: ast.Constant | ast.JoinedStr, source: bytes, url_like: bool = False) -> bool:
+        """Whether ``literal`` (its ``values.string_parts``) may show an LLM endpoint (``url_like``:
+        and starts like a URL). An f-string whose lines hold a backslash or a doubled brace may:
+        the model reads its text as written, ``ast`` with escapes decoded."""
+        if type(literal) is ast.Constant:
+            template, opaque = literal.value, False
+            if not isinstance(template, str):
+                return False
+        else:
+            pieces = literal.values  # type: ignore[union-attr]
+            template, opaque = "".join(piece.value if type(piece) is ast.Constant else "{}" for piece in pieces), True
+        if not any(mark in template for mark in "./:"):
+            return False  # no host, port or path (nor one written with an escape: ``\N{...}`` names hold none)
+        route = http_route(template)
+        prefix = template.split("{}", 1)[0] if opaque else template
+        if (not url_like or looks_like_url(prefix)) and evident_llm_endpoint(prefix, route if route is not None and not route.requires else None):
+            return True
+        if not opaque:
+            return False
+        lines = self._lines(source)[literal.lineno - 1 : literal.end_lineno]  # type: ignore[union-attr]
+        return any(b"\\" in line or b"{{" in line or b"}}" in line for line in lines)
+
+    def _lines(self, source: bytes) -> list[bytes]:
+        if self.source_lines is None:
+            self.source_lines = source.splitlines()
+        return self.source_lines
 
     # distinctive methods
     def path(self, path: tuple[str, ...]) -> bool:
@@ -344,6 +393,23 @@ def _classes(annotation: ast.expr, depth: int) -> Iterator[ast.expr]:
     elif kind is ast.Tuple:
         for element in annotation.elts:  # type: ignore[attr-defined]
             yield from _classes(element, depth)
+
+
+def _literals(tree: ast.Module) -> Iterator[ast.Constant | ast.JoinedStr]:
+    """The string literals of ``tree``: an f-string whole (its text pieces are no literal of
+    their own), the literals inside its fields too."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.Constant:
+            if isinstance(node.value, str):  # type: ignore[attr-defined]
+                yield node  # type: ignore[misc]
+        elif kind is ast.JoinedStr:
+            yield node  # type: ignore[misc]
+            stack.extend(piece for piece in node.values if type(piece) is not ast.Constant)  # type: ignore[attr-defined]
+        else:
+            stack.extend(ast.iter_child_nodes(node))
 
 
 def _module_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:

@@ -297,6 +297,29 @@ LOOK_ALIKES = {
         import openai as oa
         oa.base_url = "http://10.0.0.5:8000/v1"
     """,
+    # an endpoint attribute whose URL the model reaches through names, or reads as written
+    "endpoint-attribute-through-a-module-constant": """\
+        LOCAL = "http://localhost:11434"
+        class Settings:
+            def __init__(self):
+                self.host = LOCAL
+    """,
+    "endpoint-attribute-through-a-self-attribute": """\
+        class Settings:
+            DEFAULT = "http://gpu:8000/v1"
+            def __init__(self):
+                self.api_base = self.DEFAULT
+    """,
+    "endpoint-attribute-f-string-with-an-escape": """\
+        class Settings:
+            def __init__(self, suffix):
+                self.base_url = f"http://gpu\\x2eexample:8000/v1{suffix}"
+    """,
+    "endpoint-attribute-f-string-with-a-route": """\
+        class Settings:
+            def __init__(self, host):
+                self.api_url = f"http://{host}/v1/chat/completions"
+    """,
 }
 QUIET = {
     "method-through-getattr": """\
@@ -358,6 +381,16 @@ QUIET = {
     "distinctive-method-on-a-conditional-client": """\
         def ask(a, b, fast, prompt):
             return (a if fast else b).messages.create(model="claude", messages=[prompt])
+    """,
+    "endpoint-attribute-parameter-or-a-literal": """\
+        class Settings:
+            def __init__(self, url=None):
+                self.base_url = url or "https://api.groq.com/openai/v1"
+    """,
+    "endpoint-attribute-f-string-of-a-parameter": """\
+        class Settings:
+            def __init__(self, host):
+                self.api_url = f"{host}/v1/chat/completions"
     """,
 }
 """Shapes full analysis does not report (this is no promise that it never will): the same without the triage."""
@@ -426,6 +459,22 @@ DECIDED = {
     # endpoint attributes read, or set on something no client reads
     "legacy-module-endpoint-read": "import openai\nprint(openai.base_url)\n",
     "endpoint-attribute-of-no-client": "import openai\nclass Db:\n    def __init__(self):\n        self.host = 'db.example.com'\n",
+    # an endpoint attribute set to no URL that shows an LLM endpoint, with the words of one elsewhere
+    "endpoint-attribute-of-another-api-version": (
+        "class Spotify:\n    def __init__(self, base_url=None):\n        self.base_url = base_url or 'https://api.spotify.com/v1'\n"
+    ),
+    "endpoint-attribute-of-a-parameter": (
+        '"""Point it at http://localhost:11434 for Ollama."""\n'
+        "class Tool:\n    def __init__(self, base_url):\n        self.base_url = base_url.rstrip('/')\n"
+    ),
+    "endpoint-attribute-literal-of-another-api": (
+        "class Search:\n    def __init__(self):\n        self.base_url = 'https://www.searchapi.io/api/v1/search'\n"
+        "        self.docs = 'http://localhost:8000/v1'\n"
+    ),
+    "endpoint-attribute-f-string-of-another-api": (
+        "class Spotify:\n    def __init__(self, version):\n        self.base_url = f'https://api.spotify.com/{version}'\n"
+        "    def models(self):\n        return 'v1'\n"
+    ),
 }
 
 
@@ -437,6 +486,14 @@ def test_files_that_pass_the_prefilter_without_a_call_site_never_reach_libcst(co
         result = lint_source(source, "plain.py", Job(make_policy(), ALL_RULES, report_suppressions=True))
     assert (result.parsed, result.findings) == (False, ())
     assert result.facts is not None and "summary" in result.facts
+
+
+@pytest.mark.parametrize("value", ["os.getenv('LLM_URL', 'http://localhost:8000/v1')", "os.environ.get('LLM_URL') or 'https://api.groq.com/openai/v1'"])
+def test_an_environment_default_of_an_endpoint_attribute_is_read_under_strict(value, monkeypatch):
+    """``strict`` reports an environment lookup's literal default (BL004): the triage, which does
+    not see the policy, admits it."""
+    code = f"import os\nclass Settings:\n    def __init__(self):\n        self.base_url = {value}\n".encode()
+    assert _assert_same(_four_ways(code, "shape.py", Job(make_policy(strict=True), ALL_RULES, report_suppressions=True), monkeypatch))
 
 
 def test_a_decided_file_keeps_its_project_facts(monkeypatch):
