@@ -40,10 +40,13 @@ import ast
 import re
 from collections.abc import Iterable, Iterator
 
+import libcst as cst
+
 from . import catalog
 from .catalog import ClientKind
 from .endpoints import evident_llm_endpoint, looks_like_url
 from .literals import http_route
+from .values import StringParts, string_parts
 from .prefilter import names_a_key
 
 _PASSTHROUGH = frozenset(name for family in catalog.FAMILIES.values() for name in family.passthrough)
@@ -60,6 +63,7 @@ Searched anywhere (not only before the first ``?``): the model reads f-string te
 CALLED = "()"
 """A path segment: a call of what the segments before it name (a constructor gives an instance)."""
 _ENVIRON = ("os", "environ")
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 _EVIDENCE: dict[tuple[str, ...], frozenset[str]] = {}
 for _path, _family, _method in catalog.DISTINCTIVE:
     _EVIDENCE[_path] = _EVIDENCE.get(_path, frozenset()) | frozenset(_method.evidence)
@@ -86,7 +90,7 @@ class Calls:
         self.annotations: dict[str, list[ast.expr]] = {}
         """By parameter name: the annotations of the parameters of that name."""
         self.globals: set[str] = set()
-        self.source_lines: list[bytes] | None = None
+        self.line_starts: list[int] | None = None
         for node in nodes[ast.Assign]:
             for target in node.targets:
                 self._bind(target, node.value)
@@ -237,19 +241,25 @@ class Calls:
             template, opaque = "".join(piece.value if type(piece) is ast.Constant else "{}" for piece in pieces), True
         if not any(mark in template for mark in "./:"):
             return False  # no host, port or path (nor one written with an escape: ``\N{...}`` names hold none)
-        route = http_route(template)
-        prefix = template.split("{}", 1)[0] if opaque else template
-        if (not url_like or looks_like_url(prefix)) and evident_llm_endpoint(prefix, route if route is not None and not route.requires else None):
+        if _shows_endpoint(template.split("{}", 1)[0] if opaque else template, template, url_like):
             return True
         if not opaque:
             return False
-        lines = self._lines(source)[literal.lineno - 1 : literal.end_lineno]  # type: ignore[union-attr]
-        return any(b"\\" in line or b"{{" in line or b"}}" in line for line in lines)
+        if literal.end_lineno is None or literal.end_col_offset is None:
+            return True
+        starts = self._line_starts(source)
+        cut = source[starts[literal.lineno - 1] + literal.col_offset : starts[literal.end_lineno - 1] + literal.end_col_offset]
+        if b"\\" not in cut and b"{{" not in cut and b"}}" not in cut and source.isascii():
+            return False  # written as ``ast`` reads it (the offsets are the bytes' in an ASCII file)
+        written = _as_written(literal, cut)  # type: ignore[arg-type]
+        return written is None or _shows_endpoint(written.static_prefix, written.template, url_like)
 
-    def _lines(self, source: bytes) -> list[bytes]:
-        if self.source_lines is None:
-            self.source_lines = source.splitlines()
-        return self.source_lines
+    def _line_starts(self, source: bytes) -> list[int]:
+        """Where each line starts in ``source`` (past a BOM): ``ast`` offsets are UTF-8 bytes into a line."""
+        if self.line_starts is None:
+            first = 3 if source.startswith(b"\xef\xbb\xbf") else 0
+            self.line_starts = [first, *(match.end() for match in _LINE_END.finditer(source, first))]
+        return self.line_starts
 
     # distinctive methods
     def path(self, path: tuple[str, ...]) -> bool:
@@ -393,6 +403,27 @@ def _classes(annotation: ast.expr, depth: int) -> Iterator[ast.expr]:
     elif kind is ast.Tuple:
         for element in annotation.elts:  # type: ignore[attr-defined]
             yield from _classes(element, depth)
+
+
+def _as_written(literal: ast.JoinedStr, cut: bytes) -> StringParts | None:
+    """The f-string as the model reads it: libcst's ``values.string_parts`` of its source text
+    (checked to be the same literal: a file in another encoding has other offsets); None when unsure."""
+    try:
+        text = "(" + cut.decode("utf-8") + ")"
+        if ast.dump(ast.parse(text, mode="eval").body) != ast.dump(literal):
+            return None
+        return string_parts(cst.parse_expression(text), None)  # type: ignore[arg-type]  # a string's parts need no scope
+    except (SyntaxError, ValueError, cst.ParserSyntaxError):
+        return None
+
+
+def _shows_endpoint(prefix: str, template: str, url_like: bool) -> bool:
+    """``literals._endpoint_attribute``'s test of a literal's text (``url_like``: with
+    ``endpoints.classify``'s of an assigned one)."""
+    if url_like and not looks_like_url(prefix):
+        return False
+    route = http_route(template)
+    return bool(evident_llm_endpoint(prefix, route if route is not None and not route.requires else None))
 
 
 def _literals(tree: ast.Module) -> Iterator[ast.Constant | ast.JoinedStr]:

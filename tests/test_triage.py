@@ -488,6 +488,25 @@ def test_files_that_pass_the_prefilter_without_a_call_site_never_reach_libcst(co
     assert result.facts is not None and "summary" in result.facts
 
 
+ESCAPED = {
+    "escape-in-a-host-across-crlf-lines": (b'class S:\r\n    def __init__(self, s):\r\n        self.base_url = (f"http://gpu\\x2eexample:8000"\r\n  f"/v1{s}")\r\n', True),
+    "escape-in-a-latin-1-file": (
+        b'# -*- coding: latin-1 -*-\nX = "\xe9"\nclass S:\n    def __init__(self, s):\n        self.base_url = f"http://gpu\\x2eexample:8000/v1{s}"\n',
+        True,
+    ),
+    "escape-after-another-api": (b'class S:\n    def __init__(self, s):\n        self.base_url = f"https://example.com:8000/v1/{s}\\n"\n', False),
+}
+
+
+@pytest.mark.parametrize(("code", "reported"), ESCAPED.values(), ids=ESCAPED.keys())
+def test_an_endpoint_f_string_written_with_escapes_is_read_as_written(code, reported, monkeypatch):
+    """The model reads an f-string's text as written, ``ast`` with its escapes decoded: the triage
+    reads it from the source (its offsets are UTF-8 bytes: a file in another encoding is parsed)."""
+    results = _four_ways(code, "shape.py", Job(make_policy(), ALL_RULES, report_suppressions=True), monkeypatch)
+    assert bool(_assert_same(results)) is reported
+    assert results[False, True].parsed is reported
+
+
 @pytest.mark.parametrize("value", ["os.getenv('LLM_URL', 'http://localhost:8000/v1')", "os.environ.get('LLM_URL') or 'https://api.groq.com/openai/v1'"])
 def test_an_environment_default_of_an_endpoint_attribute_is_read_under_strict(value, monkeypatch):
     """``strict`` reports an environment lookup's literal default (BL004): the triage, which does
