@@ -64,6 +64,9 @@ CALLED = "()"
 """A path segment: a call of what the segments before it name (a constructor gives an instance)."""
 _ENVIRON = ("os", "environ")
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+_ENV_GETTERS = frozenset({"getenv", "get", "setdefault"})
+"""The methods of ``endpoints._ENV_GETTERS`` (``os.getenv``, ``os.environ.get``, ...)."""
+_MAX_REACHED = 256
 _EVIDENCE: dict[tuple[str, ...], frozenset[str]] = {}
 for _path, _family, _method in catalog.DISTINCTIVE:
     _EVIDENCE[_path] = _EVIDENCE.get(_path, frozenset()) | frozenset(_method.evidence)
@@ -214,9 +217,7 @@ class Calls:
         itself (``literals._endpoint_attribute``; set on an SDK client, the client's requirement
         reads it). A string literal or an f-string starting with text is read as the model reads
         it (``endpoints.classify``: a URL-like prefix, then ``endpoints.evident_llm_endpoint``);
-        anything else reaches its literal, if any, through names, attributes, environment
-        defaults and operands: then some string literal of the file must be one that may."""
-        unsure = False
+        other values lead to the literals ``_reached`` finds."""
         for target, value in self.stores:
             if type(target) is not ast.Attribute or target.attr != attribute:
                 continue
@@ -224,9 +225,51 @@ class Calls:
             if kind is ast.Constant or (kind is ast.JoinedStr and value.values and type(value.values[0]) is ast.Constant):  # type: ignore[attr-defined]
                 if self._evident(value, source, url_like=True):  # type: ignore[arg-type]
                     return True
-            else:
-                unsure = True
-        return unsure and any(self._evident(literal, source) for literal in _literals(self.tree))
+                continue
+            reached = self._reached(value)
+            if any(self._evident(literal, source) for literal in (_literals(self.tree) if reached is None else reached)):
+                return True
+        return False
+
+    def _reached(self, value: ast.expr) -> list[ast.Constant | ast.JoinedStr] | None:
+        """The string literals ``endpoints.classify`` may take ``value``'s literal or literal
+        default from (None: too many to follow). It follows a name or ``self.x`` to what is
+        assigned to it (``scopes.single_value``, ``endpoints.self_attribute_value``: here every
+        value of that name or attribute name, anywhere; a parameter, a loop variable or an import
+        has none), both operands of ``or``/``and`` and of ``+``, an f-string's leading field, and
+        an environment lookup's default (a call of a name, or of a ``getenv``, ``get`` or
+        ``setdefault`` method: its arguments after the first). Any other call, a subscript or an
+        ``if`` expression holds no literal for the model."""
+        found: list[ast.Constant | ast.JoinedStr] = []
+        todo, seen = [value], set()
+        while todo:
+            expr = todo.pop()
+            if id(expr) in seen:
+                continue
+            seen.add(id(expr))
+            if len(seen) > _MAX_REACHED:
+                return None
+            kind = type(expr)
+            if kind is ast.Constant:
+                found.append(expr)  # type: ignore[arg-type]
+            elif kind is ast.JoinedStr:
+                found.append(expr)  # type: ignore[arg-type]
+                if expr.values and type(expr.values[0]) is ast.FormattedValue:  # type: ignore[attr-defined]
+                    todo.append(expr.values[0].value)  # type: ignore[attr-defined]
+            elif kind is ast.Name:
+                todo.extend(self.values.get(expr.id, ()))  # type: ignore[attr-defined]
+            elif kind is ast.Attribute:
+                todo.extend(self.values.get(expr.attr, ()))  # type: ignore[attr-defined]
+            elif kind is ast.BoolOp:
+                todo.extend(expr.values)  # type: ignore[attr-defined]
+            elif kind is ast.BinOp and type(expr.op) is ast.Add:  # type: ignore[attr-defined]
+                todo.extend((expr.left, expr.right))  # type: ignore[attr-defined]
+            elif kind is ast.Call:
+                func = expr.func  # type: ignore[attr-defined]
+                if type(func) is ast.Name or (type(func) is ast.Attribute and func.attr in _ENV_GETTERS):
+                    todo.extend(arg.value if type(arg) is ast.Starred else arg for arg in expr.args[1:])  # type: ignore[attr-defined]
+                    todo.extend(keyword.value for keyword in expr.keywords)  # type: ignore[attr-defined]
+        return found
 
     def _evident(self, literal: ast.Constant | ast.JoinedStr, source: bytes, url_like: bool = False) -> bool:
         """Whether ``literal`` (its ``values.string_parts``) may show an LLM endpoint (``url_like``:

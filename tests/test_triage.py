@@ -471,6 +471,12 @@ DECIDED = {
         "class Search:\n    def __init__(self):\n        self.base_url = 'https://www.searchapi.io/api/v1/search'\n"
         "        self.docs = 'http://localhost:8000/v1'\n"
     ),
+    "endpoint-attribute-of-a-parameter-with-a-local-default": (
+        "class Embeddings:\n    def __init__(self, host='http://localhost:7797/v1'):\n        self.host = host\n"
+    ),
+    "endpoint-attribute-chosen-by-a-condition": (
+        "LOCAL = 'http://localhost:8000/v1'\nclass Spark:\n    def __init__(self, url=None):\n        self.api_url = LOCAL if not url else url\n"
+    ),
     "endpoint-attribute-f-string-of-another-api": (
         "class Spotify:\n    def __init__(self, version):\n        self.base_url = f'https://api.spotify.com/{version}'\n"
         "    def models(self):\n        return 'v1'\n"
@@ -507,11 +513,18 @@ def test_an_endpoint_f_string_written_with_escapes_is_read_as_written(code, repo
     assert results[False, True].parsed is reported
 
 
-@pytest.mark.parametrize("value", ["os.getenv('LLM_URL', 'http://localhost:8000/v1')", "os.environ.get('LLM_URL') or 'https://api.groq.com/openai/v1'"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "os.getenv('LLM_URL', 'http://localhost:8000/v1')",
+        "os.getenv('LLM_URL', LOCAL)",
+        "os.environ.get('LLM_URL') or 'https://api.groq.com/openai/v1'",
+    ],
+)
 def test_an_environment_default_of_an_endpoint_attribute_is_read_under_strict(value, monkeypatch):
     """``strict`` reports an environment lookup's literal default (BL004): the triage, which does
     not see the policy, admits it."""
-    code = f"import os\nclass Settings:\n    def __init__(self):\n        self.base_url = {value}\n".encode()
+    code = f"import os\nLOCAL = 'http://gpu:8000/v1'\nclass Settings:\n    def __init__(self):\n        self.base_url = {value}\n".encode()
     assert _assert_same(_four_ways(code, "shape.py", Job(make_policy(strict=True), ALL_RULES, report_suppressions=True), monkeypatch))
 
 
