@@ -13,14 +13,15 @@ model would read, over-approximating it: an environment write must set ``os.envi
 value that may be a URL; an HTTP request needs a call whose URL may end with an LLM API path; a
 distinctive method a call with its evidence whose callee may resolve to its path; a client
 class a constructor the rules read, a generation method called through an instance, its
-endpoint set on one, or an instance a module-level name or function may keep. A file meeting
+endpoint set on one, or an instance a module-level name or function may keep; an endpoint
+attribute a value that may lead to a literal showing an LLM endpoint by itself. A file meeting
 no requirement holds no call site and no endpoint literal (the prefilter's argument), or only
 constructors of clients that no rule reads and no summary records, so no rule reports in it,
 no helper or client is defined in it, and full analysis would give it, in
 the first phase, only the facts ``verdict`` computes here: the aliases its module-level
 project imports make and the project names it imports (``summary.file_facts``). When those are
-not certain from the tree (a name imported and bound again, a ``global``, an import in a class
-body), the file is parsed.
+not certain from the tree (a name bound by a walrus, or declared ``global``), the file is
+parsed: bindings elsewhere are counted on the module scope (``_Names._module_bindings``).
 
 The second phase (a ``Job`` with the project's summaries) is not triaged: the phases chose
 those files for the project names they hold. ``BUDGETLINT_NO_TRIAGE=1`` turns the triage off.

@@ -24,6 +24,11 @@ Every question over-approximates what the model resolves, so a "no" is proof:
   resolve to ``os.environ`` (``endpoints.env_lookup``), ``KEY`` may name an endpoint variable and
   the value's static prefix may look like a URL (``literals.EndpointLiterals.assigned``).
 
+- ``endpoint``: ``self.base_url = value`` is an endpoint literal only when ``value`` may lead
+  (``_reached``, as ``endpoints.classify`` follows it) to a literal that shows an LLM endpoint by
+  itself (``endpoints.evident_llm_endpoint``); an f-string is read as written where ``ast``
+  decoded escapes (``_as_written``).
+
 ``_reaches`` walks back from expressions, each owing the segments of a path still to be
 written before it: an attribute writes its name; a call of something writes ``CALLED`` (an
 instance); a name stands for every value assigned to it, or to an attribute of that name
