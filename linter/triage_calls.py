@@ -51,8 +51,8 @@ from . import catalog
 from .catalog import ClientKind
 from .endpoints import evident_llm_endpoint, looks_like_url
 from .literals import http_route
-from .values import StringParts, string_parts
 from .prefilter import names_a_key
+from .values import StringParts, string_parts
 
 _PASSTHROUGH = frozenset(name for family in catalog.FAMILIES.values() for name in family.passthrough)
 _OPAQUE = None
