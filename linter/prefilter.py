@@ -81,6 +81,9 @@ class Requirement:
     client: str = ""
     """The words name this catalog client class, which the triage asks to be constructed, called
     through or kept where the model would read it (``triage_calls.Calls.client``)."""
+    endpoint: bool = False
+    """The attribute is an endpoint attribute, which the triage asks to be set to a value that
+    may show an LLM endpoint by itself (``triage_calls.Calls.endpoint``)."""
 
 
 class Prefilter:
@@ -217,7 +220,8 @@ def catalog_requirements(on_tree: bool = False) -> list[Requirement]:
     with a call passing its evidence whose callee may resolve to its path; a client class (not a
     patcher, whose name alone still passes) only where the model reads an instance or a
     constructor of it (``triage_calls.Calls.client``), and an HTTP client class's ``post`` as
-    the module's."""
+    the module's; an endpoint attribute only set to a value that may show an LLM endpoint
+    (``triage_calls.Calls.endpoint``)."""
     found: set[Requirement] = set()
 
     def qualified(qualname: str, *more: str) -> Requirement:
@@ -251,7 +255,9 @@ def catalog_requirements(on_tree: bool = False) -> list[Requirement]:
         found.add(Requirement(max(path, key=len), attributes=frozenset(path), path=path if on_tree else ()))
     found.add(Requirement("environ", keys=frozenset(catalog.ENDPOINT_ENV_HINTS)))
     for attribute in catalog.ENDPOINT_ATTRIBUTES:
-        found.update(Requirement(attribute, attributes=frozenset({attribute}), evidence=words, stored=True) for words in _endpoint_evidence())
+        found.update(
+            Requirement(attribute, attributes=frozenset({attribute}), evidence=words, stored=True, endpoint=on_tree) for words in _endpoint_evidence()
+        )
     return sorted(found, key=lambda r: (r.anchor, sorted(r.words), sorted(r.attributes), sorted(r.evidence), sorted(r.keys), r.stored, r.path, r.client))
 
 

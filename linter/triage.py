@@ -13,14 +13,15 @@ model would read, over-approximating it: an environment write must set ``os.envi
 value that may be a URL; an HTTP request needs a call whose URL may end with an LLM API path; a
 distinctive method a call with its evidence whose callee may resolve to its path; a client
 class a constructor the rules read, a generation method called through an instance, its
-endpoint set on one, or an instance a module-level name or function may keep. A file meeting
+endpoint set on one, or an instance a module-level name or function may keep; an endpoint
+attribute a value that may lead to a literal showing an LLM endpoint by itself. A file meeting
 no requirement holds no call site and no endpoint literal (the prefilter's argument), or only
 constructors of clients that no rule reads and no summary records, so no rule reports in it,
 no helper or client is defined in it, and full analysis would give it, in
 the first phase, only the facts ``verdict`` computes here: the aliases its module-level
 project imports make and the project names it imports (``summary.file_facts``). When those are
-not certain from the tree (a name imported and bound again, a ``global``, an import in a class
-body), the file is parsed.
+not certain from the tree (a name bound by a walrus, or declared ``global``), the file is
+parsed: bindings elsewhere are counted on the module scope (``_Names._module_bindings``).
 
 The second phase (a ``Job`` with the project's summaries) is not triaged: the phases chose
 those files for the project names they hold. ``BUDGETLINT_NO_TRIAGE=1`` turns the triage off.
@@ -73,6 +74,10 @@ _GATHERED = (
     ast.Call, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.withitem, ast.Return,
 )
 """The node types the triage reads: ``_Names`` (words and bindings) and ``triage_calls.Calls``."""
+_SCOPES = (
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
+)
+"""Nodes whose bindings are in a scope of their own (a def's and a class's name excepted)."""
 
 
 def _fields(kind: type) -> tuple[str, ...]:
@@ -201,11 +206,12 @@ class _Names:
             and (not requirement.request or self._asked("request", source))
             and (not requirement.path or self._asked(requirement.path, source))
             and (not requirement.client or self._asked(("client", requirement.client), source))
+            and (not requirement.endpoint or self._asked(("endpoint", next(iter(requirement.attributes))), source))
         )
 
     def _asked(self, question: object, source: bytes) -> bool:
         """A question of ``triage_calls.Calls`` about the tree, each asked once: ``"request"``, a
-        distinctive path, ``("environment", keys)`` or ``("client", qualname)``."""
+        distinctive path, ``("environment", keys)``, ``("client", qualname)`` or ``("endpoint", attribute)``."""
         if question not in self.answers:
             if self.calls is None:
                 self.calls = Calls(self.tree, self.nodes)
@@ -215,25 +221,63 @@ class _Names:
                 answer = self.calls.environment(question[1], source)
             elif isinstance(question, tuple) and question[0] == "client":
                 answer = self.calls.client(question[1])
+            elif isinstance(question, tuple) and question[0] == "endpoint":
+                answer = self.calls.endpoint(question[1], source)
             else:
                 answer = self.calls.path(question)  # type: ignore[arg-type]
             self.answers[question] = answer
         return self.answers[question]
 
+    def _module_bindings(self, name: str) -> int | None:
+        """How many bindings of ``name`` the collector makes in the module scope (``bindings.py``:
+        every binding form of a module-level statement, ``x: int`` alone excepted, through
+        compound statements; not in a def or class body, a lambda or a comprehension, which are
+        scopes of their own, nor their decorators, defaults and annotations, which hold no binding
+        but a walrus); None when a walrus binds it, which may bind in the module from anywhere."""
+        if any(node.target.id == name for node in self.nodes[ast.NamedExpr] if type(node.target) is ast.Name):
+            return None
+        count = 0
+        stack: list = list(self.tree.body)
+        while stack:
+            node = stack.pop()
+            kind = node.__class__
+            if kind in _SCOPES:
+                count += getattr(node, "name", None) == name  # a def or class binds its name
+                continue
+            if kind is ast.Name:
+                count += node.id == name and node.ctx.__class__ is not ast.Load
+            elif kind is ast.alias:
+                count += (node.asname or node.name.split(".")[0]) == name
+            elif kind in _NAMED:  # except handler, match capture
+                count += (node.rest if kind is ast.MatchMapping else node.name) == name
+            if kind is ast.AnnAssign and node.value is None:
+                continue  # ``x: int`` binds nothing at module level
+            for field, value in ast.iter_fields(node):
+                if field == "type_params":
+                    continue  # a type alias's parameters: not the module's
+                if value.__class__ is list:
+                    stack.extend(item for item in value if isinstance(item, ast.AST))
+                elif isinstance(value, ast.AST):
+                    stack.append(value)
+        return count
+
     def facts(self) -> dict | None:
         """``summary.file_facts`` of a module without call sites, in the first phase; None when
-        the tree leaves it uncertain."""
+        the tree leaves it uncertain. An import in a class body binds in the class's scope, which
+        neither the names nor the needs read (``summary.needs``: the module's and functions' scopes)."""
         project = [(name, qualname, where) for name, qualname, where in self.imports if is_project_name(qualname)]
-        if any(where == "class" or name in self.declared for name, _, where in project):
+        if any(name in self.declared for name, _, _ in project):
             return None
+        project = [(name, qualname, where) for name, qualname, where in project if where != "class"]
         module = Counter(name for name, _, where in self.imports if where == "module")
         names: dict[str, dict] = {}
         for name, qualname, where in project:
-            if where != "module":
-                continue
-            if self.bound[name] == 1:
+            if where != "module" or module[name] > 1:
+                continue  # imported twice at module level: the module scope binds it twice, no record
+            count = 1 if self.bound[name] == 1 else self._module_bindings(name)
+            if count is None:
+                return None  # a walrus binds it: in which scope is the collector's to say
+            if count == 1:
                 names[name] = {"kind": "alias", "target": qualname}
-            elif self.bound[name] != module[name]:
-                return None  # bound otherwise too: whether the module scope holds one binding is the collector's to say
         needs = sorted({qualname for _, qualname, _ in project})
         return {"summary": {"names": names}, "needs": needs, "called": [], "marks": []}

@@ -24,6 +24,11 @@ Every question over-approximates what the model resolves, so a "no" is proof:
   resolve to ``os.environ`` (``endpoints.env_lookup``), ``KEY`` may name an endpoint variable and
   the value's static prefix may look like a URL (``literals.EndpointLiterals.assigned``).
 
+- ``endpoint``: ``self.base_url = value`` is an endpoint literal only when ``value`` may lead
+  (``_reached``, as ``endpoints.classify`` follows it) to a literal that shows an LLM endpoint by
+  itself (``endpoints.evident_llm_endpoint``); an f-string is read as written where ``ast``
+  decoded escapes (``_as_written``).
+
 ``_reaches`` walks back from expressions, each owing the segments of a path still to be
 written before it: an attribute writes its name; a call of something writes ``CALLED`` (an
 instance); a name stands for every value assigned to it, or to an attribute of that name
@@ -40,10 +45,14 @@ import ast
 import re
 from collections.abc import Iterable, Iterator
 
+import libcst as cst
+
 from . import catalog
 from .catalog import ClientKind
-from .endpoints import looks_like_url
+from .endpoints import evident_llm_endpoint, looks_like_url
+from .literals import http_route
 from .prefilter import names_a_key
+from .values import StringParts, string_parts
 
 _PASSTHROUGH = frozenset(name for family in catalog.FAMILIES.values() for name in family.passthrough)
 _OPAQUE = None
@@ -59,6 +68,10 @@ Searched anywhere (not only before the first ``?``): the model reads f-string te
 CALLED = "()"
 """A path segment: a call of what the segments before it name (a constructor gives an instance)."""
 _ENVIRON = ("os", "environ")
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_ENV_GETTERS = frozenset({"getenv", "get", "setdefault"})
+"""The methods of ``endpoints._ENV_GETTERS`` (``os.getenv``, ``os.environ.get``, ...)."""
+_MAX_REACHED = 256
 _EVIDENCE: dict[tuple[str, ...], frozenset[str]] = {}
 for _path, _family, _method in catalog.DISTINCTIVE:
     _EVIDENCE[_path] = _EVIDENCE.get(_path, frozenset()) | frozenset(_method.evidence)
@@ -85,6 +98,7 @@ class Calls:
         self.annotations: dict[str, list[ast.expr]] = {}
         """By parameter name: the annotations of the parameters of that name."""
         self.globals: set[str] = set()
+        self.line_starts: list[int] | None = None
         for node in nodes[ast.Assign]:
             for target in node.targets:
                 self._bind(target, node.value)
@@ -201,6 +215,99 @@ class Calls:
                 if looks_like_url(prefix) or prefix.lstrip().lower().startswith("localhost"):
                     return True
         return False
+
+    # endpoint attributes
+    def endpoint(self, attribute: str, source: bytes) -> bool:
+        """Whether ``self.<attribute> = value`` may set a literal that shows an LLM endpoint by
+        itself (``literals._endpoint_attribute``; set on an SDK client, the client's requirement
+        reads it). A string literal or an f-string starting with text is read as the model reads
+        it (``endpoints.classify``: a URL-like prefix, then ``endpoints.evident_llm_endpoint``);
+        other values lead to the literals ``_reached`` finds."""
+        for target, value in self.stores:
+            if type(target) is not ast.Attribute or target.attr != attribute:
+                continue
+            kind = type(value)
+            if kind is ast.Constant or (kind is ast.JoinedStr and value.values and type(value.values[0]) is ast.Constant):  # type: ignore[attr-defined]
+                if self._evident(value, source, url_like=True):  # type: ignore[arg-type]
+                    return True
+                continue
+            reached = self._reached(value)
+            if any(self._evident(literal, source) for literal in (_literals(self.tree) if reached is None else reached)):
+                return True
+        return False
+
+    def _reached(self, value: ast.expr) -> list[ast.Constant | ast.JoinedStr] | None:
+        """The string literals ``endpoints.classify`` may take ``value``'s literal or literal
+        default from (None: too many to follow). It follows a name or ``self.x`` to what is
+        assigned to it (``scopes.single_value``, ``endpoints.self_attribute_value``: here every
+        value of that name or attribute name, anywhere; a parameter, a loop variable or an import
+        has none), both operands of ``or``/``and`` and of ``+``, an f-string's leading field, and
+        an environment lookup's default (a call of a name, or of a ``getenv``, ``get`` or
+        ``setdefault`` method: its arguments after the first). Any other call, a subscript or an
+        ``if`` expression holds no literal for the model."""
+        found: list[ast.Constant | ast.JoinedStr] = []
+        todo, seen = [value], set()
+        while todo:
+            expr = todo.pop()
+            if id(expr) in seen:
+                continue
+            seen.add(id(expr))
+            if len(seen) > _MAX_REACHED:
+                return None
+            kind = type(expr)
+            if kind is ast.Constant:
+                found.append(expr)  # type: ignore[arg-type]
+            elif kind is ast.JoinedStr:
+                found.append(expr)  # type: ignore[arg-type]
+                if expr.values and type(expr.values[0]) is ast.FormattedValue:  # type: ignore[attr-defined]
+                    todo.append(expr.values[0].value)  # type: ignore[attr-defined]
+            elif kind is ast.Name:
+                todo.extend(self.values.get(expr.id, ()))  # type: ignore[attr-defined]
+            elif kind is ast.Attribute:
+                todo.extend(self.values.get(expr.attr, ()))  # type: ignore[attr-defined]
+            elif kind is ast.BoolOp:
+                todo.extend(expr.values)  # type: ignore[attr-defined]
+            elif kind is ast.BinOp and type(expr.op) is ast.Add:  # type: ignore[attr-defined]
+                todo.extend((expr.left, expr.right))  # type: ignore[attr-defined]
+            elif kind is ast.Call:
+                func = expr.func  # type: ignore[attr-defined]
+                if type(func) is ast.Name or (type(func) is ast.Attribute and func.attr in _ENV_GETTERS):
+                    todo.extend(arg.value if type(arg) is ast.Starred else arg for arg in expr.args[1:])  # type: ignore[attr-defined]
+                    todo.extend(keyword.value for keyword in expr.keywords)  # type: ignore[attr-defined]
+        return found
+
+    def _evident(self, literal: ast.Constant | ast.JoinedStr, source: bytes, url_like: bool = False) -> bool:
+        """Whether ``literal`` (its ``values.string_parts``) may show an LLM endpoint (``url_like``:
+        and starts like a URL). An f-string whose lines hold a backslash or a doubled brace may:
+        the model reads its text as written, ``ast`` with escapes decoded."""
+        if type(literal) is ast.Constant:
+            template, opaque = literal.value, False
+            if not isinstance(template, str):
+                return False
+        else:
+            pieces = literal.values  # type: ignore[union-attr]
+            template, opaque = "".join(piece.value if type(piece) is ast.Constant else "{}" for piece in pieces), True
+        if not any(mark in template for mark in "./:"):
+            return False  # no host, port or path (nor one written with an escape: ``\N{...}`` names hold none)
+        if _shows_endpoint(template.split("{}", 1)[0] if opaque else template, template, url_like):
+            return True
+        if not opaque:
+            return False
+        if literal.end_lineno is None or literal.end_col_offset is None:
+            return True
+        starts = self._line_starts(source)
+        cut = source[starts[literal.lineno - 1] + literal.col_offset : starts[literal.end_lineno - 1] + literal.end_col_offset]
+        if b"\\" not in cut and b"{{" not in cut and b"}}" not in cut and source.isascii():
+            return False  # written as ``ast`` reads it (the offsets are the bytes' in an ASCII file)
+        written = _as_written(literal, cut)  # type: ignore[arg-type]
+        return written is None or _shows_endpoint(written.static_prefix, written.template, url_like)
+
+    def _line_starts(self, source: bytes) -> list[int]:
+        """Where each line starts in ``source`` (past a BOM): ``ast`` offsets are UTF-8 bytes into a line."""
+        if self.line_starts is None:
+            first = 3 if source.startswith(b"\xef\xbb\xbf") else 0
+            self.line_starts = [first, *(match.end() for match in _LINE_END.finditer(source, first))]
+        return self.line_starts
 
     # distinctive methods
     def path(self, path: tuple[str, ...]) -> bool:
@@ -344,6 +451,44 @@ def _classes(annotation: ast.expr, depth: int) -> Iterator[ast.expr]:
     elif kind is ast.Tuple:
         for element in annotation.elts:  # type: ignore[attr-defined]
             yield from _classes(element, depth)
+
+
+def _as_written(literal: ast.JoinedStr, cut: bytes) -> StringParts | None:
+    """The f-string as the model reads it: libcst's ``values.string_parts`` of its source text
+    (checked to be the same literal: a file in another encoding has other offsets); None when unsure."""
+    try:
+        text = "(" + cut.decode("utf-8") + ")"
+        if ast.dump(ast.parse(text, mode="eval").body) != ast.dump(literal):
+            return None
+        return string_parts(cst.parse_expression(text), None)  # type: ignore[arg-type]  # a string's parts need no scope
+    except (SyntaxError, ValueError, cst.ParserSyntaxError):
+        return None
+
+
+def _shows_endpoint(prefix: str, template: str, url_like: bool) -> bool:
+    """``literals._endpoint_attribute``'s test of a literal's text (``url_like``: with
+    ``endpoints.classify``'s of an assigned one)."""
+    if url_like and not looks_like_url(prefix):
+        return False
+    route = http_route(template)
+    return bool(evident_llm_endpoint(prefix, route if route is not None and not route.requires else None))
+
+
+def _literals(tree: ast.Module) -> Iterator[ast.Constant | ast.JoinedStr]:
+    """The string literals of ``tree``: an f-string whole (its text pieces are no literal of
+    their own), the literals inside its fields too."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.Constant:
+            if isinstance(node.value, str):  # type: ignore[attr-defined]
+                yield node  # type: ignore[misc]
+        elif kind is ast.JoinedStr:
+            yield node  # type: ignore[misc]
+            stack.extend(piece for piece in node.values if type(piece) is not ast.Constant)  # type: ignore[attr-defined]
+        else:
+            stack.extend(ast.iter_child_nodes(node))
 
 
 def _module_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:

@@ -297,6 +297,29 @@ LOOK_ALIKES = {
         import openai as oa
         oa.base_url = "http://10.0.0.5:8000/v1"
     """,
+    # an endpoint attribute whose URL the model reaches through names, or reads as written
+    "endpoint-attribute-through-a-module-constant": """\
+        LOCAL = "http://localhost:11434"
+        class Settings:
+            def __init__(self):
+                self.host = LOCAL
+    """,
+    "endpoint-attribute-through-a-self-attribute": """\
+        class Settings:
+            DEFAULT = "http://gpu:8000/v1"
+            def __init__(self):
+                self.api_base = self.DEFAULT
+    """,
+    "endpoint-attribute-f-string-with-an-escape": """\
+        class Settings:
+            def __init__(self, suffix):
+                self.base_url = f"http://gpu\\x2eexample:8000/v1{suffix}"
+    """,
+    "endpoint-attribute-f-string-with-a-route": """\
+        class Settings:
+            def __init__(self, host):
+                self.api_url = f"http://{host}/v1/chat/completions"
+    """,
 }
 QUIET = {
     "method-through-getattr": """\
@@ -358,6 +381,16 @@ QUIET = {
     "distinctive-method-on-a-conditional-client": """\
         def ask(a, b, fast, prompt):
             return (a if fast else b).messages.create(model="claude", messages=[prompt])
+    """,
+    "endpoint-attribute-parameter-or-a-literal": """\
+        class Settings:
+            def __init__(self, url=None):
+                self.base_url = url or "https://api.groq.com/openai/v1"
+    """,
+    "endpoint-attribute-f-string-of-a-parameter": """\
+        class Settings:
+            def __init__(self, host):
+                self.api_url = f"{host}/v1/chat/completions"
     """,
 }
 """Shapes full analysis does not report (this is no promise that it never will): the same without the triage."""
@@ -426,6 +459,28 @@ DECIDED = {
     # endpoint attributes read, or set on something no client reads
     "legacy-module-endpoint-read": "import openai\nprint(openai.base_url)\n",
     "endpoint-attribute-of-no-client": "import openai\nclass Db:\n    def __init__(self):\n        self.host = 'db.example.com'\n",
+    # an endpoint attribute set to no URL that shows an LLM endpoint, with the words of one elsewhere
+    "endpoint-attribute-of-another-api-version": (
+        "class Spotify:\n    def __init__(self, base_url=None):\n        self.base_url = base_url or 'https://api.spotify.com/v1'\n"
+    ),
+    "endpoint-attribute-of-a-parameter": (
+        '"""Point it at http://localhost:11434 for Ollama."""\n'
+        "class Tool:\n    def __init__(self, base_url):\n        self.base_url = base_url.rstrip('/')\n"
+    ),
+    "endpoint-attribute-literal-of-another-api": (
+        "class Search:\n    def __init__(self):\n        self.base_url = 'https://www.searchapi.io/api/v1/search'\n"
+        "        self.docs = 'http://localhost:8000/v1'\n"
+    ),
+    "endpoint-attribute-of-a-parameter-with-a-local-default": (
+        "class Embeddings:\n    def __init__(self, host='http://localhost:7797/v1'):\n        self.host = host\n"
+    ),
+    "endpoint-attribute-chosen-by-a-condition": (
+        "LOCAL = 'http://localhost:8000/v1'\nclass Spark:\n    def __init__(self, url=None):\n        self.api_url = LOCAL if not url else url\n"
+    ),
+    "endpoint-attribute-f-string-of-another-api": (
+        "class Spotify:\n    def __init__(self, version):\n        self.base_url = f'https://api.spotify.com/{version}'\n"
+        "    def models(self):\n        return 'v1'\n"
+    ),
 }
 
 
@@ -437,6 +492,40 @@ def test_files_that_pass_the_prefilter_without_a_call_site_never_reach_libcst(co
         result = lint_source(source, "plain.py", Job(make_policy(), ALL_RULES, report_suppressions=True))
     assert (result.parsed, result.findings) == (False, ())
     assert result.facts is not None and "summary" in result.facts
+
+
+ESCAPED = {
+    "escape-in-a-host-across-crlf-lines": (b'class S:\r\n    def __init__(self, s):\r\n        self.base_url = (f"http://gpu\\x2eexample:8000"\r\n  f"/v1{s}")\r\n', True),
+    "escape-in-a-latin-1-file": (
+        b'# -*- coding: latin-1 -*-\nX = "\xe9"\nclass S:\n    def __init__(self, s):\n        self.base_url = f"http://gpu\\x2eexample:8000/v1{s}"\n',
+        True,
+    ),
+    "escape-after-another-api": (b'class S:\n    def __init__(self, s):\n        self.base_url = f"https://example.com:8000/v1/{s}\\n"\n', False),
+}
+
+
+@pytest.mark.parametrize(("code", "reported"), ESCAPED.values(), ids=ESCAPED.keys())
+def test_an_endpoint_f_string_written_with_escapes_is_read_as_written(code, reported, monkeypatch):
+    """The model reads an f-string's text as written, ``ast`` with its escapes decoded: the triage
+    reads it from the source (its offsets are UTF-8 bytes: a file in another encoding is parsed)."""
+    results = _four_ways(code, "shape.py", Job(make_policy(), ALL_RULES, report_suppressions=True), monkeypatch)
+    assert bool(_assert_same(results)) is reported
+    assert results[False, True].parsed is reported
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "os.getenv('LLM_URL', 'http://localhost:8000/v1')",
+        "os.getenv('LLM_URL', LOCAL)",
+        "os.environ.get('LLM_URL') or 'https://api.groq.com/openai/v1'",
+    ],
+)
+def test_an_environment_default_of_an_endpoint_attribute_is_read_under_strict(value, monkeypatch):
+    """``strict`` reports an environment lookup's literal default (BL004): the triage, which does
+    not see the policy, admits it."""
+    code = f"import os\nLOCAL = 'http://gpu:8000/v1'\nclass Settings:\n    def __init__(self):\n        self.base_url = {value}\n".encode()
+    assert _assert_same(_four_ways(code, "shape.py", Job(make_policy(strict=True), ALL_RULES, report_suppressions=True), monkeypatch))
 
 
 def test_a_decided_file_keeps_its_project_facts(monkeypatch):
@@ -454,11 +543,44 @@ def test_a_decided_file_keeps_its_project_facts(monkeypatch):
     assert decided.facts["needs"] == [".llm.ask", ".tools", "app", "app.other.thing"]
 
 
-def test_a_name_bound_again_leaves_the_facts_to_analysis(monkeypatch):
-    code = b"# openai\ntry:\n    from .llm import ask\nexcept ImportError:\n    ask = None\n"
+REBOUND = {
+    "bound-again-at-module-level": "try:\n    from .llm import ask\nexcept ImportError:\n    ask = None\n",
+    "imported-twice-at-module-level": "import typing\nif typing.TYPE_CHECKING:\n    from .llm import ask\nelse:\n    from .fallback import ask\n",
+    "imported-again-in-functions": "from .team import Team\ndef run():\n    from .team import Team\n    return Team()\n",
+    "bound-again-in-a-function": "from .llm import ask\ndef f(ask=None):\n    ask = ask or 1\n    for ask in []:\n        pass\n",
+    "bound-again-in-a-class-body": "from .llm import ask\nclass C:\n    ask = ask\n",
+    "bound-again-in-a-comprehension": "from .llm import ask\nasks = [ask for ask in range(3)]\nf = lambda ask: ask\n",
+    "bound-again-by-a-with-and-a-loop": "from .llm import ask\nwith open('f') as ask:\n    pass\nfor ask in []:\n    pass\n",
+    "deleted-at-module-level": "from .llm import ask\ndel ask\n",
+    "annotated-without-a-value": "from .llm import ask\nask: int\n",
+    "bound-again-by-an-except-clause": "from .llm import ask\ntry:\n    pass\nexcept ValueError as ask:\n    pass\n",
+    "bound-again-by-a-match-capture": "from .llm import ask\nmatch 1:\n    case [*ask]:\n        pass\n",
+    "imported-in-a-class-body": "class Tests:\n    try:\n        import _testcapi\n    except ImportError:\n        _testcapi = None\n",
+    "imported-in-a-method-and-a-class-body": "from .llm import ask\nclass C:\n    from .llm import ask\n    def f(self):\n        from .tools import tool\n",
+}
+
+
+@pytest.mark.parametrize("code", REBOUND.values(), ids=REBOUND.keys())
+def test_a_project_name_bound_again_keeps_the_facts_analysis_gives(code, monkeypatch):
+    """Where the module scope binds an imported project name is what the facts record (one
+    binding: an alias); bindings in functions, classes and comprehensions are not the module's."""
+    results = _four_ways(f"# openai\n{code}".encode(), "m.py", Job(make_policy(), ALL_RULES, report_suppressions=True), monkeypatch)
+    _assert_same(results)
+    assert not results[False, True].parsed
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from .llm import ask\nif (ask := None):\n    pass\n",
+        "from .llm import ask\nitems = [(ask := x) for x in range(3)]\n",
+        "from .llm import ask\ndef f():\n    global ask\n    ask = None\n",
+    ],
+)
+def test_a_name_bound_again_where_the_tree_leaves_its_scope_unsure_is_parsed(code, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(intake, "might_matter", lambda source: True)
-        assert lint_source(code, "m.py", Job(make_policy(), ALL_RULES, report_suppressions=True)).parsed
+        assert lint_source(f"# openai\n{code}".encode(), "m.py", Job(make_policy(), ALL_RULES, report_suppressions=True)).parsed
 
 
 # the prefilter: `environ` alone is no reason to parse
