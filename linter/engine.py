@@ -140,7 +140,8 @@ def _parse(
     if refusal is not None:
         return _error(name, f"cannot analyse file: {refusal.msg}", refusal.lineno or 1, refusal.offset or 1, text, key=key)
     judged = not job.ignore_suppressions and any(rule.judges_suppressions for rule in job.rules) and suppress.names_our_codes(source)
-    decided = tree is not None and file_rule is None and job.project is None and not judged
+    # Decided on the tree or parsed in part: not in phase 2, nor for the inventory (it lists every site).
+    decided = tree is not None and file_rule is None and job.project is None and not judged and not job.describe
     if decided and triage.enabled():
         with timing.phase("triage"):
             facts = triage.verdict(tree, source)

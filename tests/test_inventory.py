@@ -166,6 +166,20 @@ def test_constructors_only_with_all(project: Path) -> None:
     ]
 
 
+def test_all_lists_a_client_built_where_no_rule_reads_it(project: Path) -> None:
+    """A file the triage would decide (a client built in a function, no call, no endpoint) is
+    still parsed for the inventory, which lists every constructor with --all."""
+    write(project, "setup.py", """\
+        from openai import OpenAI
+
+
+        def make():
+            client = OpenAI()
+            return None
+        """)
+    assert [(site["line"], site["kind"], site["api"]) for site in sites("--all")] == [(5, "client", "openai.OpenAI")]
+
+
 def test_unresolved_receiver_and_qualified_function(project: Path) -> None:
     write(project, "bot.py", """\
         class Bot:
