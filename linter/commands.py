@@ -30,7 +30,7 @@ from .result import RunResult
 from .job import FileResult, Job
 from .per_file import PerFileIgnores
 from .phases import lint_project
-from .settings import Projects, Settings, SettingsError
+from .settings import Projects, Settings, SettingsError, is_project_root
 
 if TYPE_CHECKING:
     from .rule import Rule
@@ -412,7 +412,11 @@ def _refused_selectors(projects: list[_Project], options: CheckOptions) -> bool:
 
 def project_files(root: str, paths: list[Path], projects: Projects) -> list[Path] | None:
     """All the files of the project at ``root`` when ``paths`` name only part of it (files or
-    subdirectories); None when they cover it (the run's files are then all of them)."""
+    subdirectories); None when they cover it (the run's files are then all of them), or when
+    ``root`` is the working directory only because nothing above the files marks a project: its
+    extent is unknown (it may be a home directory, or ``/tmp``), so it is not walked."""
+    if not is_project_root(root):
+        return None
     top = Path(root).resolve()
     if any(path.is_dir() and (path.resolve() == top or path.resolve() in top.parents) for path in paths):
         return None

@@ -184,6 +184,23 @@ def test_a_run_over_part_of_a_project_resolves_each_import_once_per_package(proj
     assert asked.count("app.llm") <= 2  # once for the package's ten files, once for its __init__ (21 before)
 
 
+def test_outside_any_project_a_run_over_a_directory_does_not_walk_the_working_directory(tmp_path, monkeypatch):
+    """Nothing above the files marks a project (no pyproject.toml, no .git): the working directory
+    is its root for settings, but its extent is unknown (a home directory, /tmp), so a run over
+    a subdirectory summarises only its own files rather than walking everything beside it."""
+    write(tmp_path, {"app/llm.py": LLM, "app/main.py": "from app.llm import ask\nask('x')\n", "elsewhere/big.py": "VALUE = 1\n"})
+    monkeypatch.chdir(tmp_path)
+    read: list[str] = []
+    real = phases.runner.triples_of
+    monkeypatch.setattr(phases.runner, "triples_of", lambda files, cwd, root: read.extend(map(str, files)) or real(files, cwd, root))
+    document = check("--no-cache", "app")
+    assert found(document) == [("app/main.py", 2, "BL001")]  # the wrapper still resolves within the run
+    assert not any("elsewhere" in path for path in read)
+    (tmp_path / ".git").mkdir()  # a repository: its files are the project's
+    check("--no-cache", "app")
+    assert any("elsewhere" in path for path in read)
+
+
 def test_sarif_related_locations_validate(project, validator):  # noqa: F811
     write(project, {"main.py": "from app.llm import ask\nask('hi')\n"})
     result = CliRunner().invoke(main, ["check", "--format", "sarif", "--no-cache", "."])
