@@ -7,9 +7,11 @@ call-site model (``model.py``): a call site or an endpoint literal. Each of thos
   qualified name is written in the file, in an import statement or as an attribute, so each
   is a word of the source; and its root is a module the file imports (in the first phase a
   qualified name comes only from an ``import`` binding, and a relative import keeps its dots),
-  so ``import`` or ``from`` names the root at the start of a statement. A module acting as a client (``ollama``, ``requests``) reports only
-  through a method of its family (``ollama.chat``, ``requests.post``), whose segments are words
-  too; a legacy module endpoint (``openai.base_url = ...``) is a qualified name as well;
+  so ``import`` or ``from`` names the root at the start of a statement. A module acting as a
+  client (``ollama``, ``requests``) reports only through a method of its family (``ollama.chat``,
+  ``requests.post``), whose segments are words too, and an HTTP module's request only to an LLM
+  API path written in the file (``matching._http``), whose segments are words of the file as
+  well; a legacy module endpoint (``openai.base_url = ...``) is a qualified name as well;
 - a distinctive method on a receiver that cannot be resolved (``x.chat.completions.create``):
   each segment of its path is an attribute, written after a dot with at most whitespace,
   comments or line continuations in between;
@@ -215,8 +217,8 @@ def catalog_requirements(on_tree: bool = False) -> list[Requirement]:
     ``literals._client_endpoint_env``): passing on its name served to report its syntax errors,
     which the tree shows there are none of. A legacy module endpoint passes only assigned to
     (``literals.EndpointLiterals.assigned`` reads assignments). An HTTP method passes only with
-    the words of an LLM API path (``matching._http`` reports a request only to one, its URL
-    written in the file) and a URL argument that may end with one; a distinctive method only
+    the words of an LLM API path (on bytes too: ``matching._http`` reports a request only to
+    one, its URL written in the file), and on the tree with a URL argument that may end with one; a distinctive method only
     with a call passing its evidence whose callee may resolve to its path; a client class (not a
     patcher, whose name alone still passes) only where the model reads an instance or a
     constructor of it (``triage_calls.Calls.client``), and an HTTP client class's ``post`` as
@@ -235,8 +237,8 @@ def catalog_requirements(on_tree: bool = False) -> list[Requirement]:
         for qualname in client.qualnames:
             if client.module and (client.family == HTTP_FAMILY or on_tree):
                 methods = [qualified(qualname, method.path) for method in family.methods]
-                if on_tree and client.family == HTTP_FAMILY:
-                    methods = [replace(method, evidence=route, request=True) for method in methods for route in routes]
+                if client.family == HTTP_FAMILY:  # a request reports only to an LLM API path written in the file
+                    methods = [replace(method, evidence=route, request=on_tree) for method in methods for route in routes]
                 found.update(methods)
                 if on_tree:  # ``litellm.api_base = ...``: only its family's endpoint names (``literals._client_endpoint_env``)
                     root = qualified(qualname)

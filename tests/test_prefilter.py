@@ -221,8 +221,16 @@ def test_every_way_to_import_an_sdk_module_passes(code):
 
 
 def test_words_count_only_whole():
-    assert not might_matter(b"import requestsx\nrequestsx.post(url)\n")
-    assert might_matter(b"import requests\nrequests.post(url)\n")
+    assert not might_matter(b"import requestsx\nrequestsx.post('http://localhost:11434/api/chat')\n")
+    assert might_matter(b"import requests\nrequests.post('http://localhost:11434/api/chat')\n")
+
+
+def test_an_http_request_passes_only_with_the_words_of_an_llm_api_path():
+    """``matching._http`` reports a request only to an LLM API path written in the file."""
+    assert not might_matter(b"import requests\nrequests.post(url, json=payload)\n")
+    assert not might_matter(b"import httpx\nhttpx.post('https://example.com/upload', data=blob)\n")
+    assert might_matter(b"import httpx\nhttpx.post(f'{BASE}/v1/chat/completions', json=body)\n")
+    assert might_matter(b"import requests\nURL = 'http://gpu:8080/generate'\nrequests.post(URL, json=body)\n")
 
 
 def test_a_file_in_an_encoding_whose_identifiers_may_not_be_ascii_always_passes():
