@@ -16,7 +16,6 @@ from . import notebook, suppress
 from .codes import PARSE_ERROR, EngineCode
 from .finding import FINGERPRINT_LENGTH, Finding, path_bytes
 from .policy import Policy, Tier
-from .prefilter import might_matter
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 NOTEBOOK_MAX_BYTES = 64 * 1024 * 1024
@@ -85,6 +84,14 @@ def screen(
     if not prefilter:
         return () if honour and suppress.ignores_file(source) else None
     return None if worth_parsing(source, honour) else ()
+
+
+def might_matter(code: bytes) -> bool:
+    """``prefilter.might_matter``, imported when a file is first read: building its patterns from
+    the catalog is work a run the cache answers never needs."""
+    from .prefilter import might_matter as prefilter
+
+    return prefilter(code)
 
 
 def worth_parsing(code: bytes, honour: bool = True) -> bool:

@@ -544,6 +544,19 @@ def test_a_run_the_cache_answers_never_loads_libcst(project):
     assert runs[0].stdout == runs[1].stdout
 
 
+def test_a_run_the_cache_answers_never_builds_the_prefilter(project):
+    """Building the prefilter's patterns from the catalog took ~15 ms of a 0.3 s warm run: only
+    a file that must be read needs it."""
+    script = (
+        "import sys\nfrom budgetlint.cli import main\n"
+        "try:\n    main(['check', '--quiet', '--exit-zero', '.'])\nexcept SystemExit:\n    pass\n"
+        "print('budgetlint.prefilter' in sys.modules, file=sys.stderr)\n"
+    )
+    runs = [subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True, text=True, check=True) for _ in range(2)]
+    assert [run.stderr.strip() for run in runs] == ["True", "False"]
+    assert runs[0].stdout == runs[1].stdout
+
+
 def test_a_changed_file_without_llm_code_does_not_load_libcst_either(project):
     """Most commits touch no LLM code: the prefilter answers them without the parser."""
     script = (
