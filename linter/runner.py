@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import intake, notebook, timing
 from .cache import ResultCache, signature
-from .discovery import display_name, root_keys, shown_directory
+from .discovery import display_name, relative, shown_directory
 from .finding import Finding
 from .interrupts import held_interrupts
 from .job import FileResult, Job
@@ -80,11 +80,30 @@ def lint_triples(
 
 
 def triples_of(files: Sequence[Path], cwd: Path, root: Path | None = None) -> list[tuple[str, str, str]]:
-    """(path, display name, root-relative key) of each file."""
+    """(path, display name, root-relative key) of each file: ``discovery.display_name`` and
+    ``discovery.root_keys``, worked out once per directory and the file's name appended (an
+    ``abspath`` per file, twice, cost more of a warm run than reading its cache)."""
     here = str(cwd)
     shown = shown_directory(here)
-    keys = root_keys([os.path.abspath(path) for path in files], os.path.realpath(root or cwd))
-    return [(str(path), display_name(str(path), here, shown), key) for path, key in zip(files, keys)]
+    real_root = os.path.realpath(root or cwd)
+    directories: dict[str, tuple[str, str]] = {}
+    triples = []
+    for path in files:
+        text = str(path)
+        directory, name = os.path.split(text)
+        named = directories.get(directory)
+        if named is None:
+            absolute = os.path.abspath(directory)
+            named = directories[directory] = (display_name(directory, here, shown), relative(os.path.realpath(absolute), real_root))
+        triples.append((text, _child(named[0], name), _child(named[1], name)))
+    return triples
+
+
+def _child(directory: str, name: str) -> str:
+    """The forward-slash path of ``name`` in ``directory`` (``.``: the base itself)."""
+    if directory == ".":
+        return name
+    return directory + name if directory.endswith("/") else f"{directory}/{name}"
 
 
 def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | None = None) -> FileResult:

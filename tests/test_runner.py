@@ -1,0 +1,69 @@
+"""How the runner names the files it lints: display names and root-relative keys."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from budgetlint import runner
+from budgetlint.discovery import display_name, root_keys, shown_directory
+
+
+@pytest.fixture
+def layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project with files at its top, in packages, reached through a symlinked directory, and
+    a file outside it; the working directory is ``project/pkg``."""
+    project = tmp_path / "project"
+    for relative in ("top.py", "pkg/a.py", "pkg/b.py", "pkg/sub/c.py", "real/d.py"):
+        (project / relative).parent.mkdir(parents=True, exist_ok=True)
+        (project / relative).write_text("x = 1\n")
+    (project / "alias").symlink_to(project / "real", target_is_directory=True)
+    (project / "pkg" / "e.py").symlink_to(project / "top.py")
+    (tmp_path / "outside.py").write_text("x = 1\n")
+    monkeypatch.chdir(project / "pkg")
+    return project
+
+
+def _expected(files: list[Path], cwd: Path, root: Path) -> list[tuple[str, str, str]]:
+    """The definition: each file named by ``display_name`` and keyed by ``root_keys`` on its own."""
+    here = str(cwd)
+    shown = shown_directory(here)
+    keys = root_keys([os.path.abspath(path) for path in files], os.path.realpath(root))
+    return [(str(path), display_name(str(path), here, shown), key) for path, key in zip(files, keys)]
+
+
+PATHS = ("a.py", "b.py", "sub/c.py", "e.py", "../top.py", "../pkg/sub/c.py", "../alias/d.py", "../real/d.py", "sub/../a.py")
+
+
+def test_triples_name_every_file_as_display_name_and_root_keys_do(layout: Path):
+    files = [Path(path) for path in PATHS] + [layout.parent / "outside.py", layout / "pkg" / "a.py", layout / "alias" / "d.py"]
+    cwd = Path.cwd().resolve()
+    assert runner.triples_of(files, cwd, layout) == _expected(files, cwd, layout)
+    assert runner.triples_of(files, cwd) == _expected(files, cwd, cwd)
+
+
+def test_triples_name_files_as_the_shell_shows_the_working_directory(layout: Path, monkeypatch: pytest.MonkeyPatch):
+    link = layout.parent / "link"
+    link.symlink_to(layout / "pkg", target_is_directory=True)
+    monkeypatch.setenv("PWD", str(link))
+    files = [Path(path) for path in PATHS] + [link / "a.py", layout / "pkg" / "b.py"]
+    cwd = Path.cwd().resolve()
+    triples = runner.triples_of(files, cwd, layout)
+    assert triples == _expected(files, cwd, layout)
+    assert [name for _, name, _ in triples][:3] == ["a.py", "b.py", "sub/c.py"]
+
+
+def test_triples_resolve_each_directory_once_not_each_file(layout: Path, monkeypatch: pytest.MonkeyPatch):
+    """A warm run spent more time naming its 2,000 files (an ``abspath`` per file, twice) than reading the cache."""
+    calls = []
+    real = os.path.abspath
+    monkeypatch.setattr(os.path, "abspath", lambda path: calls.append(path) or real(path))
+
+    def abspaths(count: int) -> int:
+        calls.clear()
+        files = [Path(f"sub/m{index}.py") for index in range(count)] + [Path(f"m{index}.py") for index in range(count)]
+        runner.triples_of(files, Path.cwd().resolve(), layout)
+        return len(calls)
+
+    assert abspaths(40) == abspaths(1)
