@@ -278,10 +278,24 @@ def root_keys(absolutes: list[str], root: str) -> list[str]:
     keys = []
     for absolute in absolutes:
         directory, name = os.path.split(absolute)
-        if directory not in real:
-            real[directory] = os.path.realpath(directory)
-        keys.append(relative(os.path.join(real[directory], name), root))
+        keys.append(relative(os.path.join(real_directory(directory, real), name), root))
     return keys
+
+
+def real_directory(directory: str, known: dict[str, str]) -> str:
+    """``os.path.realpath`` of the absolute, normalised ``directory``, through ``known`` (the
+    directories resolved so far, filled in): one ``lstat`` for a directory whose parent is
+    known, not one per component of its path."""
+    found = known.get(directory)
+    if found is None:
+        parent, name = os.path.split(directory)
+        if not name or parent == directory:
+            found = os.path.realpath(directory)
+        else:
+            candidate = os.path.join(real_directory(parent, known), name)
+            found = os.path.realpath(candidate) if os.path.islink(candidate) else candidate
+        known[directory] = found
+    return found
 
 
 def shown_directory(cwd: str) -> str | None:

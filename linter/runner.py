@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import intake, notebook, timing
 from .cache import ResultCache, signature
-from .discovery import display_name, relative, shown_directory
+from .discovery import display_name, real_directory, relative, shown_directory
 from .finding import Finding
 from .interrupts import held_interrupts
 from .job import FileResult, Job
@@ -87,6 +87,7 @@ def triples_of(files: Sequence[Path], cwd: Path, root: Path | None = None) -> li
     shown = shown_directory(here)
     real_root = os.path.realpath(root or cwd)
     directories: dict[str, tuple[str, str]] = {}
+    real: dict[str, str] = {}
     triples = []
     for path in files:
         text = str(path)
@@ -94,7 +95,7 @@ def triples_of(files: Sequence[Path], cwd: Path, root: Path | None = None) -> li
         named = directories.get(directory)
         if named is None:
             absolute = os.path.abspath(directory)
-            named = directories[directory] = (display_name(directory, here, shown), relative(os.path.realpath(absolute), real_root))
+            named = directories[directory] = (display_name(directory, here, shown), relative(real_directory(absolute, real), real_root))
         triples.append((text, _child(named[0], name), _child(named[1], name)))
     return triples
 
