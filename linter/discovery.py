@@ -123,7 +123,8 @@ def _walk(top: Path, scope: Callable[[str], Scope]) -> Iterator[tuple[str, Path,
     pending = [(str(top), resolved_top)]
     while pending:
         directory, resolved = pending.pop()
-        unresolved = os.path.abspath(directory)
+        # each file's paths are these prefixes and its name (os.path.join per file was a tenth of the walk)
+        unresolved, inside = _prefix(os.path.abspath(directory)), _prefix(resolved)
         try:
             with os.scandir(directory) as scan:
                 entries = sorted(scan, key=lambda entry: entry.name)
@@ -131,7 +132,8 @@ def _walk(top: Path, scope: Callable[[str], Scope]) -> Iterator[tuple[str, Path,
             continue
         current = scope(resolved)
         root = current.root
-        spec = _gitignore(resolved, any(entry.name == ".git" for entry in entries))
+        names = {entry.name for entry in entries}
+        spec = _gitignore(resolved, ".git" in names, ".gitignore" in names)
         if spec is not None:
             ignores[resolved] = spec
         bases = _bases(ignores, resolved) if current.respect_gitignore else []
@@ -147,7 +149,7 @@ def _walk(top: Path, scope: Callable[[str], Scope]) -> Iterator[tuple[str, Path,
                     continue
                 if os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
                     continue
-                child = os.path.join(resolved, name)
+                child = inside + name
                 if name not in current.names and not _ignored(child, True, current, bases):
                     subdirectories.append((entry.path, child))
             elif name.endswith(SOURCE_SUFFIXES):
@@ -156,10 +158,15 @@ def _walk(top: Path, scope: Callable[[str], Scope]) -> Iterator[tuple[str, Path,
                         continue  # pointing outside the project: not ours to read (SPEC §7)
                     absolute = os.path.abspath(entry.path)
                 else:
-                    absolute = os.path.join(resolved, name)
+                    absolute = inside + name
                 if name not in current.names and not _ignored(absolute, False, current, bases):
-                    yield os.path.join(unresolved, name), Path(entry.path), root
+                    yield unresolved + name, Path(entry.path), root
         pending.extend(reversed(subdirectories))
+
+
+def _prefix(directory: str) -> str:
+    """``directory`` ending with a separator: what ``os.path.join`` puts before a name in it."""
+    return directory if directory.endswith(os.sep) else directory + os.sep
 
 
 def _ignores_above(resolved_top: str, top_root: str) -> dict[str, pathspec.PathSpec]:
@@ -179,15 +186,19 @@ def _ignores_above(resolved_top: str, top_root: str) -> dict[str, pathspec.PathS
     return ignores
 
 
-def _gitignore(directory: str, work_tree: bool) -> pathspec.PathSpec | None:
+def _gitignore(directory: str, work_tree: bool, listed: bool = True) -> pathspec.PathSpec | None:
     """The patterns git applies in ``directory``: its ``.gitignore``, and at the top of a work
-    tree (``work_tree``) the repository's and the user's excludes before them (weaker)."""
+    tree (``work_tree``) the repository's and the user's excludes before them (weaker).
+    ``listed``: False when the directory's listing holds no ``.gitignore`` (not looked for)."""
     lines = gitexcludes.repository_lines(directory) if work_tree else []
-    try:
-        with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as handle:
-            lines += handle.read().splitlines()
-    except OSError:
-        pass
+    if listed:
+        try:
+            with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as handle:
+                lines += handle.read().splitlines()
+        except OSError:
+            pass
+    if not lines:
+        return None
     try:
         spec = pathspec.GitIgnoreSpec.from_lines(lines)
     except (ValueError, re.error):  # git skips a line it cannot use (`!`, a trailing `\`); so do we
