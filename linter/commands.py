@@ -21,7 +21,6 @@ from .codes import ENGINE_CODES, INVALID_CONFIG, UNEXPLAINED_SUPPRESSION
 from .config import ConfigProblem, LoadedConfig, cross_file, kind_of, load_configs, load_file, policy_from
 from .discovery import discover_projects, display_name, display_path, root_keys, shard, shown_directory
 from .finding import Finding, shown_path
-from .intake import engine_finding
 from .interrupts import held_interrupts, replace_file
 from .policy import Policy, Tier, run_policy, stack_endpoints
 from .reporters import REPORTERS
@@ -580,6 +579,8 @@ def config_findings(problems: list[ConfigProblem], policy: Policy, cwd: Path) ->
     """BL100 findings for config problems, with the YAML line for the text report's caret."""
     if not problems:
         return []
+    from .intake import engine_finding  # not at import: a run the cache answers reads no file
+
     lines_of: dict[str, list[str]] = {}
     findings = []
     for problem in problems:

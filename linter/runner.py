@@ -14,7 +14,7 @@ from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
-from . import intake, notebook, timing
+from . import timing
 from .cache import ResultCache, signature
 from .discovery import display_name, real_directory, relative, shown_directory
 from .finding import Finding
@@ -115,6 +115,8 @@ def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | Non
     run whose changed files hold no LLM code costs what a warm run costs. The rest is the
     engine's, whose ``lint_read`` is the per-file boundary: whatever goes wrong is a BL000.
     """
+    from . import intake, notebook  # not at import: a run the cache answers reads no file
+
     with timing.phase("read"):
         outcome = intake.read(path, name, key)
         timing.count("read")

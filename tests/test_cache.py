@@ -544,16 +544,16 @@ def test_a_run_the_cache_answers_never_loads_libcst(project):
     assert runs[0].stdout == runs[1].stdout
 
 
-def test_a_run_the_cache_answers_never_builds_the_prefilter(project):
-    """Building the prefilter's patterns from the catalog took ~15 ms of a 0.3 s warm run: only
-    a file that must be read needs it."""
+def test_a_run_the_cache_answers_never_loads_what_reading_a_file_needs(project):
+    """The prefilter (its patterns built from the catalog: ~15 ms of a 0.3 s warm run), the
+    intake and the suppression comments' patterns are for a file that must be read."""
     script = (
         "import sys\nfrom budgetlint.cli import main\n"
         "try:\n    main(['check', '--quiet', '--exit-zero', '.'])\nexcept SystemExit:\n    pass\n"
-        "print('budgetlint.prefilter' in sys.modules, file=sys.stderr)\n"
+        "print(sorted({'budgetlint.prefilter', 'budgetlint.intake', 'budgetlint.suppress'} & set(sys.modules)), file=sys.stderr)\n"
     )
     runs = [subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True, text=True, check=True) for _ in range(2)]
-    assert [run.stderr.strip() for run in runs] == ["True", "False"]
+    assert [run.stderr.strip() for run in runs] == ["['budgetlint.intake', 'budgetlint.prefilter', 'budgetlint.suppress']", "[]"]
     assert runs[0].stdout == runs[1].stdout
 
 
