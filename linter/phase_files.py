@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import notebook
 from .job import FileResult
 from .project import import_names
 
@@ -46,6 +45,8 @@ def skipped(result: FileResult) -> bool:
 
 def code_of_file(path: str) -> bytes:
     """A file's code: a notebook's code cells, as one module."""
+    from . import notebook  # not at import: a run the cache answers reads no file
+
     try:
         with open(path, "rb") as handle:
             return notebook.code_of(handle.read(), path)

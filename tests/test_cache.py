@@ -546,14 +546,14 @@ def test_a_run_the_cache_answers_never_loads_libcst(project):
 
 def test_a_run_the_cache_answers_never_loads_what_reading_a_file_needs(project):
     """The prefilter (its patterns built from the catalog: ~15 ms of a 0.3 s warm run), the
-    intake and the suppression comments' patterns are for a file that must be read."""
+    intake, the suppression comments' patterns and the notebook reader are for a file that must be read."""
     script = (
         "import sys\nfrom budgetlint.cli import main\n"
         "try:\n    main(['check', '--quiet', '--exit-zero', '.'])\nexcept SystemExit:\n    pass\n"
-        "print(sorted({'budgetlint.prefilter', 'budgetlint.intake', 'budgetlint.suppress'} & set(sys.modules)), file=sys.stderr)\n"
+        "print(sorted({'budgetlint.prefilter', 'budgetlint.intake', 'budgetlint.suppress', 'budgetlint.notebook'} & set(sys.modules)), file=sys.stderr)\n"
     )
     runs = [subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True, text=True, check=True) for _ in range(2)]
-    assert [run.stderr.strip() for run in runs] == ["['budgetlint.intake', 'budgetlint.prefilter', 'budgetlint.suppress']", "[]"]
+    assert [run.stderr.strip() for run in runs] == ["['budgetlint.intake', 'budgetlint.notebook', 'budgetlint.prefilter', 'budgetlint.suppress']", "[]"]
     assert runs[0].stdout == runs[1].stdout
 
 
