@@ -88,8 +88,9 @@ def _discover(
                 found.setdefault(absolute, (file, root))
         elif not (force_exclude and _excluded_file(path, scope)):  # a named file: linted unless forced out
             found.setdefault(os.path.abspath(path), (path, root_for(path)))
-    # Sorted as paths are (component by component), without building ``Path`` objects to compare.
-    return [found[key] for key in sorted(found, key=lambda absolute: absolute.split(os.sep))]
+    # Sorted as paths are (component by component), without building ``Path`` objects to compare:
+    # with each separator made the lowest character (no name holds NUL), strings compare as their parts do.
+    return [found[key] for key in sorted(found, key=lambda absolute: absolute.replace(os.sep, "\0"))]
 
 
 def _excluded_file(path: Path, scope: Callable[[str], Scope]) -> bool:

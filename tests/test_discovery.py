@@ -53,6 +53,13 @@ def test_python_files_are_found_and_sorted(tree):
     assert linted() == ["a.py", "b.py", "pkg/c.py"]
 
 
+def test_files_are_sorted_component_by_component_as_paths_are(tree):
+    """A directory sorts by its name, before a file whose name extends it (``a/`` before ``a-b.py``)."""
+    tree({"a-b.py": CALL, "a/z.py": CALL, "a.py": CALL, "a/b/c.py": CALL, "a/b.py": CALL, "a0.py": CALL, "ab/x.py": CALL})
+    assert linted() == [str(path.as_posix()) for path in sorted(map(Path, linted()))]
+    assert linted() == ["a/b/c.py", "a/b.py", "a/z.py", "a-b.py", "a.py", "a0.py", "ab/x.py"]
+
+
 def test_tool_and_environment_directories_are_skipped(tree):
     tree({
         "app.py": CALL,
