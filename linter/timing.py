@@ -17,6 +17,7 @@ Off, ``phase`` returns one shared context manager that does nothing: a function 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -133,7 +134,10 @@ def start() -> None:
 
         document = {"wall": time.perf_counter() - started, **_totals.as_json()}
         document["counts"].setdefault(WORKER_TASKS, 0)
-        with open(os.environ[ENV], "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=1, sort_keys=True)
+        try:
+            with open(os.environ[ENV], "w", encoding="utf-8") as handle:
+                json.dump(document, handle, indent=1, sort_keys=True)
+        except OSError as error:
+            print(f"budgetlint: cannot write the timings to {os.environ[ENV]}: {error.strerror or error}", file=sys.stderr)
 
     atexit.register(write)

@@ -54,6 +54,15 @@ def test_the_totals_cover_every_phase_and_count_every_file(project, tmp_path, jo
     assert (document["counts"][timing.WORKER_TASKS] > 0) == (jobs == "2")
 
 
+def test_a_timings_file_that_cannot_be_written_is_one_line_not_a_traceback(project, tmp_path):
+    env = dict(os.environ, **{timing.ENV: str(tmp_path / "missing" / "timings.json")})
+    command = [sys.executable, "-m", "budgetlint", "check", ".", "--no-cache", "--exit-zero", "--quiet"]
+    result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "Traceback" not in result.stderr
+    assert "cannot write the timings to" in result.stderr
+
+
 def test_phases_are_exclusive_and_workers_totals_add_up(monkeypatch):
     clock = iter([0.0, 1.0, 3.0, 6.0])  # outer enters, inner enters, inner leaves, outer leaves
     monkeypatch.setattr(timing.time, "perf_counter", lambda: next(clock))
