@@ -50,6 +50,8 @@ class _Chunk:
     """The statement's first indent (what libcst makes a module's default indent), if any."""
     height: int = field(init=False)
     nodes: list[cst.CSTNode] = field(init=False, default_factory=list)
+    memo: dict = field(init=False, default_factory=dict)
+    """What is worked out from the statement's nodes alone (``Document.memo``), kept with it."""
     _positions: Positions | None = None
 
     def __post_init__(self) -> None:
@@ -153,6 +155,13 @@ class Document:
         self._own(chunks)
         self._state = _State(text, module.encoding, module, chunks, head)
         return self._positions(self._state)
+
+    def memo(self, node: cst.CSTNode) -> dict | None:
+        """A dict kept as long as the statement ``node`` is in (None for a node of no statement):
+        for what depends on that statement's own nodes and text alone, such as a node's code,
+        worked out once and reused by the keystrokes that keep the statement."""
+        chunk = self._owner.get(node)
+        return chunk.memo if chunk is not None else None
 
     def _own(self, chunks: Sequence[_Chunk]) -> None:
         for chunk in chunks:

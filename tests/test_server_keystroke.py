@@ -138,3 +138,15 @@ def test_a_replaced_statement_is_freed(server: Server, big: Path):
 def test_a_buffers_own_summary_is_not_computed(big: Path):
     facts = Workspace().lint(TEXT.encode(), big).result.facts
     assert facts is not None and "summary" not in facts and facts["needs"] == []
+
+
+def test_a_keystroke_generates_the_code_of_the_flagged_calls_it_touched_only(server: Server, big: Path, monkeypatch: pytest.MonkeyPatch):
+    lint(server, big, TEXT)
+    generated: list[cst.CSTNode] = []
+    code_for_node = cst.Module.code_for_node
+    monkeypatch.setattr(cst.Module, "code_for_node", lambda module, node: generated.append(node) or code_for_node(module, node))
+    text = TEXT.replace("variant 14.", "variant 14, edited.", 1)  # ask_14 is unbounded: its call is flagged
+    found = lint(server, big, text)
+    assert 0 < len(generated) <= 3  # the fingerprint snippets of the re-parsed statements' flagged calls; the others' are kept
+    monkeypatch.undo()
+    assert found == fresh(big, text)
