@@ -122,7 +122,8 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None, doc
         return FileResult(name, (), parsed=True, facts=analysis.facts(), sites=sites)
     kept: list[Report] = []
     with timing.phase("locate"):
-        findings = tuple(locate(module, text, name, key or name, analysis.reports, job, kept, analysis.shown, file_rule, analysis.positions))
+        memo = document.memo if document is not None else None  # a snippet kept with its statement
+        findings = tuple(locate(module, text, name, key or name, analysis.reports, job, kept, analysis.shown, file_rule, analysis.positions, memo))
     result = FileResult(name, findings, parsed=True, facts=analysis.facts(kept), sites=sites)
     if job.fix and may_rewrite(name) and any(job.applies(report) for report in kept):
         return _fix(result, source, module, kept, _codes(findings, kept), job, key, file_rule)

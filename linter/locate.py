@@ -38,6 +38,7 @@ def locate(
     shown: Callable[[str], str] = str,
     file_rule: suppress.Suppression | None = None,
     where_of: Mapping[cst.CSTNode, CodeRange] | None = None,
+    memo: Callable[[cst.CSTNode], dict | None] | None = None,
 ) -> Iterable[Finding]:
     """Findings for the reports: first those not suppressed (by a comment on their line or
     ``file_rule``, the file's ``ignore-file[CODES]``), whose reports are appended to ``kept``, then
@@ -47,7 +48,8 @@ def locate(
 
     ``shown`` gives the display name of another module (by its root-relative path) that a
     report's related location is in; ``where_of``: the module's positions, when already at hand
-    (else generated for the statements looked up)."""
+    (else generated for the statements looked up); ``memo``: a node's dict of what is kept with its
+    statement (``reparse.Document.memo``), where a flagged node's snippet is kept between keystrokes."""
     honoured = not job.ignore_suppressions
     file_rule = file_rule if honoured else None
     lines = source_lines(text)
@@ -55,7 +57,7 @@ def locate(
     comments = suppress.suppressions(text) if found else {}
     if where_of is None:
         where_of = positions(module, text)
-    place = _Place(module, name, key, job, lines, where_of, shown)
+    place = _Place(module, name, key, job, lines, where_of, shown, memo)
     silenced: dict[int, set[str]] = {}
     hidden: list[tuple[type[Rule], Report, str]] = []
     seen: set[tuple] = set()
@@ -122,6 +124,7 @@ class _Place:
     lines: list[str]
     where_of: Mapping[cst.CSTNode, CodeRange]
     shown: Callable[[str], str]
+    memo: Callable[[cst.CSTNode], dict | None] | None = None
     counts: dict[tuple[str, str], int] = field(default_factory=dict)
     noted: dict[int, tuple[str, int]] = field(default_factory=dict)
     """id of a report -> its snippet (the flagged node's text) and occurrence."""
@@ -129,10 +132,20 @@ class _Place:
     def count(self, code: str, report: Report) -> None:
         """Note a report, shown or suppressed: its occurrence counts every report before it, so a
         fingerprint does not change when a comment silences another finding, or this one."""
-        snippet = " ".join(self.module.code_for_node(report.node).split())
+        snippet = self._snippet(report.node)
         index = self.counts.get((code, snippet), 0)
         self.counts[(code, snippet)] = index + 1
         self.noted[id(report)] = (snippet, index)
+
+    def _snippet(self, node: cst.CSTNode) -> str:
+        """The flagged node's code, its whitespace runs made single spaces."""
+        kept = self.memo(node) if self.memo is not None else None
+        snippet = kept.get(("snippet", node)) if kept is not None else None
+        if snippet is None:
+            snippet = " ".join(self.module.code_for_node(node).split())
+            if kept is not None:
+                kept[("snippet", node)] = snippet
+        return snippet
 
     def finding(self, rule: type[Rule], report: Report, suppression: str | None = None) -> Finding:
         where = self.where_of[report.node]

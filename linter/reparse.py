@@ -8,9 +8,11 @@ After an edit, the text outside the common prefix and suffix of the old and new 
 some chunks: those and one unchanged neighbour on each side (a clause such as ``else:`` may join
 the statement before, an indented line the statement above) are parsed again as one module, by
 CPython first as the engine does (``parsing.cpython_verdict``), then by libcst; every other chunk
-keeps its node. The new statements' code is generated and compared with the text, and the module
-is assembled with the defaults a whole parse would give it (the first line break, the first
-indent); anything that does not line up, a syntax error included, is left to a whole parse.
+keeps its node, and so does a neighbour whose text came out the same (what is kept with a
+statement's nodes, ``Document.memo``, stays with them). The new statements' code is generated
+and compared with the text, and the module is assembled with the defaults a whole parse would
+give it (the first line break, the first indent); anything that does not line up, a syntax
+error included, is left to a whole parse.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class _Chunk:
     """The statement's first indent (what libcst makes a module's default indent), if any."""
     height: int = field(init=False)
     nodes: list[cst.CSTNode] = field(init=False, default_factory=list)
+    memo: dict = field(init=False, default_factory=dict)
+    """What is worked out from the statement's nodes alone (``Document.memo``), kept with it."""
     _positions: Positions | None = None
 
     def __post_init__(self) -> None:
@@ -115,11 +119,13 @@ class Document:
         defaults = (next((indent for indent in indents if indent is not None), "    "), newline)
         if any(chunk.defaults != defaults for chunk in (*before, *after)):
             return None
+        replaced = old.chunks[max(low, 0) : high + 1]
         fresh = [_Chunk(statement, _code(statement, defaults), defaults, indent) for statement, indent in zip(part.statements, part.indents)]
         head = "".join(_code(line, defaults) for line in part.header) if at_start else ""
         tail = "".join(_code(line, defaults) for line in part.footer) if at_end else ""
         if head + "".join(chunk.text for chunk in fresh) + tail != piece:
             return None  # the new statements' code is not the text: a whole parse decides
+        fresh = _kept_neighbours(fresh, replaced)
         chunks = [*before, *fresh, *after]
         module = cst.Module(
             body=[chunk.statement for chunk in chunks],
@@ -129,12 +135,12 @@ class Document:
             default_indent=defaults[0],
             default_newline=newline,
         )
-        for chunk in old.chunks[max(low, 0) : high + 1]:
+        for chunk in (chunk for chunk in replaced if chunk not in fresh):
             for node in chunk.nodes:
                 self._owner.pop(node, None)
-        self._own(fresh)
+        self._own([chunk for chunk in fresh if chunk not in replaced])
         self._state = _State(text, encoding, module, chunks, head if at_start else old.head)
-        self.reused = len(before) + len(after)
+        self.reused = len(chunks) - sum(chunk not in replaced for chunk in fresh)
         return module, self._positions(self._state)
 
     def remember(self, module: cst.Module, text: str) -> Mapping[cst.CSTNode, CodeRange] | None:
@@ -153,6 +159,13 @@ class Document:
         self._own(chunks)
         self._state = _State(text, module.encoding, module, chunks, head)
         return self._positions(self._state)
+
+    def memo(self, node: cst.CSTNode) -> dict | None:
+        """A dict kept as long as the statement ``node`` is in (None for a node of no statement):
+        for what depends on that statement's own nodes and text alone, such as a node's code,
+        worked out once and reused by the keystrokes that keep the statement."""
+        chunk = self._owner.get(node)
+        return chunk.memo if chunk is not None else None
 
     def _own(self, chunks: Sequence[_Chunk]) -> None:
         for chunk in chunks:
@@ -231,6 +244,18 @@ def _parse(piece: str, at_start: bool, at_end: bool) -> _Part | None:
         header = ()
     indents = [_first_indent(statement, module.default_indent) for statement in statements]
     return _Part(statements, indents, header, module.footer)
+
+
+def _kept_neighbours(fresh: list[_Chunk], replaced: list[_Chunk]) -> list[_Chunk]:
+    """``fresh`` with its first and last statements the replaced chunks' own when their text did
+    not change (the unchanged neighbours parsed again with the edit): the same text at the top
+    level parses to the same tree, and what was kept with their nodes stays valid."""
+    kept = list(fresh)
+    for at, was in ((0, replaced[0]), (-1, replaced[-1])):
+        now = kept[at]
+        if (now.text, now.indent, now.defaults) == (was.text, was.indent, was.defaults) and was not in kept:
+            kept[at] = was
+    return kept
 
 
 def _first_indent(node: cst.CSTNode, default: str) -> str | None:

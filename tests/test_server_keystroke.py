@@ -93,6 +93,13 @@ def test_edits_far_from_and_inside_an_llm_call_lint_as_a_fresh_lint(server: Serv
         ('metadata={"feature": "search"})', ")"),  # an LLM call loses its tag
         ("return text\n", "return text + ''\n"),
         ('variant 30."""\n', 'variant 30."""\n    from helpers import ask\n\n    ask(prompt)\n'),  # an unbounded wrapper called
+        # Edits of one statement that change what the others mean (what is kept with a statement must not outlive them):
+        ("client = OpenAI()\n", "client = OpenAI()\n\n\ndef wrapped(prompt, **kwargs):\n    return client.chat.completions.create(model='m', messages=[], **kwargs)\n"),
+        ('variant 20."""\n', 'variant 20."""\n    wrapped(prompt)\n'),  # a wrapper added, then called far from it
+        ("from openai import OpenAI\n", "from mylib import OpenAI\n"),  # an import changed: no LLM call left
+        ("from mylib import OpenAI\n", "from openai import OpenAI\n"),
+        ("client = OpenAI()\n", "llm = OpenAI()\n"),  # the client renamed: its calls are no longer resolved
+        ("llm = OpenAI()\n", "client = OpenAI()\n"),
     ]
     for old, new in edits:
         assert old in text
@@ -138,3 +145,30 @@ def test_a_replaced_statement_is_freed(server: Server, big: Path):
 def test_a_buffers_own_summary_is_not_computed(big: Path):
     facts = Workspace().lint(TEXT.encode(), big).result.facts
     assert facts is not None and "summary" not in facts and facts["needs"] == []
+
+
+def test_a_keystroke_generates_the_code_of_the_flagged_calls_it_touched_only(server: Server, big: Path, monkeypatch: pytest.MonkeyPatch):
+    lint(server, big, TEXT)
+    generated: list[cst.CSTNode] = []
+    code_for_node = cst.Module.code_for_node
+    monkeypatch.setattr(cst.Module, "code_for_node", lambda module, node: generated.append(node) or code_for_node(module, node))
+    text = TEXT.replace("variant 14.", "variant 14, edited.", 1)  # ask_14 is unbounded: its call is flagged
+    found = lint(server, big, text)
+    module, _ = server.projects.documents[big].reparse(text, "utf-8")  # type: ignore[misc]
+    edited = next(statement for statement in module.body if isinstance(statement, cst.FunctionDef) and statement.name.value == "ask_14")
+    assert generated and all(_inside(node, edited) for node in generated)  # the other flagged calls' snippets are kept
+    monkeypatch.undo()
+    assert found == fresh(big, text)
+
+
+def _inside(node: cst.CSTNode, statement: cst.CSTNode) -> bool:
+    class Finder(cst.CSTVisitor):
+        found = False
+
+        def on_visit(self, visited: cst.CSTNode) -> bool:
+            self.found = self.found or visited is node
+            return not self.found
+
+    finder = Finder()
+    statement.visit(finder)
+    return finder.found
