@@ -134,6 +134,7 @@ def test_a_path_that_cannot_be_read_is_bl000(tmp_path):
 _UNPRIVILEGED_LINT = """
 import json, os, sys
 from budgetlint.runner import lint_file
+import budgetlint.intake  # loaded as root: lint_file imports it on first use, and root's Python may be unreadable to nobody
 os.setgroups([]); os.setgid(int(sys.argv[2])); os.setuid(int(sys.argv[2]))  # root reads every file
 print(json.dumps([[f.code, f.message] for f in lint_file(sys.argv[1], "secret.py", lambda: None).findings]))
 """
