@@ -320,7 +320,7 @@ def test_partial_parsing_reads_the_units_words_from_the_triages_walk(monkeypatch
     passed: list[object] = []
     gather, reduced = triage.gather, stubs.reduced
     monkeypatch.setattr(triage, "gather", lambda tree: gathered.append(gather(tree)) or gathered[-1])
-    monkeypatch.setattr(stubs, "reduced", lambda tree, source, nodes=None: passed.append(nodes) or reduced(tree, source, nodes))
+    monkeypatch.setattr(stubs, "reduced", lambda tree, source, nodes=None: passed.append(nodes) or reduced(tree, source, *([nodes] if nodes else [])))
     lint_source(source, "a.py", JOB)
     assert len(gathered) == 1 and passed == gathered  # one walk of the tree, for both
 
