@@ -36,10 +36,12 @@ a site are written in its anchor or in the code the model reaches from it. Here:
   and a needed method's class; module statements are never blanked.
 
 Words are unscoped (a method's ``self.client`` and another class's ``client`` are one word), which
-only keeps more. Only in the first phase (the second resolves project names through summaries);
-not with fixes (they rewrite the parsed module), for an editor's document or a notebook, nor when
-anything about the file is unusual (form feeds, lone ``\\r`` line endings): then the file is
-parsed whole, and it is whenever libcst refuses the reduced bytes. ``BUDGETLINT_NO_STUBS=1``
+only keeps more. They are read from the triage's walk of the tree (``triage.gather``), each node
+given to the unit whose lines hold its first line (module statements sharing a line are one).
+Only in the first phase (the second resolves project names through summaries); not with fixes
+(they rewrite the parsed module), for an editor's document or a notebook, nor when anything
+about the file is unusual (form feeds, lone ``\\r`` line endings): then the file is parsed
+whole, and it is whenever libcst refuses the reduced bytes. ``BUDGETLINT_NO_STUBS=1``
 turns it off.
 """
 
@@ -48,7 +50,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
