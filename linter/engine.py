@@ -143,16 +143,18 @@ def _parse(
     judged = not job.ignore_suppressions and any(rule.judges_suppressions for rule in job.rules) and suppress.names_our_codes(source)
     # Decided on the tree or parsed in part: not in phase 2, nor for the inventory (it lists every site).
     decided = tree is not None and file_rule is None and job.project is None and not judged and not job.describe
+    nodes = None  # the triage's walk of the tree, which partial parsing reads too
     if decided and triage.enabled():
         with timing.phase("triage"):
-            facts = triage.verdict(tree, source)
+            nodes = triage.gather(tree)  # type: ignore[arg-type]
+            facts = triage.verdict(tree, source, nodes)  # type: ignore[arg-type]
         if facts is not None:  # nothing a rule reports: the facts analysis would give, without libcst
             return FileResult(name, (), parsed=False, facts=facts)
     reduced = None
     if decided and partial and stubs.enabled():
         with timing.phase("triage"):
-            reduced = stubs.reduced(tree, source)  # type: ignore[arg-type]
-    del tree  # freed before libcst builds its own
+            reduced = stubs.reduced(tree, source, nodes)  # type: ignore[arg-type]
+    del tree, nodes  # freed before libcst builds its own
     try:
         with unvalidated(), timing.phase("parse"):
             module = stubs.parse(source, reduced)

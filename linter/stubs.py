@@ -36,10 +36,12 @@ a site are written in its anchor or in the code the model reaches from it. Here:
   and a needed method's class; module statements are never blanked.
 
 Words are unscoped (a method's ``self.client`` and another class's ``client`` are one word), which
-only keeps more. Only in the first phase (the second resolves project names through summaries);
-not with fixes (they rewrite the parsed module), for an editor's document or a notebook, nor when
-anything about the file is unusual (form feeds, lone ``\\r`` line endings): then the file is
-parsed whole, and it is whenever libcst refuses the reduced bytes. ``BUDGETLINT_NO_STUBS=1``
+only keeps more. They are read from the triage's walk of the tree (``triage.gather``), each node
+given to the unit whose lines hold its first line (module statements sharing a line are one).
+Only in the first phase (the second resolves project names through summaries); not with fixes
+(they rewrite the parsed module), for an editor's document or a notebook, nor when anything
+about the file is unusual (form feeds, lone ``\\r`` line endings): then the file is parsed
+whole, and it is whenever libcst refuses the reduced bytes. ``BUDGETLINT_NO_STUBS=1``
 turns it off.
 """
 
@@ -48,7 +50,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -56,6 +58,7 @@ import libcst as cst
 from . import timing
 from .prefilter import catalog_requirements, word_in
 from .project import is_project_name
+from .triage import _NAMED, gather
 
 SWITCH = "BUDGETLINT_NO_STUBS"
 """Set to anything but ``0`` or empty: every file is parsed whole (to prove partial parsing)."""
@@ -86,12 +89,17 @@ def parse(source: bytes, reduced: bytes | None) -> cst.Module:
     return module
 
 
-def reduced(tree: ast.Module, source: bytes) -> bytes | None:
+def reduced(tree: ast.Module, source: bytes, nodes: dict[type, list] | None = None) -> bytes | None:
     """``source`` with the bodies of the units nothing needs blanked; None when there is none, or
-    when the file is unusual (see the module docstring)."""
+    when the file is unusual (see the module docstring). ``nodes``: ``triage.gather(tree)``, when
+    the caller has it."""
     if b"\f" in source or source.count(b"\r") != source.count(b"\r\n"):
         return None
-    units = _units(tree)
+    if not any(isinstance(statement, (*_DEFS, ast.ClassDef)) for statement in tree.body):
+        return None  # no body to blank
+    units = _units(tree, gather(tree) if nodes is None else nodes)
+    if units is None:
+        return None
     _close(units, _met(units, source))
     lines = source.splitlines(keepends=True)
     changed = False
@@ -132,7 +140,7 @@ class _Unit:
 class _Words:
     """The words of some code (``triage._Names._note``'s notion), and what it binds."""
 
-    def __init__(self, nodes: Iterable[ast.AST]) -> None:
+    def __init__(self) -> None:
         self.words: set[str] = set()
         self.names: set[str] = set()
         """The words a name is resolved through: names, attributes, words of imports and of string
@@ -150,54 +158,6 @@ class _Words:
         of each call and each returned value (``call``), each attribute and subscript assigned to
         (``attr``, ``item``)."""
         self.imports_project = False
-        for root in nodes:
-            for node in _walk(root):
-                self._note(node)
-
-    def _note(self, node: ast.AST) -> None:
-        kind = type(node)
-        if kind is ast.Name:
-            self.words.add(node.id)
-            self.names.add(node.id)
-            if not isinstance(node.ctx, ast.Load):
-                self.bound.add(node.id)
-        elif kind is ast.Attribute:
-            self.words.add(node.attr)
-            self.names.add(node.attr)
-            self.attributes.add(node.attr)
-            if not isinstance(node.ctx, ast.Load):
-                self.stored.add(node.attr)
-                if isinstance(node.ctx, ast.Store):
-                    self.anchors.add(("attr", _names(node)))
-        elif kind is ast.Call:
-            self.anchors.add(("call", _names(node.func)))
-        elif kind is ast.Return:
-            if node.value is not None:
-                self.anchors.add(("call", _names(node.value)))
-        elif kind is ast.Subscript:
-            if isinstance(node.ctx, ast.Store):
-                self.anchors.add(("item", _names(node.value)))
-        elif kind in (ast.Import, ast.ImportFrom):
-            self._import(node)  # type: ignore[arg-type]
-        elif kind in (ast.Global, ast.Nonlocal):
-            self.declared.update(node.names)
-        elif kind is ast.keyword:
-            if node.arg:
-                self.words.add(node.arg)
-        elif kind is ast.arg and node.annotation is not None:
-            self.words.add(node.arg)
-            self.params.add(node.arg)
-            for part in ast.walk(node.annotation):
-                if isinstance(part, ast.Constant) and isinstance(part.value, str) and len(part.value) <= MAX_ANNOTATION:
-                    found = _WORD.findall(part.value)
-                    self.words.update(found)
-                    self.names.update(found)
-                    self.attributes.update(found)
-        elif kind is not ast.alias:
-            name = getattr(node, "name", None) or getattr(node, "rest", None) or getattr(node, "arg", None)
-            if isinstance(name, str):  # def, class, parameter, except handler, match capture, type parameter
-                self.words.add(name)
-                (self.params if kind is ast.arg else self.bound).add(name)
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
         module = "." * node.level + (node.module or "") if isinstance(node, ast.ImportFrom) else ""
@@ -252,27 +212,113 @@ def _names(expression: ast.AST) -> frozenset[str]:
     return frozenset(found)
 
 
-def _units(tree: ast.Module) -> list[_Unit]:
+def _units(tree: ast.Module, nodes: dict[type, list]) -> list[_Unit] | None:
+    """The units of ``tree``, their words read from the triage's walk (``triage.gather``): each
+    node belongs to the unit whose lines hold its first line. None when two units share a line."""
     units: list[_Unit] = []
+    spans: list[tuple[int, int, int]] = []
+    """Each unit's lines (from its first decorator) and index, a class's before its methods'."""
+    own: set[int] = set()
+    """The defs and classes that are units: their own names are definitions, not words."""
     for statement in tree.body:
-        if isinstance(statement, _DEFS):
-            words = _Words(ast.iter_child_nodes(statement))  # its own name is a definition, not a use
-            units.append(_Unit(statement, words, {statement.name} | words.stored | words.declared))
-        elif isinstance(statement, ast.ClassDef):
-            members = [member for member in statement.body if isinstance(member, _DEFS)]
-            rest = [child for child in ast.iter_child_nodes(statement) if not isinstance(child, _DEFS)]
-            words = _Words(rest)
-            cls = _Unit(statement, words, {statement.name} | words.bound | words.stored | words.declared)
-            for member in members:
-                inner = _Words(ast.iter_child_nodes(member))
-                method = _Unit(member, inner, {member.name} | inner.stored | inner.declared, owner=cls, instance=_instance(member))
-                cls.methods.append(method)
-            units.append(cls)
-            units.extend(cls.methods)
+        if isinstance(statement, (*_DEFS, ast.ClassDef)):
+            unit = _Unit(statement, _Words(), set())
+            units.append(unit)
+            own.add(id(statement))
+            spans.append((_first_line(statement), statement.end_lineno or statement.lineno, len(units) - 1))
+            if isinstance(statement, ast.ClassDef):
+                for member in statement.body:
+                    if isinstance(member, _DEFS):
+                        method = _Unit(member, _Words(), set(), owner=unit, instance=_instance(member))
+                        unit.methods.append(method)
+                        units.append(method)
+                        own.add(id(member))
+                        spans.append((_first_line(member), member.end_lineno or member.lineno, len(units) - 1))
+        elif spans and units[spans[-1][2]].node is None and statement.lineno <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], statement.end_lineno or statement.lineno), spans[-1][2])  # ``a = 1; b = 2``: one unit
         else:
-            words = _Words([statement])
-            units.append(_Unit(None, words, words.bound | words.stored | words.declared))
+            units.append(_Unit(None, _Words(), set()))
+            spans.append((statement.lineno, statement.end_lineno or statement.lineno, len(units) - 1))
+    line_unit: list[int] = [-1] * (max((last for _, last, _ in spans), default=0) + 1)
+    for first, last, index in spans:
+        if any(line_unit[line] != -1 and units[line_unit[line]] is not units[index].owner for line in (first, last)):
+            return None
+        line_unit[first : last + 1] = [index] * (last + 1 - first)
+    stray = _Words()  # line -1: a node on no unit's lines (never, but then the file is parsed whole)
+    try:
+        _note([*(unit.words for unit in units), stray], line_unit, nodes, own)
+    except IndexError:  # a node past the last unit's lines
+        return None
+    if stray.words or stray.anchors or stray.declared:
+        return None
+    for unit in units:
+        words = unit.words
+        if unit.node is None or isinstance(unit.node, ast.ClassDef):
+            unit.defines = words.bound | words.stored | words.declared
+        else:
+            unit.defines = words.stored | words.declared
+        if unit.node is not None:
+            unit.defines.add(unit.node.name)
     return units
+
+
+def _first_line(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> int:
+    return min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)])
+
+
+def _note(found: list[_Words], line_unit: list[int], nodes: dict[type, list], own: set[int]) -> None:
+    """Give each unit's ``_Words`` the words of the gathered nodes on its lines."""
+    load, store = ast.Load, ast.Store
+    for node in nodes[ast.Name]:
+        words = found[line_unit[node.lineno]]
+        words.words.add(node.id)
+        words.names.add(node.id)
+        if node.ctx.__class__ is not load:
+            words.bound.add(node.id)
+    for node in nodes[ast.Attribute]:
+        words = found[line_unit[node.lineno]]
+        words.words.add(node.attr)
+        words.names.add(node.attr)
+        words.attributes.add(node.attr)
+        if node.ctx.__class__ is not load:
+            words.stored.add(node.attr)
+            if node.ctx.__class__ is store:
+                words.anchors.add(("attr", _names(node)))
+    for node in nodes[ast.Call]:
+        found[line_unit[node.lineno]].anchors.add(("call", _names(node.func)))
+    for node in nodes[ast.Return]:
+        if node.value is not None:
+            found[line_unit[node.lineno]].anchors.add(("call", _names(node.value)))
+    for node in nodes[ast.Subscript]:
+        if node.ctx.__class__ is store:
+            found[line_unit[node.lineno]].anchors.add(("item", _names(node.value)))
+    for kind in (ast.Import, ast.ImportFrom):
+        for node in nodes[kind]:
+            found[line_unit[node.lineno]]._import(node)
+    for kind in (ast.Global, ast.Nonlocal):
+        for node in nodes[kind]:
+            found[line_unit[node.lineno]].declared.update(node.names)
+    for node in nodes[ast.keyword]:
+        if node.arg:
+            found[line_unit[node.lineno]].words.add(node.arg)
+    for node in nodes[ast.arg]:
+        words = found[line_unit[node.lineno]]
+        words.words.add(node.arg)
+        words.params.add(node.arg)
+        if node.annotation is not None:
+            for part in ast.walk(node.annotation):
+                if isinstance(part, ast.Constant) and isinstance(part.value, str) and len(part.value) <= MAX_ANNOTATION:
+                    names = _WORD.findall(part.value)
+                    words.words.update(names)
+                    words.names.update(names)
+                    words.attributes.update(names)
+    for kind in _NAMED:  # def, class, except handler, match capture, type parameter
+        for node in nodes[kind]:
+            name = node.rest if kind is ast.MatchMapping else node.name
+            if isinstance(name, str) and id(node) not in own:
+                words = found[line_unit[node.lineno]]
+                words.words.add(name)
+                words.bound.add(name)
 
 
 def _instance(method: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:

@@ -51,9 +51,10 @@ def enabled() -> bool:
     return os.environ.get(SWITCH, "") in ("", "0")
 
 
-def verdict(tree: ast.Module, source: bytes) -> dict | None:
-    """None when the file must be analysed; else the facts full analysis gives it (it reports nothing)."""
-    names = _Names(tree)
+def verdict(tree: ast.Module, source: bytes, nodes: dict[type, list] | None = None) -> dict | None:
+    """None when the file must be analysed; else the facts full analysis gives it (it reports
+    nothing). ``nodes``: ``gather(tree)``, when the caller has it (partial parsing reads it too)."""
+    names = _Names(tree, nodes)
     if any(names.meet(requirement, source) for requirement in _REQUIREMENTS):
         return None
     return names.facts()
@@ -71,9 +72,10 @@ _NAMED = tuple(
 """Definitions, handlers, captures and type parameters: the name each binds (``rest`` for ``MatchMapping``)."""
 _GATHERED = (
     ast.Name, ast.Attribute, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.keyword, ast.arg, *_NAMED,
-    ast.Call, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.withitem, ast.Return,
+    ast.Call, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.withitem, ast.Return, ast.Subscript,
 )
-"""The node types the triage reads: ``_Names`` (words and bindings) and ``triage_calls.Calls``."""
+"""The node types the triage reads: ``_Names`` (words and bindings) and ``triage_calls.Calls``;
+and partial parsing (``stubs.py``: subscripts assigned to)."""
 _SCOPES = (
     ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
 )
@@ -114,9 +116,9 @@ def gather(tree: ast.Module) -> dict[type, list]:
 class _Names:
     """The words of a tree, the names it binds, and its imports."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, nodes: dict[type, list] | None = None) -> None:
         self.tree = tree
-        self.nodes = gather(tree)
+        self.nodes = gather(tree) if nodes is None else nodes
         self.calls: Calls | None = None
         """The tree's calls and assignments, read only when a requirement asks about them."""
         self.answers: dict[object, bool] = {}

@@ -12,7 +12,7 @@ import libcst as cst
 import pytest
 from hypothesis import given
 
-from budgetlint import stubs, timing
+from budgetlint import stubs, timing, triage
 from budgetlint.engine import FileResult, Job, lint_source
 from budgetlint.rules import ALL_RULES
 
@@ -312,3 +312,25 @@ def test_the_switch_turns_it_off_and_only_the_first_phase_without_fixes_uses_it(
 def test_llm_shaped_programs_give_the_same_result_with_bodies_blanked(source):
     with pytest.MonkeyPatch.context() as monkeypatch:
         _both(source.encode("utf-8", "surrogatepass"), "fuzz.py", JOB, monkeypatch)
+
+
+def test_partial_parsing_reads_the_units_words_from_the_triages_walk(monkeypatch):
+    source = (textwrap.dedent(STUB_LOOK_ALIKES["client-in-a-local-variable"]) + UNRELATED).encode()
+    gathered: list[dict] = []
+    passed: list[object] = []
+    gather, reduced = triage.gather, stubs.reduced
+    monkeypatch.setattr(triage, "gather", lambda tree: gathered.append(gather(tree)) or gathered[-1])
+    monkeypatch.setattr(stubs, "reduced", lambda tree, source, nodes=None: passed.append(nodes) or reduced(tree, source, *([nodes] if nodes else [])))
+    lint_source(source, "a.py", JOB)
+    assert len(gathered) == 1 and passed == gathered  # one walk of the tree, for both
+
+
+def test_statements_sharing_a_line_are_one_unit_and_a_decorator_belongs_to_its_def():
+    code = (
+        "from openai import OpenAI\n"
+        "client = OpenAI(); model = pick()\n"
+        "def pick():\n    return 'gpt-4o'\n"
+        "@register(\n    'x')\ndef unused():\n    return 1\n"
+        "def ask():\n    return client.chat.completions.create(model=model, messages=[])\n"
+    )
+    assert _reduced(code) == code.replace("def unused():\n    return 1\n", "def unused():\n    pass\n")
