@@ -16,6 +16,7 @@ from .locate import positions
 from .model import FileModel
 from .project import ProjectView
 from .rule import Report, Rule
+from .statements import Memo, Reuse
 
 _MOVABLE = frozenset({"BL001", "BL002"})
 """Codes reported at a wrapper's callers instead of at its inner call."""
@@ -67,14 +68,22 @@ class Analysis:
 
 
 def analyse(
-    module: cst.Module, job: Job, key: str, text: str | None = None, known: Mapping[cst.CSTNode, CodeRange] | None = None
+    module: cst.Module,
+    job: Job,
+    key: str,
+    text: str | None = None,
+    known: Mapping[cst.CSTNode, CodeRange] | None = None,
+    memo: Memo | None = None,
 ) -> Analysis:
     """Build the module's model (the project's summaries resolving its imports in the second
-    phase), link its helpers, and run every rule; ``known``: the module's positions, if kept."""
+    phase), link its helpers, and run every rule; ``known``: the module's positions, if kept;
+    ``memo``: what is kept with each top-level statement (``reparse.Document.memo``), where what
+    matching and linking decided for an unchanged statement is reused (``statements.py``)."""
     view = job.project.view(key) if job.project is not None else None
+    reuse = Reuse(memo, (job.project, job.policy), (key,)) if memo is not None else None
     with timing.phase("model"):
-        file_model = matching.build(module, job.policy.endpoints(), view)
-        wrappers.link(file_model, key, job.policy.carriers, view)
+        file_model = matching.build(module, job.policy.endpoints(), view, reuse)
+        wrappers.link(file_model, key, job.policy.carriers, view, reuse)
     with timing.phase("rules"):
         reports = [(rule, report) for rule in job.rules for report in rule().check(file_model, job.policy)]
     return Analysis(module, file_model, key, reports, view, job, text, known)

@@ -45,6 +45,7 @@ class ProjectModules:
     def __init__(self, results: dict[str, FileResult], shown: dict[str, str]) -> None:
         self.results = results
         self.shown = shown
+        self._indexes: dict[str, ProjectIndex] = {}
 
     @classmethod
     def load(cls, files: Sequence[Path], job: Job, jobs: int, cwd: Path, root: Path, cache: ResultCache | None) -> ProjectModules:
@@ -58,13 +59,17 @@ class ProjectModules:
         return cls({key: result for (_, _, key), result in zip(triples, results)}, {key: name for _, name, key in triples})
 
     def index(self, key: str) -> ProjectIndex:
-        """The project as the buffer at ``key`` sees it: every module but its own file on disk."""
+        """The project as the buffer at ``key`` sees it: every module but its own file on disk
+        (one object per key: what is reused across keystrokes is kept for it, ``statements.py``)."""
+        if key in self._indexes:
+            return self._indexes[key]
         summaries = {
             other: result.facts["summary"] for other, result in self.results.items() if other != key and result.facts and "summary" in result.facts
         }
         keys = sorted({*self.results, key})
         modules = {module: other for other in keys if (module := module_name(other)) is not None}
-        return ProjectIndex(summaries, modules, self.shown)
+        self._indexes[key] = ProjectIndex(summaries, modules, self.shown)
+        return self._indexes[key]
 
     def called(self, key: str) -> set[str]:
         """The wrappers the other modules call (their findings are reported at those calls)."""

@@ -114,7 +114,7 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None, doc
             return parsed
         reused = parsed, document.remember(parsed, text) if document is not None else None
     module, known = reused
-    analysis = analyse(module, job, key or name, text, known)
+    analysis = analyse(module, job, key or name, text, known, document.memo if document is not None else None)
     sites = tuple(describe(analysis, name)) if job.describe else ()
     # BL901 judges only budgetlint's suppressions: a file whose only ones are other linters' (`# noqa: E501`) reports nothing
     judged = not job.ignore_suppressions and any(rule.judges_suppressions for rule in job.rules) and suppress.names_our_codes(source)

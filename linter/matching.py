@@ -25,6 +25,7 @@ from .values import evaluate, keyword_mapping, mapping, positional, string_parts
 
 if TYPE_CHECKING:
     from .project import ProjectView
+    from .statements import Reuse
 
 _METHODS: dict[tuple[str, str], Method] = {
     (family.name, method.path): method for family in catalog.FAMILIES.values() for method in family.methods
@@ -43,15 +44,27 @@ _DISTINCTIVE = _by_method_name(catalog.DISTINCTIVE)
 """``catalog.DISTINCTIVE`` by method name: a call is checked only against the paths its own ends."""
 
 
-def build(module: cst.Module, policy: EndpointPolicy, project: ProjectView | None = None) -> FileModel:
+def build(module: cst.Module, policy: EndpointPolicy, project: ProjectView | None = None, reuse: Reuse | None = None) -> FileModel:
     """Traverse ``module`` once and build its call-site model; names imported from the
-    ``project`` resolve through its summaries (the second phase)."""
+    ``project`` resolve through its summaries (the second phase). ``reuse``: the calls found to be
+    no call site last time, kept with their statements (``statements.py``), are not matched again."""
     collector = Collector(module)
     collector.walk(module)
     collector.scope.project = project
     matcher = _Matcher(policy)
     module_endpoints = matcher.literals.assigned(collector.assignments)
-    sites = [site for call in collector.calls if (site := matcher.site(call, module_endpoints)) is not None]
+    if reuse is not None:
+        reuse.start(module, collector.scope, tuple(sorted(module_endpoints.items())))
+    sites = []
+    for call in collector.calls:
+        none = reuse.entry(call.ancestors, "none") if reuse is not None else None
+        if none is not None and id(call.node) in none:
+            continue
+        site = matcher.site(call, module_endpoints)
+        if site is not None:
+            sites.append(site)
+        elif none is not None:
+            none[id(call.node)] = True
     return FileModel(module, sites, collector.calls, matcher.literals.found, collector.scope, collector.loops, collector.functions)
 
 

@@ -34,6 +34,7 @@ from .model import CallSite, FileModel, SiteKind
 from .policy import TagCarriers
 from .project import ProjectView
 from .scopes import BindingKind, RefKind, Scope, resolve
+from .statements import Reuse
 from .tags import Tagged, feature_tag
 from .values import evaluate, keyword_mapping
 
@@ -52,12 +53,13 @@ class LocalHelper:
     inner: list[CallSite]
 
 
-def link(model: FileModel, key: str, carriers: TagCarriers, project: ProjectView | None) -> None:
-    """Find the module's helpers and add the call sites of helper calls to ``model``."""
+def link(model: FileModel, key: str, carriers: TagCarriers, project: ProjectView | None, reuse: Reuse | None = None) -> None:
+    """Find the module's helpers and add the call sites of helper calls to ``model`` (``reuse``:
+    a function is described once for its statement's key, ``statements.py``)."""
     found: dict[int, LocalHelper] = {}
     sited = {id(site.node) for site in model.sites}
     for _ in range(MAX_CHAIN):
-        fresh = _helpers(model, key, carriers, found)
+        fresh = _helpers(model, key, carriers, found, reuse)
         added = []
         for call in model.calls:
             if id(call.node) in sited:
@@ -94,7 +96,7 @@ def chain(helper: Helper, model: FileModel, key: str, line: Callable[[cst.CSTNod
     return (*hops, *helper.via)
 
 
-def _helpers(model: FileModel, key: str, carriers: TagCarriers, found: dict[int, LocalHelper]) -> bool:
+def _helpers(model: FileModel, key: str, carriers: TagCarriers, found: dict[int, LocalHelper], reuse: Reuse | None) -> bool:
     """Add the functions that became helpers (a new wrapper call in them makes a chain); True if any did."""
     by_function: dict[int, list[CallSite]] = {}
     functions: dict[int, cst.FunctionDef] = {}
@@ -116,7 +118,7 @@ def _helpers(model: FileModel, key: str, carriers: TagCarriers, found: dict[int,
         scope = model.functions.get(ident)
         if scope is None:
             continue
-        helper = _describe(function, scope, key, direct + chained, carriers)
+        helper = _described(function, scope, key, direct + chained, carriers, reuse)
         if helper is None:
             continue
         found[ident] = LocalHelper(function, helper.id.partition("::")[2], helper, direct + chained)
@@ -129,6 +131,17 @@ def _function_of(ancestors: tuple[cst.CSTNode, ...]) -> cst.FunctionDef | None:
         if isinstance(node, _FUNCTIONS):
             return node if isinstance(node, cst.FunctionDef) else None
     return None
+
+
+def _described(function: cst.FunctionDef, scope: Scope, key: str, inner: list[CallSite], carriers: TagCarriers, reuse: Reuse | None) -> Helper | None:
+    """``_describe``, or what it gave for the same calls under the same key of their statement."""
+    kept = reuse.entry(inner[0].ancestors, "helpers") if reuse is not None else None
+    if kept is None:
+        return _describe(function, scope, key, inner, carriers)
+    calls = (id(function), *((id(site.node), site.helper) for site in inner))
+    if calls not in kept:
+        kept[calls] = _describe(function, scope, key, inner, carriers)
+    return kept[calls]
 
 
 def _describe(function: cst.FunctionDef, scope: Scope, key: str, inner: list[CallSite], carriers: TagCarriers) -> Helper | None:

@@ -112,6 +112,71 @@ def test_edits_far_from_and_inside_an_llm_call_lint_as_a_fresh_lint(server: Serv
     assert ("BL001", called) in [found[:2] for found in lint(server, big, text)]  # through the project's summaries
 
 
+DEPENDENT = '''"""Functions reading what other statements bind: the client, a wrapper, a constant, an import."""
+import logging
+
+from openai import OpenAI
+
+BASE_URL = "https://api.openai.com/v1"
+LIMIT = 256
+client = OpenAI(base_url=BASE_URL)
+local = OpenAI(base_url="http://localhost:11434/v1")
+
+
+def wrapped(prompt, **kwargs):
+    return client.chat.completions.create(model="m", messages=[{"role": "user", "content": prompt}], metadata={"feature": "x"}, **kwargs)
+
+
+def relay(prompt, **kwargs):
+    return wrapped(prompt, **kwargs)
+
+
+def via_relay(prompt):
+    return relay(prompt)
+
+
+def fallback(prompt):
+    try:
+        return local.chat.completions.create(model="m", messages=[], max_tokens=LIMIT, metadata={"feature": "y"})
+    except Exception:
+        return client.chat.completions.create(model="m", messages=[], max_tokens=LIMIT, metadata={"feature": "y"})
+
+
+def fresh_client(prompt):
+    other = OpenAI()
+    return other.chat.completions.create(model="m", messages=[], max_tokens=LIMIT, metadata={"feature": "z"})
+''' + TEXT.split("client = OpenAI()\n", 1)[1]
+
+
+def test_edits_changing_what_unchanged_statements_read_lint_as_a_fresh_lint(server: Server, big: Path):
+    """What is reused for a statement the edit left alone (``statements.py``) goes when what it
+    reads elsewhere changes: an import, the module's client, a wrapper, an endpoint constant."""
+    text = DEPENDENT
+    assert lint(server, big, text) == fresh(big, text)
+    edits = [
+        ("from openai import OpenAI\n", "from openai import OpenAI as Client\n"),  # OpenAI() no longer an SDK client
+        ("from openai import OpenAI as Client\n", "from openai import OpenAI\n"),  # and again
+        ('client = OpenAI(base_url=BASE_URL)\n', ""),  # the module's client removed: its calls are no call sites
+        ('local = OpenAI(', 'client = OpenAI(base_url=BASE_URL)\nlocal = OpenAI('),  # and added back
+        ('BASE_URL = "https://api.openai.com/v1"', 'BASE_URL = "http://localhost:11434/v1"'),  # the endpoint constant
+        ('BASE_URL = "http://localhost:11434/v1"', 'BASE_URL = "https://api.openai.com/v1"'),
+        ("LIMIT = 256", "LIMIT = None"),
+        ("metadata={\"feature\": \"x\"}, **kwargs)", "metadata={\"feature\": \"x\"})"),  # the wrapper forwards nothing
+        ("metadata={\"feature\": \"x\"})\n\n\ndef relay", "metadata={\"feature\": \"x\"}, **kwargs)\n\n\ndef relay"),
+        ("return wrapped(prompt, **kwargs)", "return wrapped(prompt)"),  # the middle of a chain
+        ("return wrapped(prompt)\n\n\ndef via", "return wrapped(prompt, **kwargs)\n\n\ndef via"),
+        ("import logging\n", "import logging\nclient = None\n"),  # rebound before the client: the later binding still wins
+        ("local = OpenAI(base_url", "client = None\nlocal = OpenAI(base_url"),  # rebound after it
+    ]
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+        document = server.projects.documents[big]
+        parses = document.parses
+        assert lint(server, big, text) == fresh(big, text), (old, new)
+        assert document.parses == parses and document.reused  # re-parsed in part, not whole
+
+
 def test_a_lint_runs_without_garbage_collections(server: Server, big: Path):
     lint(server, big, TEXT)
     collections = []
