@@ -56,8 +56,10 @@ def build(module: cst.Module, policy: EndpointPolicy, project: ProjectView | Non
     if reuse is not None:
         reuse.start(module, collector.scope, tuple(sorted(module_endpoints.items())))
     sites = []
+    statement, none = None, None  # the calls of a statement come one after another
     for call in collector.calls:
-        none = reuse.entry(call.ancestors, "none") if reuse is not None else None
+        if reuse is not None and call.ancestors[1:2] != (statement,):
+            statement, none = call.ancestors[1] if len(call.ancestors) > 1 else None, reuse.entry(call.ancestors, "none")
         if none is not None and id(call.node) in none:
             continue
         site = matcher.site(call, module_endpoints)
