@@ -15,6 +15,7 @@ import libcst as cst
 import pytest
 from click.testing import CliRunner
 
+from budgetlint import matching, wrappers
 from budgetlint.cli import main
 from budgetlint.finding import Finding
 from budgetlint.server import Server
@@ -222,6 +223,25 @@ def test_a_keystroke_generates_the_code_of_the_flagged_calls_it_touched_only(ser
     module, _ = server.projects.documents[big].reparse(text, "utf-8")  # type: ignore[misc]
     edited = next(statement for statement in module.body if isinstance(statement, cst.FunctionDef) and statement.name.value == "ask_14")
     assert generated and all(_inside(node, edited) for node in generated)  # the other flagged calls' snippets are kept
+    monkeypatch.undo()
+    assert found == fresh(big, text)
+
+
+def test_a_keystroke_matches_and_describes_again_only_what_it_touched(server: Server, big: Path, monkeypatch: pytest.MonkeyPatch):
+    """The calls of the statements left alone that are no call site are not matched again, nor
+    are their functions described again as wrappers (``statements.py``)."""
+    lint(server, big, TEXT)
+    unsited: list[cst.Call] = []
+    described: list[cst.FunctionDef] = []
+    site, describe = matching._Matcher.site, wrappers._describe
+    monkeypatch.setattr(matching._Matcher, "site", lambda self, call, ends: site(self, call, ends) or unsited.append(call.node))
+    monkeypatch.setattr(wrappers, "_describe", lambda function, *args: described.append(function) or describe(function, *args))
+    text = TEXT.replace("variant 14.", "variant 14, edited.", 1)
+    found = lint(server, big, text)
+    module, _ = server.projects.documents[big].reparse(text, "utf-8")  # type: ignore[misc]
+    edited = next(statement for statement in module.body if isinstance(statement, cst.FunctionDef) and statement.name.value == "ask_14")
+    assert unsited and all(_inside(node, edited) for node in unsited)
+    assert described == [edited]
     monkeypatch.undo()
     assert found == fresh(big, text)
 
