@@ -127,10 +127,11 @@ class Reuse:
             changes = [node for pair in self.scope.mutations.get(name, ()) for node in pair]
             nodes = [node for node in (*(_node(binding) for binding in bindings), *changes) if node is not None]
             memos = [self.memo(node) for node in nodes]
-            if any(memo is None for memo in memos):
+            written = [memo.get("written") for memo in memos if memo is not None]
+            if len(written) < len(nodes) or None in written:
                 self._names[name] = None
             else:
-                more = set().union(*(memo["written"][1] for memo in memos)) & self._bound  # type: ignore[index]
+                more = set().union(*(names for _, names in written)) & self._bound  # type: ignore[misc]
                 described = (tuple(_binding(binding) for binding in bindings), tuple(map(id, changes)))
                 ticks = tuple(binding.at.tick if binding.at is not None else None for binding in bindings)
                 self._names[name] = (described, ticks, sorted(more - {name}), nodes)
