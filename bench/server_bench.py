@@ -1,10 +1,13 @@
 """Time ``budgetlint server`` re-linting a changed ~100 KB file of LLM calls, through the real
 protocol (pygls's client over stdio): ``didChange`` sent -> ``publishDiagnostics`` of that version.
 
-    python bench/server_bench.py [--kib 100] [--runs 15]
+    python bench/server_bench.py [--kib 100] [--runs 15] [--whole]
 
 Generates a project with one module of many LLM-calling functions (some unbounded, some untagged,
 so there are findings), opens it (the first lint warms the server), then changes one line per run.
+Each change is sent as editors send it to a server asking for incremental sync (the server does):
+the edited range and its new text; ``--whole`` sends the whole document each time instead (what a
+client without incremental sync sends: ~100 KB of JSON per keystroke to decode).
 Prints the median, 90th percentile and spread of the round trips, and the median and 90th
 percentile less the server's debounce (``server.DEBOUNCE_SECONDS``, which waits for typing to
 pause), and the server's CPU time per change (Linux: read from ``/proc``). Needs
@@ -52,7 +55,19 @@ def generate(size: int) -> str:
     return "".join(parts)
 
 
-async def measure(size: int, runs: int) -> tuple[list[float], float | None]:
+def edit(text: str, old: str, new: str, whole: bool) -> tuple[str, types.TextDocumentContentChangeEvent]:
+    """``text`` with the first ``old`` replaced by ``new``, and the change event saying so."""
+    start = text.index(old)
+    changed = text[:start] + new + text[start + len(old) :]
+    if whole:
+        return changed, types.TextDocumentContentChangeWholeDocument(text=changed)
+    line = text.count("\n", 0, start)
+    column = start - (text.rfind("\n", 0, start) + 1)  # the generated text is ASCII: UTF-16 units = characters
+    span = types.Range(types.Position(line, column), types.Position(line, column + len(old)))
+    return changed, types.TextDocumentContentChangePartial(range=span, text=new)
+
+
+async def measure(size: int, runs: int, whole: bool = False) -> tuple[list[float], float | None]:
     """The round trip of each change, and the server's CPU seconds over all of them (None where
     ``/proc`` does not tell): less disturbed than wall time by other work on a shared machine."""
     with tempfile.TemporaryDirectory() as directory:
@@ -81,9 +96,8 @@ async def measure(size: int, runs: int) -> tuple[list[float], float | None]:
         seconds = []
         cpu = _cpu_seconds(client._server.pid) if client._server is not None else None
         for version in range(2, runs + 2):
-            text = text.replace(f"variant {version - 2}.", f"variant {version - 2} (edited).", 1)
+            text, change = edit(text, f"variant {version - 2}.", f"variant {version - 2} (edited).", whole)
             sent = time.perf_counter()
-            change = types.TextDocumentContentChangeWholeDocument(text=text)
             client.text_document_did_change(types.DidChangeTextDocumentParams(types.VersionedTextDocumentIdentifier(uri=uri, version=version), [change]))
             await _wait(changed, arrived, version)
             seconds.append(arrived[version] - sent)
@@ -113,8 +127,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kib", type=int, default=100)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--whole", action="store_true", help="Send the whole document with each change, not the edited range.")
     options = parser.parse_args()
-    seconds, cpu = asyncio.run(measure(options.kib * 1024, options.runs))
+    seconds, cpu = asyncio.run(measure(options.kib * 1024, options.runs, options.whole))
     median, p90 = statistics.median(seconds), statistics.quantiles(seconds, n=10, method="inclusive")[-1]
     print(
         f"didChange -> publishDiagnostics: median {median * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms"

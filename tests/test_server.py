@@ -146,6 +146,22 @@ async def test_a_change_is_linted_again(client: LanguageClient, project: Path):
 
 
 @pytest.mark.asyncio
+async def test_a_ranged_change_is_applied_and_linted_again(client: LanguageClient, project: Path):
+    """The server asks for incremental sync: editors then send only the edited range."""
+    uri = open_document(client, project / "app" / "chat.py", UNBOUNDED)
+    await diagnostics_of(client, uri, bool)
+    line = UNBOUNDED.splitlines()[3]
+    start = line.index(', metadata=')
+    span = types.Range(types.Position(3, start), types.Position(3, len(line) - 1))  # the tag, not the closing parenthesis
+    edit = types.TextDocumentContentChangePartial(range=span, text=", max_tokens=10")
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2), content_changes=[edit])
+    )
+    found = await diagnostics_of(client, uri, lambda found: codes(found) == ["BL002"])
+    assert [diagnostic.range.start.line for diagnostic in found] == [3]
+
+
+@pytest.mark.asyncio
 async def test_the_fix_action_applied_and_linted_again_leaves_no_bl001(client: LanguageClient, project: Path):
     uri = open_document(client, project / "app" / "chat.py", UNBOUNDED)
     [found] = await diagnostics_of(client, uri, bool)
