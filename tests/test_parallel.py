@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import itertools
 import os
 import shutil
@@ -142,3 +143,20 @@ def test_large_files_beyond_the_budget_are_never_linted_at_once(tree, tmp_path, 
     intervals = sorted(tuple(map(float, entry.read_text().split())) for entry in log.iterdir())
     assert len(intervals) >= len(tree) // 2
     assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(intervals))
+
+
+# the heap the workers inherit
+
+
+def _freeze_counts(triples: list[tuple[str, str, str]], job: Job) -> list[runner.FileResult]:
+    """A pool task reporting, as each file's path, how many objects this worker's collector never scans."""
+    return [runner.FileResult(str(gc.get_freeze_count()), (), parsed=False) for _ in triples]
+
+
+def test_workers_never_scan_the_heap_they_inherit_and_the_main_process_scans_it_again(tmp_path):
+    """The objects the main process holds at the fork (libcst, the rules) are frozen in the workers:
+    a full collection there does not walk them again (~7% of a cold run's work)."""
+    triples = [(str(tmp_path / f"m{index}.py"), f"m{index}.py", f"m{index}.py") for index in range(40)]
+    counts = [int(result.path) for _, result in pool.lint_in_pool(triples, JOB, 2, _freeze_counts)]
+    assert len(counts) == len(triples) and min(counts) > 10_000
+    assert gc.get_freeze_count() == 0
