@@ -14,7 +14,6 @@ process does, even killed by SIGKILL (``_die_with``): else it would wait forever
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import sys
@@ -65,10 +64,6 @@ def _pool(
 
     If a worker dies the pool breaks: the results received are kept, the tasks not started stay
     in ``waiting``, and the positions of the tasks that did not come back are returned.
-
-    The objects the workers inherit (libcst, the engine, the rules) are frozen while the pool
-    runs: a worker's collections never walk them (2.95-3.13 s of workers' CPU instead of
-    3.29-3.34 s on langchain-community), nor do the main process's while it unpickles results.
     """
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -88,7 +83,6 @@ def _pool(
                 running[pool.submit(work, [triples[position] for position in task], job)] = (task, load.pop(index))
 
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(os.getpid(),))
-    gc.freeze()  # before the first task forks the workers
     try:
         fill(pool)
         while running:
@@ -106,8 +100,6 @@ def _pool(
     except BaseException:  # interrupted
         _stop(pool)
         raise
-    finally:
-        gc.unfreeze()
     pool.shutdown()
     return lost
 
