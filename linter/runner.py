@@ -22,6 +22,7 @@ from .finding import Finding
 from .interrupts import held_interrupts
 from .job import FileResult, Job
 from .project import import_names
+from .resident import collector_paused
 
 SERIAL_BELOW = 32
 """Fewer files to lint than this: no process pool (starting one costs more than it saves)."""
@@ -138,7 +139,7 @@ def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | Non
             facts = None if decided else {"imports": import_names(notebook.code_of(source, name))}
         cached = signature(source, info) if intake.cacheable(source, name) else None
         return FileResult(name, decided, parsed=False, signature=cached, facts=facts)
-    with held_interrupts():  # see commands.all_rules
+    with held_interrupts(), collector_paused():  # see commands.all_rules
         from . import engine
     return engine.lint_read(source, info, name, job if isinstance(job, Job) else job(), key)
 
@@ -151,7 +152,7 @@ def lint_many(triples: list[tuple[str, str, str]], job: Job | Callable[[], Job],
             for position, (path, name, key) in enumerate(triples):
                 yield position, lint_file(path, name, job, key)
         return
-    with held_interrupts():  # see commands.all_rules
+    with held_interrupts(), collector_paused():  # see commands.all_rules
         from . import engine  # noqa: F401  before the pool forks: workers inherit it
         from . import pool  # a run the cache answers needs no pool
 
