@@ -33,7 +33,9 @@ class Resident:
 def collector_paused() -> Iterator[None]:
     """No cyclic garbage collection while a buffer is linted: what a lint allocates lives until
     it ends (and most of it is then freed by reference counting), so collections during it would
-    only walk it again and again; the first young collection after it frees the cycles it left."""
+    only walk it again and again; the first young collection after it frees the cycles it left.
+    Likewise while libcst, the engine and the rules load (``runner``, ``commands.all_rules``):
+    what an import makes lives on."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import itertools
 import os
 import shutil
@@ -142,3 +143,36 @@ def test_large_files_beyond_the_budget_are_never_linted_at_once(tree, tmp_path, 
     intervals = sorted(tuple(map(float, entry.read_text().split())) for entry in log.iterdir())
     assert len(intervals) >= len(tree) // 2
     assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(intervals))
+
+
+# the garbage collector while linting (runner._collecting_less)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_linting_never_walks_the_heap_held_before_it_and_collects_less_often(tmp_path, monkeypatch, jobs):
+    """The objects held when linting starts (libcst, the rules) are frozen, in this process or in
+    the workers it forks, and the collector's first generation is larger; both as before afterwards."""
+
+    def collector_state(path, name, job, key=None):
+        return runner.FileResult(f"{gc.get_freeze_count()} {gc.get_threshold()[0]}", (), parsed=False)
+
+    monkeypatch.setattr(runner, "lint_file", collector_state)  # the workers fork with it
+    files = [tmp_path / f"m{index}.py" for index in range(2 * runner.SERIAL_BELOW)]
+    before = gc.get_threshold()
+    states = [result.path.split() for result in lint_paths(files, JOB, jobs, tmp_path)]
+    assert len(states) == len(files)
+    assert all(int(frozen) > 10_000 and int(young) == runner.YOUNG_OBJECTS for frozen, young in states)
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
+
+
+def test_linting_leaves_frozen_what_the_caller_froze(tmp_path):
+    """The language server freezes what it keeps (``resident.py``); a lint does not thaw it."""
+    path = tmp_path / "m.py"
+    shutil.copyfile(FIXTURES / "unbounded.py", path)
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        lint_paths([path], JOB, 1, tmp_path)
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()

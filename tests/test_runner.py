@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,3 +69,23 @@ def test_triples_resolve_each_directory_once_not_each_file(layout: Path, monkeyp
         return len(calls)
 
     assert abspaths(40) == abspaths(1)
+
+
+def test_no_garbage_collection_runs_while_the_analysis_loads(tmp_path: Path):
+    """libcst, the engine and the rules load (on the first file to parse, or for the rules) with
+    the collector paused: collecting what an import makes only walks what lives on."""
+    (tmp_path / "m.py").write_text("import openai\nopenai.OpenAI().chat.completions.create(model='m', messages=[])\n")
+    script = """
+import gc, sys
+from budgetlint import commands, runner
+from budgetlint.job import Job
+from budgetlint.policy import Policy
+collections = []
+gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(info["generation"]))
+assert "libcst" not in sys.modules
+runner.lint_file(sys.argv[1], "m.py", lambda: Job(Policy(), commands.all_rules(), report_suppressions=True))
+assert "budgetlint.engine" in sys.modules and "budgetlint.rules" in sys.modules
+print(len(collections))
+"""
+    ran = subprocess.run([sys.executable, "-c", script, str(tmp_path / "m.py")], capture_output=True, text=True, check=True)
+    assert int(ran.stdout) < 40  # the imports around them and the analysis of the file: ~10; the imports made ~85 more
