@@ -105,49 +105,50 @@ class Prefilter:
     def __init__(self, requirements: list[Requirement]) -> None:
         self.requirements = tuple(requirements)
         anchors = sorted({requirement.anchor for requirement in self.requirements})
-        # A needle inside another anchor covers it: `llama` is in `ollama` and `llama_cpp`.
-        needles = [anchor for anchor in anchors if not any(other != anchor and other in anchor for other in anchors)]
-        self._needles = tuple((needle.encode(), tuple(a for a in anchors if needle in a)) for needle in needles)
+        self._anchors = frozenset(anchor.encode() for anchor in anchors)
         self._by_anchor = {
-            anchor: tuple(requirement for requirement in self.requirements if requirement.anchor == anchor) for anchor in anchors
+            anchor.encode(): tuple(
+                (requirement, frozenset(word.encode() for word in requirement.words | requirement.evidence), tuple(sorted(requirement.attributes)))
+                for requirement in self.requirements
+                if requirement.anchor == anchor
+            )
+            for anchor in anchors
         }
         attributes = {word for requirement in self.requirements for word in requirement.attributes}
-        self._attribute = {word: re.compile(rb"\." + _GAP + re.escape(word.encode()) + rb"\b") for word in attributes}
+        self._attribute = {word: (word.encode(), re.compile(rb"\." + _GAP + re.escape(word.encode()) + rb"\b")) for word in attributes}
         self._import = {requirement.anchor: _import_pattern(requirement.anchor) for requirement in self.requirements if requirement.imported}
 
     def __call__(self, source: bytes) -> bool:
-        found: dict[tuple[str, bool], bool] = {}
+        words = set(source.translate(_WORDS_ONLY).split())  # every word, in one pass in C
+        attributes: dict[str, bool] = {}
         imported: dict[str, bool] = {}
+
+        def attribute(name: str) -> bool:
+            if name not in attributes:
+                word, pattern = self._attribute[name]
+                attributes[name] = word in words and _occurs(source, word, pattern)
+            return attributes[name]
 
         def imports(module: str) -> bool:
             if module not in imported:
                 imported[module] = _imports(source, self._import[module])
             return imported[module]
 
-        def has(word: str, attribute: bool = False) -> bool:
-            key = (word, attribute)
-            if key not in found:
-                found[key] = _occurs(source, word.encode(), self._attribute[word] if attribute else None)
-            return found[key]
-
-        for needle, anchors in self._needles:
-            if needle not in source:
-                continue
-            for anchor in anchors:
-                if not has(anchor):
-                    continue
-                for requirement in self._by_anchor[anchor]:
-                    if (
-                        all(has(word) for word in requirement.words | requirement.evidence)
-                        and all(has(word, True) for word in requirement.attributes)
-                        and (not requirement.keys or (names_a_key(source, requirement.keys) and environ_written(source)))
-                        and (not requirement.imported or imports(anchor))
-                    ):
-                        return True
+        for anchor in sorted(self._anchors.intersection(words)):
+            for requirement, needed, after_dots in self._by_anchor[anchor]:
+                if (
+                    needed <= words
+                    and all(attribute(name) for name in after_dots)
+                    and (not requirement.keys or (names_a_key(source, requirement.keys) and environ_written(source)))
+                    and (not requirement.imported or imports(requirement.anchor))
+                ):
+                    return True
         return _foreign_encoding(source)
 
 
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_WORDS_ONLY = bytes(byte if byte in _WORD_BYTES else 32 for byte in range(256))
+"""A ``bytes.translate`` table blanking every byte but a word's: ``split`` then gives the words."""
 _GAP_BYTES = frozenset(b" \t\f\r\n\\")
 
 
