@@ -14,7 +14,9 @@ call-site model (``model.py``): a call site or an endpoint literal. Each of thos
   well; a legacy module endpoint (``openai.base_url = ...``) is a qualified name as well;
 - a distinctive method on a receiver that cannot be resolved (``x.chat.completions.create``):
   each segment of its path is an attribute, written after a dot with at most whitespace,
-  comments or line continuations in between;
+  comments or line continuations in between; and the call (or the ``functools.partial`` it
+  calls) passes one of the method's evidence keywords, its name followed by ``=`` (not ``==``)
+  across the same gaps, or a ``**`` (``matching._distinctive``);
 - an assignment of a URL to ``os.environ[KEY]`` with an endpoint-like ``KEY``
   (``endpoints.is_endpoint_env``: ``BASE_URL``, ``API_BASE``, ``HOST``, ... in any case): the word
   ``environ`` (``from os import environ as e`` still names it), and one of those hints in the
@@ -85,6 +87,9 @@ class Requirement:
     path: tuple[str, ...] = ()
     """The attributes are a distinctive method's path, which the triage asks some callee to
     resolve to (``triage_calls.Calls.path``)."""
+    keywords: frozenset[str] = frozenset()
+    """One of them is passed as a keyword argument (``model=``), or a ``**`` occurs: a distinctive
+    method's evidence (``matching._has_evidence``)."""
     request: bool = False
     """An HTTP request, which the triage asks to have a URL that may end with an LLM API path
     (``triage_calls.Calls.request``)."""
@@ -117,6 +122,8 @@ class Prefilter:
         attributes = {word for requirement in self.requirements for word in requirement.attributes}
         self._attribute = {word: (word.encode(), re.compile(rb"\." + _GAP + re.escape(word.encode()) + rb"\b")) for word in attributes}
         self._import = {requirement.anchor: _import_pattern(requirement.anchor) for requirement in self.requirements if requirement.imported}
+        names = {word for requirement in self.requirements for word in requirement.keywords}
+        self._keyword = {word: (word.encode(), re.compile(re.escape(word.encode()) + _GAP + rb"=(?!=)")) for word in names}
 
     def __call__(self, source: bytes) -> bool:
         words = set(source.translate(_WORDS_ONLY).split())  # every word, in one pass in C
@@ -134,6 +141,11 @@ class Prefilter:
                 imported[module] = _imports(source, self._import[module])
             return imported[module]
 
+        def passed(names: frozenset[str]) -> bool:
+            if b"**" in source:
+                return True
+            return any(word in words and pattern.search(source) is not None for word, pattern in (self._keyword[name] for name in sorted(names)))
+
         for anchor in sorted(self._anchors.intersection(words)):
             for requirement, needed, after_dots in self._by_anchor[anchor]:
                 if (
@@ -141,6 +153,7 @@ class Prefilter:
                     and all(attribute(name) for name in after_dots)
                     and (not requirement.keys or (names_a_key(source, requirement.keys) and environ_written(source)))
                     and (not requirement.imported or imports(requirement.anchor))
+                    and (not requirement.keywords or passed(requirement.keywords))
                 ):
                     return True
         return _foreign_encoding(source)
@@ -405,8 +418,11 @@ def catalog_requirements(on_tree: bool = False) -> list[Requirement]:
     for qualname in catalog.LEGACY_MODULE_ENDPOINTS:
         root, _, attribute = qualname.rpartition(".")
         found.add(replace(qualified(root), attributes=frozenset({attribute}), stored=True) if on_tree else qualified(qualname))
-    for path, _family, _method in catalog.DISTINCTIVE:
-        found.add(Requirement(max(path, key=len), attributes=frozenset(path), path=path if on_tree else ()))
+    evidence: dict[tuple[str, ...], frozenset[str]] = {}
+    for path, _family, method in catalog.DISTINCTIVE:
+        evidence[path] = evidence.get(path, frozenset()) | frozenset(method.evidence)
+    for path, keywords in evidence.items():
+        found.add(Requirement(max(path, key=len), attributes=frozenset(path), keywords=keywords, path=path if on_tree else ()))
     found.add(Requirement("environ", keys=frozenset(catalog.ENDPOINT_ENV_HINTS)))
     for attribute in catalog.ENDPOINT_ATTRIBUTES:
         found.update(

@@ -163,6 +163,15 @@ REPORTED = {
         with(os.environ) as env:
             env["OPENAI_BASE_URL"] = "http://10.0.0.5:8000/v1"
     """,
+    "distinctive-method-passing-its-evidence-unpacked": """\
+        def ask(client, rest):
+            return client.messages.create(max_tokens=None, **rest)
+    """,
+    "distinctive-method-passing-its-evidence-across-a-comment": """\
+        def ask(client, history):
+            return client.messages.create(max_tokens=None, messages  # so far
+                                          = history)
+    """,
     "requests-post-imported-by-name": """\
         from requests import post
         post("http://10.0.0.5:11434/api/generate", json={"model": "m", "prompt": "hi"})
@@ -223,6 +232,7 @@ SKIPPED = {
     "comparing-an-endpoint-variable": "import os\nif os.environ['OPENAI_HOST'] == 'http://localhost:8000':\n    pass\n",
     "testing-for-an-endpoint-variable": "import os\nif 'OPENAI_HOST' not in os.environ:\n    os.environ.setdefault('MODE', 'http://x')\n",
     "a-copy-of-the-environment": "import os\nenv = dict(os.environ)\nenv['OPENAI_HOST'] = 'http://localhost:8000'\n",
+    "a-distinctive-path-without-its-evidence": "def read(chat):\n    return chat.messages.stream(timeout=5) if chat.model == 'm' else None\n",
     "environ-in-a-docstring": '"""Set os.environ["OPENAI_BASE_URL"] before calling."""\nconfig = {}\nconfig["HOST"] = "http://localhost:8000"\n',
     "instructor-without-a-patcher": "import instructor\nclass User(instructor.OpenAISchema):\n    name: str\n",
     "a-partial-of-something-else": "from functools import partial\nask = partial(print, sep='')\nask('x')\n",
