@@ -14,14 +14,25 @@ call-site model (``model.py``): a call site or an endpoint literal. Each of thos
   well; a legacy module endpoint (``openai.base_url = ...``) is a qualified name as well;
 - a distinctive method on a receiver that cannot be resolved (``x.chat.completions.create``):
   each segment of its path is an attribute, written after a dot with at most whitespace,
-  comments or line continuations in between;
+  comments or line continuations in between; and the call (or the ``functools.partial`` it
+  calls) passes one of the method's evidence keywords, its name followed by ``=`` (not ``==``)
+  across the same gaps, or a ``**`` (``matching._distinctive``);
 - an assignment of a URL to ``os.environ[KEY]`` with an endpoint-like ``KEY``
   (``endpoints.is_endpoint_env``: ``BASE_URL``, ``API_BASE``, ``HOST``, ... in any case): the word
   ``environ`` (``from os import environ as e`` still names it), and one of those hints in the
   source. The key is a string literal (or a name bound to one), possibly implicitly
   concatenated (``"OPENAI_BASE_" "URL"``) or written with escapes: the hints are looked for
   with the quotes between concatenated pieces removed, and a file with a hex, octal or named
-  escape always passes;
+  escape always passes. And the subscript is assigned a value (the collector records a value
+  for a subscript target of ``=``, of an annotated assignment or of ``with ... as``, alone or in
+  a target list): its object resolves to ``os.environ`` (``endpoints.env_lookup``), so either it
+  is ``environ`` written there, its ``]`` followed by ``=`` (not ``==``), ``:``, ``,``, ``)`` or
+  ``]``; or ``os.environ`` stands for it, through a name, an attribute, a ``return``, a ``with``
+  or a method ``scopes.resolve`` looks through (``copy``), each of which writes ``environ``
+  somewhere not followed by a subscript or another attribute, nor after ``in`` (a test or a
+  loop's iterable), ``import`` (a name bound, not aliased, without ``as``) or a call's opening
+  parenthesis (an argument: ``resolve`` gives a call what its callee gives)
+  (``environ_written``);
 - an endpoint attribute set to a URL that shows an LLM endpoint by itself
   (``self.api_base = "http://localhost:1234/v1"``): the attribute after a dot, and every word of
   the evidence (each label of an LLM API host, the inference port, ``v1``, or the segments of an
@@ -38,6 +49,7 @@ reads without a BOM is for identifiers; a file declaring another encoding always
 
 from __future__ import annotations
 
+import keyword
 import re
 from dataclasses import dataclass, replace
 
@@ -68,12 +80,16 @@ class Requirement:
     """Each occurs as a word, in code or in a string (a URL's labels: the triage reads them in
     the bytes too, where the other words must be names of the tree)."""
     keys: frozenset[str] = frozenset()
-    """One of them occurs in a string, in any case (an environment variable's name)."""
+    """One of them occurs in a string, in any case (an environment variable's name), and
+    ``os.environ`` may be written to (``environ_written``)."""
     stored: bool = False
     """The attributes are assigned to (which the triage can tell; the bytes cannot)."""
     path: tuple[str, ...] = ()
     """The attributes are a distinctive method's path, which the triage asks some callee to
     resolve to (``triage_calls.Calls.path``)."""
+    keywords: frozenset[str] = frozenset()
+    """One of them is passed as a keyword argument (``model=``), or a ``**`` occurs: a distinctive
+    method's evidence (``matching._has_evidence``)."""
     request: bool = False
     """An HTTP request, which the triage asks to have a URL that may end with an LLM API path
     (``triage_calls.Calls.request``)."""
@@ -94,49 +110,58 @@ class Prefilter:
     def __init__(self, requirements: list[Requirement]) -> None:
         self.requirements = tuple(requirements)
         anchors = sorted({requirement.anchor for requirement in self.requirements})
-        # A needle inside another anchor covers it: `llama` is in `ollama` and `llama_cpp`.
-        needles = [anchor for anchor in anchors if not any(other != anchor and other in anchor for other in anchors)]
-        self._needles = tuple((needle.encode(), tuple(a for a in anchors if needle in a)) for needle in needles)
+        self._anchors = frozenset(anchor.encode() for anchor in anchors)
         self._by_anchor = {
-            anchor: tuple(requirement for requirement in self.requirements if requirement.anchor == anchor) for anchor in anchors
+            anchor.encode(): tuple(
+                (requirement, frozenset(word.encode() for word in requirement.words | requirement.evidence), tuple(sorted(requirement.attributes)))
+                for requirement in self.requirements
+                if requirement.anchor == anchor
+            )
+            for anchor in anchors
         }
         attributes = {word for requirement in self.requirements for word in requirement.attributes}
-        self._attribute = {word: re.compile(rb"\." + _GAP + re.escape(word.encode()) + rb"\b") for word in attributes}
+        self._attribute = {word: (word.encode(), re.compile(rb"\." + _GAP + re.escape(word.encode()) + rb"\b")) for word in attributes}
         self._import = {requirement.anchor: _import_pattern(requirement.anchor) for requirement in self.requirements if requirement.imported}
+        names = {word for requirement in self.requirements for word in requirement.keywords}
+        self._keyword = {word: (word.encode(), re.compile(re.escape(word.encode()) + _GAP + rb"=(?!=)")) for word in names}
 
     def __call__(self, source: bytes) -> bool:
-        found: dict[tuple[str, bool], bool] = {}
+        words = set(source.translate(_WORDS_ONLY).split())  # every word, in one pass in C
+        attributes: dict[str, bool] = {}
         imported: dict[str, bool] = {}
+
+        def attribute(name: str) -> bool:
+            if name not in attributes:
+                word, pattern = self._attribute[name]
+                attributes[name] = word in words and _occurs(source, word, pattern)
+            return attributes[name]
 
         def imports(module: str) -> bool:
             if module not in imported:
-                imported[module] = self._import[module].search(source) is not None
+                imported[module] = _imports(source, self._import[module])
             return imported[module]
 
-        def has(word: str, attribute: bool = False) -> bool:
-            key = (word, attribute)
-            if key not in found:
-                found[key] = _occurs(source, word.encode(), self._attribute[word] if attribute else None)
-            return found[key]
+        def passed(names: frozenset[str]) -> bool:
+            if b"**" in source:
+                return True
+            return any(word in words and pattern.search(source) is not None for word, pattern in (self._keyword[name] for name in sorted(names)))
 
-        for needle, anchors in self._needles:
-            if needle not in source:
-                continue
-            for anchor in anchors:
-                if not has(anchor):
-                    continue
-                for requirement in self._by_anchor[anchor]:
-                    if (
-                        all(has(word) for word in requirement.words | requirement.evidence)
-                        and all(has(word, True) for word in requirement.attributes)
-                        and (not requirement.keys or names_a_key(source, requirement.keys))
-                        and (not requirement.imported or imports(anchor))
-                    ):
-                        return True
+        for anchor in sorted(self._anchors.intersection(words)):
+            for requirement, needed, after_dots in self._by_anchor[anchor]:
+                if (
+                    needed <= words
+                    and all(attribute(name) for name in after_dots)
+                    and (not requirement.keys or (names_a_key(source, requirement.keys) and environ_written(source)))
+                    and (not requirement.imported or imports(requirement.anchor))
+                    and (not requirement.keywords or passed(requirement.keywords))
+                ):
+                    return True
         return _foreign_encoding(source)
 
 
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_WORDS_ONLY = bytes(byte if byte in _WORD_BYTES else 32 for byte in range(256))
+"""A ``bytes.translate`` table blanking every byte but a word's: ``split`` then gives the words."""
 _GAP_BYTES = frozenset(b" \t\f\r\n\\")
 
 
@@ -167,15 +192,32 @@ _CONTINUED = rb"(?:[ \t\f]|\\(?:\r\n|\r|\n))"
 """Blanks inside a logical line: spaces, tabs, form feeds, a backslash continuation."""
 
 
-def _import_pattern(module: str) -> re.Pattern[bytes]:
+def _import_pattern(module: str) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
     """An import statement whose module (``from``) or one of whose modules (``import``) has the
-    root ``module``, at the start of a statement: of a line, after ``;``, or after the ``:`` of a
-    one-line compound statement (``try: import openai``). It may also match text in a string or
-    a comment, which only lets more files through."""
+    root ``module``, from its keyword (``_imports`` asks it to start a statement). It may also
+    match text in a string or a comment, which only lets more files through."""
     name = re.escape(module.encode())
-    start = rb"(?:\A(?:\xef\xbb\xbf)?|[\r\n;:])" + _CONTINUED + rb"*"
     listed = rb"(?:[^\r\n;#\\]|\\(?:\r\n|\r|\n)?)*?(?<![\w.])"  # earlier names of `import a, b`
-    return re.compile(start + rb"(?:from" + _CONTINUED + rb"+" + name + rb"|import" + _CONTINUED + listed + name + rb")(?![\w])")
+    return (
+        re.compile(rb"from" + _CONTINUED + rb"+" + name + rb"(?![\w])"),
+        re.compile(rb"import" + _CONTINUED + listed + name + rb"(?![\w])"),
+    )
+
+
+def _imports(source: bytes, patterns: tuple[re.Pattern[bytes], ...]) -> bool:
+    """Whether one of ``patterns`` matches at the start of a statement: of a line, after ``;``,
+    or after the ``:`` of a one-line compound statement (``try: import openai``), with blanks
+    before it. Each pattern starts with its keyword, which the regex engine finds fast."""
+    for pattern in patterns:
+        match = pattern.search(source)
+        while match is not None:
+            before = match.start()
+            while before > 0 and source[before - 1] in b" \t\f":
+                before -= 1
+            if before == 0 or source[before - 1] in b"\r\n;:" or (before == 3 and source.startswith(b"\xef\xbb\xbf")):
+                return True
+            match = pattern.search(source, match.start() + 1)
+    return False
 
 
 def word_in(source: bytes, word: str) -> bool:
@@ -183,8 +225,9 @@ def word_in(source: bytes, word: str) -> bool:
     return _occurs(source, word.encode(), None)
 
 
-_JOINED = re.compile(rb"""["'](?:\s|\\|#[^\r\n]*|[rRuUbBfF])*["']""")
-"""The end of a string literal and the start of the next one it is implicitly concatenated with."""
+_JOINED = re.compile(rb"""["'](?:\s|\\|#[^\r\n]*[\r\n]|[rRuUbBfF])*["']""")
+"""The end of a string literal and the start of the next one it is implicitly concatenated with
+(a comment runs to its line's end: else each split of ``####`` into comments is tried)."""
 _ESCAPE = re.compile(rb"\\[xuUN0-7]")
 """An escape that may write a letter of a key (``"\\x48OST"``)."""
 
@@ -197,6 +240,128 @@ def names_a_key(source: bytes, keys: frozenset[str]) -> bool:
         return True
     joined = _JOINED.sub(b"", lowered)
     return any(needle in joined for needle in needles)
+
+
+_ENVIRON = re.compile(rb"\benviron\b(" + _GAP + rb")(?:(\[)|\." + _GAP + rb"(\w+))?")
+"""The word ``environ`` and what follows it: a subscript's bracket, or an attribute's name."""
+_AFTER = re.compile(_GAP)
+_AS = re.compile(rb"as\b")
+_LINE_END = re.compile(rb"[\r\n]")
+_PASSTHROUGH = frozenset(name.encode() for family in catalog.FAMILIES.values() for name in family.passthrough)
+"""Attributes ``scopes.resolve`` looks through (``client.with_options``)."""
+_HELD = (b"in", b"import")
+"""Keywords after which ``os.environ`` is no value another expression may stand for."""
+_KEYWORDS = frozenset(word.encode() for word in (*keyword.kwlist, *keyword.softkwlist))
+"""Words before a parenthesis that make it no call (``return(os.environ)``, ``with(...) as e``)."""
+
+
+def environ_written(source: bytes) -> bool:
+    """Whether some subscript of ``os.environ`` may be assigned a value (see the module docstring):
+    a use of the word ``environ`` is a subscript followed by ``=`` (not ``==``), ``:`` (annotated,
+    a ``with`` target), ``,``, ``)`` or ``]`` (in a target list), or may give ``os.environ`` to
+    another expression: any use but an attribute (other than one ``scopes.resolve`` looks
+    through), a subscript, or a name right after ``in`` or ``import`` (not followed by ``as``). A
+    line break before the bracket or the dot may end the statement: that use counts as neither."""
+    for match in _ENVIRON.finditer(source):
+        broken = _LINE_END.search(match.group(1)) is not None
+        if match.group(2) and not broken:
+            end = _subscript_end(source, match.end())
+            if end is None:
+                return True
+            end = _AFTER.match(source, end).end()  # type: ignore[union-attr]
+            follower = source[end : end + 1]
+            if follower in (b":", b",", b")", b"]") or (follower == b"=" and source[end + 1 : end + 2] != b"="):
+                return True
+        elif match.group(3) is not None and not broken:
+            if match.group(3) in _PASSTHROUGH:
+                return True
+        elif not _held(source, match.start(), match.end(1)):
+            return True
+    return False
+
+
+def _held(source: bytes, start: int, after: int) -> bool:
+    """Whether the word at ``start``, or the attribute it ends (``os.environ``), is no value
+    another expression may stand for: it follows ``in`` (a test, or a loop's iterable) or
+    ``import`` (the name is bound, not aliased: not followed by ``as``), or is the first
+    argument of a call (``dict(os.environ)``, followed by ``)`` or ``,``; ``resolve`` gives a
+    call what its callee gives). Only blanks and line continuations are looked through
+    backwards: a comment there keeps it from counting."""
+    before = _skip_back(source, start)
+    if before > 0 and source[before - 1] == 46:  # "."
+        before = _skip_back(source, before - 1)
+        while before > 0 and source[before - 1] in _WORD_BYTES:
+            before -= 1
+        before = _skip_back(source, before)
+    if _word_before(source, before) in _HELD:
+        return not (_word_before(source, before) == b"import" and _AS.match(source, after))
+    if before == 0 or source[before - 1] != 40 or source[after : after + 1] not in (b")", b","):  # "("
+        return False
+    callee = _skip_back(source, before - 1)
+    word = _word_before(source, callee)
+    return (bool(word) and word not in _KEYWORDS and not word[:1].isdigit()) or (callee > 0 and source[callee - 1] in b")]")
+
+
+def _word_before(source: bytes, end: int) -> bytes:
+    """The identifier characters just before ``end``."""
+    start = end
+    while start > 0 and source[start - 1] in _WORD_BYTES:
+        start -= 1
+    return source[start:end]
+
+
+def _skip_back(source: bytes, end: int) -> int:
+    while end > 0 and source[end - 1] in _GAP_BYTES:
+        end -= 1
+    return end
+
+
+def _subscript_end(source: bytes, start: int) -> int | None:
+    """Just past the ``]`` closing the subscript whose contents start at ``start``, skipping
+    strings and comments; None when unsure (an f-string, a mismatched bracket, no end)."""
+    depth, at, size = 1, start, len(source)
+    while at < size:
+        byte = source[at]
+        if byte in b"([{":
+            depth += 1
+        elif byte in b")]}":
+            depth -= 1
+            if depth == 0:
+                return at + 1 if byte == 93 else None  # "]"
+        elif byte == 35:  # "#"
+            line_end = _LINE_END.search(source, at)
+            if line_end is None:
+                return None
+            at = line_end.start()
+        elif byte in b"'\"":
+            prefix = at
+            while prefix > 0 and source[prefix - 1] in _WORD_BYTES:
+                prefix -= 1
+            if b"f" in source[prefix:at].lower() or b"t" in source[prefix:at].lower():
+                return None  # an f-string (or a template string) whose fields may hold its quotes
+            at = _string_end(source, at)
+            if at is None:
+                return None
+            continue
+        at += 1
+    return None
+
+
+def _string_end(source: bytes, start: int) -> int | None:
+    """Just past the string literal whose quote is at ``start``; None if it does not end."""
+    quote = source[start : start + 3] if source[start : start + 3] in (b"'''", b'"""') else source[start : start + 1]
+    at = start + len(quote)
+    while at < len(source):
+        byte = source[at]
+        if byte == 92:  # a backslash escapes what follows, in a raw string too
+            at += 2
+        elif source.startswith(quote, at):
+            return at + len(quote)
+        elif byte in b"\r\n" and len(quote) == 1:
+            return None
+        else:
+            at += 1
+    return None
 
 
 def _foreign_encoding(source: bytes) -> bool:
@@ -253,8 +418,11 @@ def catalog_requirements(on_tree: bool = False) -> list[Requirement]:
     for qualname in catalog.LEGACY_MODULE_ENDPOINTS:
         root, _, attribute = qualname.rpartition(".")
         found.add(replace(qualified(root), attributes=frozenset({attribute}), stored=True) if on_tree else qualified(qualname))
-    for path, _family, _method in catalog.DISTINCTIVE:
-        found.add(Requirement(max(path, key=len), attributes=frozenset(path), path=path if on_tree else ()))
+    evidence: dict[tuple[str, ...], frozenset[str]] = {}
+    for path, _family, method in catalog.DISTINCTIVE:
+        evidence[path] = evidence.get(path, frozenset()) | frozenset(method.evidence)
+    for path, keywords in evidence.items():
+        found.add(Requirement(max(path, key=len), attributes=frozenset(path), keywords=keywords, path=path if on_tree else ()))
     found.add(Requirement("environ", keys=frozenset(catalog.ENDPOINT_ENV_HINTS)))
     for attribute in catalog.ENDPOINT_ATTRIBUTES:
         found.update(

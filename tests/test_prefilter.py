@@ -12,7 +12,9 @@ from budgetlint.prefilter import (
     Prefilter,
     Requirement,
     catalog_requirements,
+    environ_written,
     might_matter,
+    names_a_key,
 )
 from budgetlint.rule import Invalid, Valid
 from budgetlint.rules import ALL_RULES
@@ -106,6 +108,70 @@ REPORTED = {
         settings = os.environ
         settings["OPENAI_BASE_URL"] = "http://10.0.0.5:8000/v1"
     """,
+    "environ-written-with-an-annotation": """\
+        import os
+        os.environ["OPENAI_BASE_URL"]: str = "http://10.0.0.5:8000/v1"
+    """,
+    "environ-written-in-a-chained-assignment": """\
+        import os
+        url = os.environ["OPENAI_BASE_URL"] = "http://10.0.0.5:8000/v1"
+    """,
+    "environ-written-in-a-tuple-target": """\
+        import os
+        os.environ["OPENAI_BASE_URL"], tries = "http://10.0.0.5:8000/v1", 3
+    """,
+    "environ-written-in-a-list-target": """\
+        import os
+        [os.environ["OPENAI_BASE_URL"]] = ["http://10.0.0.5:8000/v1"]
+    """,
+    "environ-written-as-a-with-target": """\
+        import os
+        with "http://10.0.0.5:8000/v1" as os.environ["OPENAI_BASE_URL"]:
+            pass
+    """,
+    "environ-written-across-lines": """\
+        import os
+        os.environ[  # the proxy ]
+            "OPENAI_BASE_URL"
+        ] \\
+            = "http://10.0.0.5:8000/v1"
+    """,
+    "environ-imported-by-name": """\
+        from os import environ
+        environ['OPENAI_BASE_URL'] = 'http://10.0.0.5:8000/v1'
+    """,
+    "environ-kept-on-self": """\
+        import os
+        class Settings:
+            def __init__(self):
+                self.env = os.environ
+            def point(self):
+                self.env["OPENAI_BASE_URL"] = "http://10.0.0.5:8000/v1"
+    """,
+    "environ-through-a-passthrough-method": """\
+        import os
+        os.environ.with_options()["OPENAI_BASE_URL"] = "http://10.0.0.5:8000/v1"
+    """,
+    "environ-returned-in-parentheses": """\
+        import os
+        def environment():
+            return(os.environ)
+        environment()["OPENAI_BASE_URL"] = "http://10.0.0.5:8000/v1"
+    """,
+    "environ-bound-by-a-with": """\
+        import os
+        with(os.environ) as env:
+            env["OPENAI_BASE_URL"] = "http://10.0.0.5:8000/v1"
+    """,
+    "distinctive-method-passing-its-evidence-unpacked": """\
+        def ask(client, rest):
+            return client.messages.create(max_tokens=None, **rest)
+    """,
+    "distinctive-method-passing-its-evidence-across-a-comment": """\
+        def ask(client, history):
+            return client.messages.create(max_tokens=None, messages  # so far
+                                          = history)
+    """,
     "requests-post-imported-by-name": """\
         from requests import post
         post("http://10.0.0.5:11434/api/generate", json={"model": "m", "prompt": "hi"})
@@ -162,6 +228,12 @@ SKIPPED = {
     "requests-get": "import requests\nrequests.get('https://example.com').json()\n",
     "a-messages-attribute": "def last(chat):\n    return chat.messages[-1]\n",
     "reading-the-environment": "import os\nHOME = os.getenv('HOME')\n",
+    "reading-an-endpoint-variable": "import os\nurl = os.environ['OPENAI_BASE_URL']\nos.environ.update(HOME='/root')\n",
+    "comparing-an-endpoint-variable": "import os\nif os.environ['OPENAI_HOST'] == 'http://localhost:8000':\n    pass\n",
+    "testing-for-an-endpoint-variable": "import os\nif 'OPENAI_HOST' not in os.environ:\n    os.environ.setdefault('MODE', 'http://x')\n",
+    "a-copy-of-the-environment": "import os\nenv = dict(os.environ)\nenv['OPENAI_HOST'] = 'http://localhost:8000'\n",
+    "a-distinctive-path-without-its-evidence": "def read(chat):\n    return chat.messages.stream(timeout=5) if chat.model == 'm' else None\n",
+    "environ-in-a-docstring": '"""Set os.environ["OPENAI_BASE_URL"] before calling."""\nconfig = {}\nconfig["HOST"] = "http://localhost:8000"\n',
     "instructor-without-a-patcher": "import instructor\nclass User(instructor.OpenAISchema):\n    name: str\n",
     "a-partial-of-something-else": "from functools import partial\nask = partial(print, sep='')\nask('x')\n",
 }
@@ -253,3 +325,33 @@ def test_every_catalog_client_and_distinctive_method_has_a_requirement():
     roots = {qualname.split(".")[0] for client in catalog.CLIENTS for qualname in client.qualnames}
     assert roots <= anchors
     assert "environ" in anchors
+
+
+def test_a_key_is_looked_for_in_linear_time_after_a_comment_of_hashes():
+    """A string followed by a separator comment (``"x"  ####...``): the pattern joining
+    implicitly concatenated strings once tried every split of the hashes into comments."""
+    source = b'import os\nos.environ["A"] = "x"  ' + b"#" * 60 + b'\nos.environ["B"] = "HO" "ST"\n'
+    assert names_a_key(source, frozenset({"HOST"}))
+    assert not names_a_key(source.replace(b'"HO" "ST"', b'"HO" "ME"'), frozenset({"HOST"}))
+
+
+ENVIRON_USES = {
+    b'os.environ["a]b"] = url\n': True,
+    b"os.environ['''a\n]'''] = url\n": True,
+    b'os.environ[f"{key}"] == url\n': True,
+    b'os.environ[rb"\\"]"] , x = url, 1\n': True,
+    b"env = os.environ\n['a']\n": True,
+    b"env = (os.environ)\n": True,
+    b"(k in os.environ) or os.environ\n": True,
+    b"from os import environ as env\n": True,
+    b'os.environ["x"] == url\n': False,
+    b'os.environ["x"][0] = url\n': False,
+    b"os.environ.copy()['a'] = url\n": True,  # resolve looks through copy (a client's)
+    b"os.environ.get('x') or os.environ.keys()\n": False,
+    b"from os import environ\nif key in environ: print(dict(environ), f()(os.environ))\n": False,
+}
+
+
+@pytest.mark.parametrize(("source", "written"), ENVIRON_USES.items(), ids=[repr(source) for source in ENVIRON_USES])
+def test_a_write_to_the_environment_is_told_by_its_shape(source, written):
+    assert environ_written(source) is written
