@@ -16,7 +16,8 @@ Every question over-approximates what the model resolves, so a "no" is proof:
 - ``client``: a catalog client class (``openai.OpenAI``) matters only through an expression that
   may resolve to it (``_reaches``, rooted at an import of exactly its module): a constructor the
   rules read (a model or parameter object's, BL001; one passing an endpoint argument, a keyword,
-  its position or a ``**``, BL004), a generation method called on an instance, an endpoint
+  its position or a key of a dict unpacked into it, that may lead to a string literal, BL004), a
+  generation method called on an instance, an endpoint
   attribute of the client set on an instance (``literals._client_endpoint_env``), or an instance
   that a module-level name or function may give (the client and factory records of
   ``summary.file_facts``, which other modules' calls resolve through).
@@ -334,7 +335,7 @@ class Calls:
         if client.kind in (ClientKind.MODEL, ClientKind.PARAMS):
             built = funcs  # every constructor is a call site BL001 checks
         else:
-            built = [call.func for call in self.calls if _may_pass_endpoint(call, client.endpoint)]
+            built = [call.func for call in self.calls if self._may_pass_endpoint(call, client.endpoint)]
         if self._reaches(built, base, rooted=True):  # a constructor is a call site (a factory is not)
             return True
         if family.name != "http":  # a request is a call site only with an LLM API path: ``request``
@@ -344,6 +345,63 @@ class Calls:
         endpoints = {param.name for param in client.endpoint} | set(family.endpoint_kwargs)
         owners = [target.value for target, _ in self.stores if type(target) is ast.Attribute and target.attr in endpoints]
         return any(self._reaches([*owners, *self._module_values()], path, rooted=True) for path in instance)
+
+    def _may_pass_endpoint(self, call: ast.Call, endpoint: tuple[catalog.Param, ...]) -> bool:
+        """Whether ``matching.endpoint_argument`` may find one of ``endpoint`` in ``call`` that
+        ``endpoints.classify`` may read a literal from (``_reached``): a keyword, a position, or
+        any value of a dict unpacked into the call (``_unpacked``)."""
+        if not endpoint:
+            return False
+        names = {param.name for param in endpoint}
+        found = [keyword.value for keyword in call.keywords if keyword.arg in names]
+        positional = [arg for arg in call.args if type(arg) is not ast.Starred]
+        found.extend(positional[param.position] for param in endpoint if param.position is not None and param.position < len(positional))
+        for keyword in call.keywords:
+            if keyword.arg is None:
+                values = self._unpacked(keyword.value)
+                if values is None:
+                    return True
+                found.extend(values)
+        for value in found:
+            reached = self._reached(value)
+            if reached is None or any(type(literal) is ast.JoinedStr or isinstance(literal.value, str) for literal in reached):
+                return True
+        return False
+
+    def _unpacked(self, value: ast.expr) -> list[ast.expr] | None:
+        """Every value ``values.keyword_mapping`` may find in ``**value`` (None: too many to
+        follow): of a dict display, a call's keywords (``dict(k=v)``, a config object), a key
+        set on a name (``params["k"] = v``, ``params.setdefault(k, v)``), through names, a call's positional and unpacked
+        arguments, and what any function returns."""
+        found: list[ast.expr] = []
+        todo, seen = [value], set()
+        while todo:
+            expr = todo.pop()
+            if id(expr) in seen:
+                continue
+            seen.add(id(expr))
+            if len(seen) > _MAX_REACHED:
+                return None
+            kind = type(expr)
+            if kind is ast.Name:
+                todo.extend(self.values.get(expr.id, ()))  # type: ignore[attr-defined]
+                found.extend(
+                    item for target, item in self.stores
+                    if type(target) is ast.Subscript and type(target.value) is ast.Name and target.value.id == expr.id  # type: ignore[attr-defined]
+                )
+                for call in self.calls:  # params.setdefault(key, value)
+                    func = call.func
+                    if type(func) is ast.Attribute and func.attr == "setdefault" and type(func.value) is ast.Name and func.value.id == expr.id:  # type: ignore[attr-defined]
+                        found.extend(arg.value if type(arg) is ast.Starred else arg for arg in call.args[1:])
+            elif kind is ast.Dict:
+                for key, item in zip(expr.keys, expr.values):  # type: ignore[attr-defined]
+                    (found if key is not None else todo).append(item)
+            elif kind is ast.Call:
+                for keyword in expr.keywords:  # type: ignore[attr-defined]
+                    (found if keyword.arg is not None else todo).append(keyword.value)
+                todo.extend(arg.value if type(arg) is ast.Starred else arg for arg in expr.args)  # type: ignore[attr-defined]
+                todo.extend(self.returns)
+        return found
 
     def _module_values(self) -> list[ast.expr]:
         """What a module-level name may be bound to, and what a module-level function may return
@@ -416,17 +474,6 @@ def _may_name_a_key(key: ast.expr, keys: frozenset[str], source: bytes) -> bool:
     if type(key) is ast.Constant:
         return isinstance(key.value, str) and any(hint in key.value.upper() for hint in keys)  # type: ignore[attr-defined]
     return type(key) is ast.Name and names_a_key(source, keys)  # a name bound to a string somewhere
-
-
-def _may_pass_endpoint(call: ast.Call, endpoint: tuple[catalog.Param, ...]) -> bool:
-    """Whether ``matching.endpoint_argument`` may find one of ``endpoint`` in ``call``."""
-    if not endpoint:
-        return False
-    names = {param.name for param in endpoint}
-    if any(keyword.arg is None or keyword.arg in names for keyword in call.keywords):
-        return True
-    positions = [param.position for param in endpoint if param.position is not None]
-    return bool(positions) and sum(type(arg) is not ast.Starred for arg in call.args) > min(positions)
 
 
 def _classes(annotation: ast.expr, depth: int) -> Iterator[ast.expr]:

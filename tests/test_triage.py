@@ -241,6 +241,47 @@ LOOK_ALIKES = {
         def make():
             ollama.Client("http://10.0.0.5:11434").list()
     """,
+    "client-built-with-an-endpoint-in-an-unpacked-dict": """\
+        from openai import OpenAI
+        def make():
+            return OpenAI(**{"api_key": "k", "base_url": "http://10.0.0.5:8000/v1"}).models.list()
+    """,
+    "client-built-with-an-endpoint-in-a-dict-call-of-a-constant": """\
+        import openai
+        URL = "http://10.0.0.5:8000/v1"
+        class Bot:
+            def setup(self):
+                params = dict(api_key="k", base_url=URL)
+                self.models = openai.OpenAI(**params).models
+    """,
+    "client-built-with-an-endpoint-added-to-its-dict": """\
+        import openai
+        def setup(values):
+            params = {"api_key": values["key"]}
+            params["base_url"] = "http://10.0.0.5:8000/v1"
+            values["client"] = openai.OpenAI(**params).models
+    """,
+    "client-built-with-an-endpoint-set-by-setdefault": """\
+        import openai
+        def setup(values):
+            params = {"api_key": values["key"]}
+            params.setdefault("base_url", "http://10.0.0.5:8000/v1")
+            values["client"] = openai.OpenAI(**params).models
+    """,
+    "client-built-with-an-endpoint-from-a-function-returning-a-dict": """\
+        import openai
+        def _params():
+            return {"base_url": "http://10.0.0.5:8000/v1"}
+        def setup(values):
+            values["client"] = openai.OpenAI(**_params()).models
+    """,
+    "client-built-with-an-endpoint-attribute-default": """\
+        import openai
+        class Bot:
+            base_url = "http://10.0.0.5:8000/v1"
+            def setup(self):
+                return openai.OpenAI(base_url=self.base_url).models
+    """,
     "client-called-through-an-aliased-class": """\
         from ollama import Client as C
         factory = C
@@ -442,6 +483,14 @@ DECIDED = {
     ),
     "client-built-without-an-endpoint-and-not-kept": (
         "from openai import OpenAI\ndef models():\n    client = OpenAI()\n    return client.models.list()\n"
+    ),
+    # a client built with an endpoint argument that leads to no literal, and not kept
+    "client-built-with-an-endpoint-of-no-literal": (
+        "import openai\nclass Chat:\n    def setup(self, values):\n"
+        "        params = {'api_key': values['key'], 'base_url': values.get('base_url')}\n"
+        "        values['client'] = openai.OpenAI(**params).chat.completions\n"
+        "        values['async_client'] = openai.AsyncOpenAI(base_url=values['base_url'] if 'base_url' in values else BASE).chat.completions\n"
+        "        return values\n"
     ),
     "client-class-of-another-package-with-the-same-name": (
         "from agno.agent import Agent\nfrom agno.models.groq import Groq\nagent = Agent(model=Groq(id='llama-3.3-70b'))\n"
