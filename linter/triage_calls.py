@@ -403,6 +403,16 @@ class Calls:
                 todo.extend(self.returns)
         return found
 
+    # SDK modules acting as clients
+    def module(self, path: tuple[str, ...], attribute: str | None) -> bool:
+        """Whether some callee (``attribute`` None: a method of the module, ``path`` ending with
+        it) or some object assigned ``.attribute`` (``litellm.api_base = ...``: ``path`` the
+        module's) may resolve to exactly ``path`` (``matching._match``, ``literals.assigned``)."""
+        if attribute is None:
+            return self._reaches([call.func for call in self.calls], path, rooted=True)
+        owners = [target.value for target, _ in self.stores if type(target) is ast.Attribute and target.attr == attribute]
+        return self._reaches(owners, path, rooted=True)
+
     def _module_values(self) -> list[ast.expr]:
         """What a module-level name may be bound to, and what a module-level function may return
         (over-approximated: every ``return`` inside it, every walrus, every value of a name

@@ -282,6 +282,24 @@ LOOK_ALIKES = {
             def setup(self):
                 return openai.OpenAI(base_url=self.base_url).models
     """,
+    # an SDK module acting as a client: one of its methods called, or its endpoint set
+    "module-client-method-imported-by-name": """\
+        from litellm import completion
+        def ask(p):
+            return completion(model="gpt-4o", messages=[p])
+    """,
+    "module-client-method-through-a-name": """\
+        import litellm
+        call = litellm.completion
+        def ask(p):
+            return call(model="gpt-4o", messages=[p])
+    """,
+    "module-client-endpoint-through-an-alias": """\
+        import litellm as ll
+        ll.api_base = "http://10.0.0.5:8000"
+        def ask(p):
+            return 1
+    """,
     "client-called-through-an-aliased-class": """\
         from ollama import Client as C
         factory = C
@@ -491,6 +509,15 @@ DECIDED = {
         "        values['client'] = openai.OpenAI(**params).chat.completions\n"
         "        values['async_client'] = openai.AsyncOpenAI(base_url=values['base_url'] if 'base_url' in values else BASE).chat.completions\n"
         "        return values\n"
+    ),
+    # an SDK module's method words and endpoint attribute on objects that are not the module
+    "module-client-words-on-another-object": (
+        "import openai\nclass Chat:\n    def ask(self, **kw):\n        return self.client.create(**kw)\n"
+        "    def setup(self, values):\n        values['client'] = openai.chat.completions\n"
+    ),
+    "module-client-endpoint-attribute-on-another-object": (
+        "import openai, litellm\nclass Cfg:\n    def __init__(self, api_base):\n        self.api_base = api_base\n"
+        "        self.base_url = api_base\n"
     ),
     "client-class-of-another-package-with-the-same-name": (
         "from agno.agent import Agent\nfrom agno.models.groq import Groq\nagent = Agent(model=Groq(id='llama-3.3-70b'))\n"
