@@ -37,7 +37,7 @@ from collections import Counter
 from . import catalog
 from .prefilter import HTTP_FAMILY, Requirement, catalog_requirements, word_in
 from .project import is_project_name
-from .triage_calls import CALLED, Calls
+from .triage_calls import CALLED, NAMED, Calls
 
 SWITCH = "BUDGETLINT_NO_TRIAGE"
 """Set to anything but ``0`` or empty: every file the prefilter passes is parsed (to prove the triage)."""
@@ -107,12 +107,7 @@ _SCALARS = frozenset({"ctx", "id", "attr", "arg", "asname", "module", "level", "
 """Fields that hold no node (or only strings: ``Global.names``), and ``ctx``, never walked."""
 _FIELDS: dict[type, tuple[str, ...]] = {type(None): ()}
 """By node type: the fields that may hold nodes (a ``Dict``'s keys may hold None)."""
-_NAMED = tuple(
-    getattr(ast, name)
-    for name in ("FunctionDef", "AsyncFunctionDef", "ClassDef", "ExceptHandler", "MatchAs", "MatchStar", "MatchMapping", "TypeVar", "ParamSpec", "TypeVarTuple")
-    if hasattr(ast, name)
-)
-"""Definitions, handlers, captures and type parameters: the name each binds (``rest`` for ``MatchMapping``)."""
+_NAMED = NAMED
 _GATHERED = (
     ast.Name, ast.Attribute, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.keyword, ast.arg, *_NAMED,
     ast.Call, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.withitem, ast.Return, ast.Subscript,

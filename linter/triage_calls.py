@@ -34,8 +34,10 @@ Every question over-approximates what the model resolves, so a "no" is proof:
 written before it: an attribute writes its name; a call of something writes ``CALLED`` (an
 instance); a name stands for every value assigned to it, or to an attribute of that name
 (``self.m``), anywhere in the file, and for the class a parameter of that name is annotated
-with; a call for what any function returns, its callee (``client.with_options(...)``) and its
-first argument (``functools.partial``); ``await`` and ``if``-expressions for their values. Rooted
+with; a call for what the functions it may call return (``_returned``: every ``return`` of the
+file, but none for a class of the file or a callee rooted at an import, and only those of the
+functions named ``f`` when no assignment binds ``f``), its callee (``client.with_options(...)``)
+and its first argument (``functools.partial``); ``await`` and ``if``-expressions for their values. Rooted
 (a client, ``os.environ``), what is left must be the qualified name of an import binding that
 name; unrooted (a distinctive method on a receiver the file cannot resolve), anything may be left.
 """
@@ -44,6 +46,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 import libcst as cst
@@ -79,6 +82,14 @@ for _path, _family, _method in catalog.DISTINCTIVE:
 """The keywords one of which a call of each distinctive path passes (``matching._distinctive``)."""
 
 
+NAMED = tuple(
+    getattr(ast, name)
+    for name in ("FunctionDef", "AsyncFunctionDef", "ClassDef", "ExceptHandler", "MatchAs", "MatchStar", "MatchMapping", "TypeVar", "ParamSpec", "TypeVarTuple")
+    if hasattr(ast, name)
+)
+"""Definitions, handlers, captures and type parameters: the name each binds (``rest`` for ``MatchMapping``)."""
+
+
 class _GiveUp(Exception):
     """The templates of a URL cannot be bounded: the file is parsed."""
 
@@ -94,6 +105,7 @@ class Calls:
         self.stores: list[tuple[ast.Attribute | ast.Subscript, ast.expr]] = []
         """Attribute and subscript targets with the value the collector records them with."""
         self.returns: list[ast.expr] = [node.value for node in nodes[ast.Return] if node.value is not None]
+        self.return_lines = [(node.value, node.lineno) for node in nodes[ast.Return] if node.value is not None]
         self.imports: dict[str, list[tuple[str, ...]]] = {}
         """By the name each import binds: the qualified names, as ``bindings.py`` spells them."""
         self.annotations: dict[str, list[ast.expr]] = {}
@@ -127,6 +139,24 @@ class Calls:
                 self.annotations.setdefault(node.arg, []).append(node.annotation)
         for node in nodes[ast.Global]:
             self.globals.update(node.names)
+        bound: Counter[str] = Counter(node.id for node in nodes[ast.Name] if node.ctx.__class__ is not ast.Load)
+        for kind in NAMED:
+            bound.update(name for node in nodes[kind] if isinstance(name := node.rest if kind is ast.MatchMapping else node.name, str))
+        self.bound = bound.copy()
+        """How many times each name is bound, parameters aside (a parameter's value is never a
+        function's return: ``scopes._resolve_binding`` reads its annotation alone)."""
+        bound.update(node.arg for node in nodes[ast.arg])
+        imported = {alias.asname or alias.name.split(".")[0] for kind in (ast.Import, ast.ImportFrom) for node in nodes[kind] for alias in node.names}
+        self.external = {name for name in imported if not bound[name]}
+        """Names bound by imports alone: a call through one returns no value of this file's functions."""
+        self.classes = {node.name for node in nodes[ast.ClassDef] if bound[node.name] == 1 and node.name not in imported}
+        """Names bound by a class definition alone: calling one gives an instance of it."""
+        self.defs: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+        for kind in (ast.FunctionDef, ast.AsyncFunctionDef):
+            for node in nodes[kind]:
+                self.defs.setdefault(node.name, []).append(node)
+        self.imported = imported
+        self.def_returns: dict[str, list[ast.expr]] = {}
 
     def _bind(self, target: ast.expr, value: ast.expr | None) -> None:
         """Note what ``target`` is assigned (``value``: None where the collector pairs nothing)."""
@@ -462,7 +492,7 @@ class Calls:
             elif kind is ast.Call:
                 if wanted == CALLED:
                     todo.append((expr.func, left - 1))  # type: ignore[attr-defined]
-                todo.extend((value, left) for value in self.returns)
+                todo.extend((value, left) for value in self._returned(expr.func))  # type: ignore[attr-defined]
                 todo.append((expr.func, left))  # type: ignore[attr-defined]  # client.with_options(...)
                 todo.extend((arg, left) for arg in expr.args[:1])  # type: ignore[attr-defined]  # functools.partial(method, ...)
             elif kind is ast.Await:
@@ -470,6 +500,38 @@ class Calls:
             elif kind is ast.IfExp:
                 todo.extend(((expr.body, left), (expr.orelse, left)))  # type: ignore[attr-defined]
         return False
+
+
+    def _returned(self, func: ast.expr) -> list[ast.expr]:
+        """The ``return`` values of this file a call of ``func`` may give: none for a class of
+        the file, or an attribute chain rooted at a name only imports bind (whose value the model
+        reads as the import's, ``scopes.resolve``); those of the functions named ``f`` for ``f``
+        or ``x.f`` where no assignment binds ``f`` (a name nothing but ``def`` or a parameter
+        binds, a builtin, a method); else every one."""
+        kind = type(func)
+        if kind is ast.Name:
+            name = func.id  # type: ignore[attr-defined]
+            if name in self.classes or name in self.external:
+                return []
+            if name not in self.imported and self.bound[name] == len(self.defs.get(name, ())):
+                return self._def_returns(name)
+            return self.returns
+        if kind is ast.Attribute:
+            root = func
+            while type(root) is ast.Attribute:
+                root = root.value  # type: ignore[attr-defined]
+            if type(root) is ast.Name and root.id in self.external:  # type: ignore[attr-defined]
+                return []
+            if func.attr not in self.values:  # type: ignore[attr-defined]
+                return self._def_returns(func.attr)  # type: ignore[attr-defined]
+        return self.returns
+
+    def _def_returns(self, name: str) -> list[ast.expr]:
+        """The values of the ``return`` statements inside the functions named ``name``."""
+        if name not in self.def_returns:
+            spans = [(node.lineno, node.end_lineno or node.lineno) for node in self.defs.get(name, ())]
+            self.def_returns[name] = [value for value, line in self.return_lines if any(first <= line <= last for first, last in spans)]
+        return self.def_returns[name]
 
 
 def _bounded(found: set[str | None]) -> set[str | None]:

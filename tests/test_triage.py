@@ -381,6 +381,47 @@ LOOK_ALIKES = {
     """,
 }
 QUIET = {
+    # a client a module-level name keeps through a function of the file (a summary record, no finding)
+    "client-kept-through-a-factory-called-at-module-level": """\
+        import logging
+        from openai import OpenAI
+        log = logging.getLogger(__name__)
+        def make():
+            return OpenAI()
+        client = make()
+    """,
+    "client-kept-through-a-cached-factory": """\
+        import functools
+        from openai import OpenAI
+        @functools.cache
+        def make():
+            return OpenAI()
+        client = make()
+    """,
+    "client-kept-through-a-class-method-called-at-module-level": """\
+        from openai import OpenAI
+        class Factory:
+            @classmethod
+            def build(cls):
+                return OpenAI()
+        client = Factory.build()
+    """,
+    "client-kept-through-two-factories": """\
+        from openai import OpenAI
+        def _build():
+            return OpenAI()
+        def make():
+            return _build()
+        client = make()
+    """,
+    "client-returned-through-a-method-of-a-class-of-the-file": """\
+        from openai import OpenAI
+        class Factory:
+            def build(self):
+                return OpenAI()
+        def make():
+            return Factory().build()
+    """,
     "method-through-getattr": """\
         from openai import OpenAI
         client = OpenAI()
@@ -528,6 +569,20 @@ DECIDED = {
         "        async with aiohttp.ClientSession() as session:\n            return await session.get(url)\n"
     ),
     "http-client-of-a-method": "import httpx\nclass Api:\n    def client(self):\n        return httpx.Client(timeout=30)\n",
+    # a module-level call of an imported function or of a class of the file: no function's return
+    "http-client-of-a-method-beside-a-module-logger": (
+        "import logging\nimport httpx\nlogger = logging.getLogger(__name__)\n"
+        "class Api:\n    def client(self):\n        return httpx.Client(timeout=30)\n"
+    ),
+    "http-client-of-a-method-of-a-module-instance": (
+        "import httpx\nclass Api:\n    def client(self):\n        return httpx.Client(timeout=30)\napi = Api()\n"
+    ),
+    "http-client-of-a-method-beside-module-helpers": (
+        "import logging\nimport httpx\nlogger = logging.getLogger(__name__)\n"
+        "def _to_message(data):\n    return dict(role=data['role'], content=_text(data))\n"
+        "def _text(data, default_class=str):\n    return default_class(data.get('content'))\n"
+        "class Api:\n    def client(self):\n        return httpx.Client(timeout=30)\n"
+    ),
     # an environment write the model does not read as an endpoint
     "environ-like-dict-write": "import os\nHOME = os.environ['HOME']\nsettings = {}\nsettings['OPENAI_BASE_URL'] = 'http://localhost:8000/v1'\n",
     "environ-write-of-no-url": "import os\nos.environ['OLLAMA_HOST'] = '0'\nos.environ['HOST'] = 'localhost'.upper() + ':80'\n",
