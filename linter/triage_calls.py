@@ -392,11 +392,12 @@ class Calls:
                 if values is None:
                     return True
                 found.extend(values)
-        for value in found:
-            reached = self._reached(value)
-            if reached is None or any(type(literal) is ast.JoinedStr or isinstance(literal.value, str) for literal in reached):
-                return True
-        return False
+        return any(self._may_lead_to_a_string(value) for value in found)
+
+    def _may_lead_to_a_string(self, value: ast.expr) -> bool:
+        """Whether ``endpoints.classify`` may read a literal from ``value`` (``_reached``)."""
+        reached = self._reached(value)
+        return reached is None or any(type(literal) is ast.JoinedStr or isinstance(literal.value, str) for literal in reached)
 
     def _unpacked(self, value: ast.expr) -> list[ast.expr] | None:
         """Every value ``values.keyword_mapping`` may find in ``**value`` (None: too many to
@@ -437,11 +438,15 @@ class Calls:
     def module(self, path: tuple[str, ...], attribute: str | None) -> bool:
         """Whether some callee (``attribute`` None: a method of the module, ``path`` ending with
         it) or some object assigned ``.attribute`` (``litellm.api_base = ...``: ``path`` the
-        module's) may resolve to exactly ``path`` (``matching._match``, ``literals.assigned``)."""
+        module's) may resolve to exactly ``path`` (``matching._match``, ``literals.assigned``);
+        the value assigned must be one a literal may be read from (the module's calls, which read
+        it as their endpoint, are sites only with a requirement of their own met)."""
         if attribute is None:
             return self._reaches([call.func for call in self.calls], path, rooted=True)
-        owners = [target.value for target, _ in self.stores if type(target) is ast.Attribute and target.attr == attribute]
-        return self._reaches(owners, path, rooted=True)
+        return any(
+            type(target) is ast.Attribute and target.attr == attribute and self._reaches([target.value], path, rooted=True) and self._may_lead_to_a_string(value)
+            for target, value in self.stores
+        )
 
     def _module_values(self) -> list[ast.expr]:
         """What a module-level name may be bound to, and what a module-level function may return

@@ -300,6 +300,12 @@ LOOK_ALIKES = {
         def ask(p):
             return 1
     """,
+    "module-client-endpoint-through-a-constant": """\
+        import openai
+        URL = "http://10.0.0.5:8000/v1"
+        def setup():
+            openai.api_base = URL
+    """,
     "client-called-through-an-aliased-class": """\
         from ollama import Client as C
         factory = C
@@ -559,6 +565,9 @@ DECIDED = {
     "module-client-endpoint-attribute-on-another-object": (
         "import openai, litellm\nclass Cfg:\n    def __init__(self, api_base):\n        self.api_base = api_base\n"
         "        self.base_url = api_base\n"
+    ),
+    "module-client-endpoint-from-configuration": (
+        "import openai\ndef setup(cfg):\n    openai.api_base = cfg.api_base\n    openai.base_url = cfg.base_url or None\n"
     ),
     "client-class-of-another-package-with-the-same-name": (
         "from agno.agent import Agent\nfrom agno.models.groq import Groq\nagent = Agent(model=Groq(id='llama-3.3-70b'))\n"
