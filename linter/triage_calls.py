@@ -22,7 +22,8 @@ Every question over-approximates what the model resolves, so a "no" is proof:
   that a module-level name or function may give (the client and factory records of
   ``summary.file_facts``, which other modules' calls resolve through).
 - ``environment``: ``os.environ[KEY] = value`` is an endpoint literal only when the object may
-  resolve to ``os.environ`` (``endpoints.env_lookup``), ``KEY`` may name an endpoint variable and
+  resolve to ``os.environ`` (``endpoints.env_lookup``), ``KEY`` may name an endpoint variable (a
+  string literal, or a name some assignment in the file leads to one) and
   the value's static prefix may look like a URL (``literals.EndpointLiterals.assigned``).
 
 - ``endpoint``: ``self.base_url = value`` is an endpoint literal only when ``value`` may lead
@@ -55,7 +56,6 @@ from . import catalog
 from .catalog import ClientKind
 from .endpoints import evident_llm_endpoint, looks_like_url
 from .literals import http_route
-from .prefilter import names_a_key
 from .values import StringParts, string_parts
 
 _PASSTHROUGH = frozenset(name for family in catalog.FAMILIES.values() for name in family.passthrough)
@@ -225,11 +225,27 @@ class Calls:
         (``endpoints.is_endpoint_env``) to a URL."""
         return any(
             type(target) is ast.Subscript
-            and _may_name_a_key(target.slice, keys, source)
+            and self._may_name_a_key(target.slice, keys)
             and self._may_be_url(value)
             and self._reaches([target.value], _ENVIRON, rooted=True)
             for target, value in self.stores
         )
+
+    def _may_name_a_key(self, key: ast.expr, keys: frozenset[str]) -> bool:
+        """Whether a subscript may evaluate (``values.evaluate``: a string literal, or a name whose
+        plain assignments give one, through names) to a string holding one of ``keys`` (in any case)."""
+        todo, seen = [key], set()
+        while todo:
+            expr = todo.pop()
+            if id(expr) in seen:
+                continue
+            seen.add(id(expr))
+            if type(expr) is ast.Constant:
+                if isinstance(expr.value, str) and any(hint in expr.value.upper() for hint in keys):  # type: ignore[attr-defined]
+                    return True
+            elif type(expr) is ast.Name:
+                todo.extend(self.values.get(expr.id, ()))  # type: ignore[attr-defined]
+        return False
 
     def _may_be_url(self, value: ast.expr) -> bool:
         """Whether ``string_parts(value).static_prefix`` may look like a URL (``looks_like_url``).
@@ -543,14 +559,6 @@ def _bounded(found: set[str | None]) -> set[str | None]:
     if len(found) > _MAX_TEMPLATES:
         raise _GiveUp
     return found
-
-
-def _may_name_a_key(key: ast.expr, keys: frozenset[str], source: bytes) -> bool:
-    """Whether a subscript may evaluate (``values.evaluate``: a string literal, or a name bound
-    to one) to a string holding one of ``keys`` (in any case)."""
-    if type(key) is ast.Constant:
-        return isinstance(key.value, str) and any(hint in key.value.upper() for hint in keys)  # type: ignore[attr-defined]
-    return type(key) is ast.Name and names_a_key(source, keys)  # a name bound to a string somewhere
 
 
 def _classes(annotation: ast.expr, depth: int) -> Iterator[ast.expr]:

@@ -76,6 +76,13 @@ LOOK_ALIKES = {
         KEY = "OPENAI_BASE_URL"
         os.environ[KEY] = "http://10.0.0.5:8000/v1"
     """,
+    "environ-key-through-two-names-and-a-tuple": """\
+        import os
+        PREFIX, KEY = "X", "OPENAI_BASE_URL"
+        name = KEY
+        env = os.environ.copy()
+        env[name] = "http://10.0.0.5:8000/v1"
+    """,
     "environ-key-implicitly-concatenated": """\
         import os
         os.environ["OPENAI_BASE_" "URL"] = "http://10.0.0.5:8000/v1"
@@ -595,6 +602,10 @@ DECIDED = {
     # an environment write the model does not read as an endpoint
     "environ-like-dict-write": "import os\nHOME = os.environ['HOME']\nsettings = {}\nsettings['OPENAI_BASE_URL'] = 'http://localhost:8000/v1'\n",
     "environ-write-of-no-url": "import os\nos.environ['OLLAMA_HOST'] = '0'\nos.environ['HOST'] = 'localhost'.upper() + ':80'\n",
+    "environ-write-of-a-loop-key": (
+        "import os\nHOSTS = ['HOST']\ndef setup(pairs):\n    env = os.environ.copy()\n"
+        "    for key, value in pairs:\n        env[key] = value\n    value = 'http://localhost:8000'\n"
+    ),
     "environ-write-of-a-parameter": "import os\ndef serve(host):\n    os.environ['SERVER_HOST'] = host  # e.g. 'localhost'\n",
     # endpoint attributes read, or set on something no client reads
     "legacy-module-endpoint-read": "import openai\nprint(openai.base_url)\n",
