@@ -2,7 +2,8 @@
 methods and classes no finding or fact can come from are blanked, so libcst builds a smaller tree.
 
 What is blanked. The *units* are each top-level function, each top-level class, and, inside a
-class that is kept, each method. A unit that is not *needed* keeps its decorators and signature;
+class that is kept, each method (each other statement of a class body, like each module
+statement, is a unit that is never blanked but whose words are its own). A unit that is not *needed* keeps its decorators and signature;
 its body's lines (the first body line to the last statement's last line) become blank lines,
 but the first, which becomes its indentation and ``pass``. Every other line is left as it is,
 each with its own line ending, so every node that is kept has the line and column it has in the
@@ -21,8 +22,10 @@ a site are written in its anchor or in the code the model reaches from it. Here:
 
 - a unit *reaches* the requirement words it writes as names (names, attributes, words of imports
   and of string annotations) and those of every unit defining one of them (a def or class name,
-  an attribute a function or method assigns, a name a ``global`` binds, a name a module statement
-  binds; a method also reaches its class), to a fixed point;
+  an attribute a function or method assigns, a name a ``global`` binds, a name a module or
+  class-body statement binds; a method also reaches its class's header: decorators, bases), to a
+  fixed point; through a name a statement binds by imports alone, only the words of those
+  imports (the model resolves it to their qualified name);
 - a unit is *needed* when one of its anchors reaches (through the units defining its names, and
   through everything the unit reaches when one of them is bound in the unit itself, ``self``
   aside) all the words of a requirement the file meets, of the anchor's kind (an environment
@@ -33,7 +36,8 @@ a site are written in its anchor or in the code the model reaches from it. Here:
 - a unit declaring ``global`` or ``nonlocal`` (a binding of the module, counted by the model)
   or importing a project name (``summary.needs`` lists the imports of every function) is needed;
 - every unit defining a word a needed unit mentions is needed (what it reads stays as written),
-  and a needed method's class; module statements are never blanked.
+  and a needed method's or class-body statement's class, and a needed class's body statements;
+  module and class-body statements are never blanked on their own (a class's go with its body).
 
 Words are unscoped (a method's ``self.client`` and another class's ``client`` are one word), which
 only keeps more. They are read from the triage's walk of the tree (``triage.gather``), each node
