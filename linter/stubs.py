@@ -2,7 +2,8 @@
 methods and classes no finding or fact can come from are blanked, so libcst builds a smaller tree.
 
 What is blanked. The *units* are each top-level function, each top-level class, and, inside a
-class that is kept, each method. A unit that is not *needed* keeps its decorators and signature;
+class that is kept, each method (each other statement of a class body, like each module
+statement, is a unit that is never blanked but whose words are its own). A unit that is not *needed* keeps its decorators and signature;
 its body's lines (the first body line to the last statement's last line) become blank lines,
 but the first, which becomes its indentation and ``pass``. Every other line is left as it is,
 each with its own line ending, so every node that is kept has the line and column it has in the
@@ -21,8 +22,10 @@ a site are written in its anchor or in the code the model reaches from it. Here:
 
 - a unit *reaches* the requirement words it writes as names (names, attributes, words of imports
   and of string annotations) and those of every unit defining one of them (a def or class name,
-  an attribute a function or method assigns, a name a ``global`` binds, a name a module statement
-  binds; a method also reaches its class), to a fixed point;
+  an attribute a function or method assigns, a name a ``global`` binds, a name a module or
+  class-body statement binds; a method also reaches its class's header: decorators, bases), to a
+  fixed point; through a name a statement binds by imports alone, only the words of those
+  imports (the model resolves it to their qualified name);
 - a unit is *needed* when one of its anchors reaches (through the units defining its names, and
   through everything the unit reaches when one of them is bound in the unit itself, ``self``
   aside) all the words of a requirement the file meets, of the anchor's kind (an environment
@@ -33,7 +36,8 @@ a site are written in its anchor or in the code the model reaches from it. Here:
 - a unit declaring ``global`` or ``nonlocal`` (a binding of the module, counted by the model)
   or importing a project name (``summary.needs`` lists the imports of every function) is needed;
 - every unit defining a word a needed unit mentions is needed (what it reads stays as written),
-  and a needed method's class; module statements are never blanked.
+  and a needed method's or class-body statement's class, and a needed class's body statements;
+  module and class-body statements are never blanked on their own (a class's go with its body).
 
 Words are unscoped (a method's ``self.client`` and another class's ``client`` are one word), which
 only keeps more. They are read from the triage's walk of the tree (``triage.gather``), each node
@@ -127,6 +131,8 @@ class _Unit:
     """For a method: its class."""
     methods: list[_Unit] = field(default_factory=list)
     """For a class: its methods."""
+    members: list[_Unit] = field(default_factory=list)
+    """For a class: the statements of its body but its methods (kept whenever the class is)."""
     instance: str | None = None
     """For a method: its first parameter (``self``, ``cls``), whose attributes are the class's."""
     needed: bool = False
@@ -150,6 +156,8 @@ class _Words:
         """Attributes assigned to (or deleted)."""
         self.bound: set[str] = set()
         """Names bound (assigned, imported, defined, caught, captured)."""
+        self.assigned: set[str] = set()
+        """Names bound other than by an import."""
         self.declared: set[str] = set()
         """Names a ``global`` or ``nonlocal`` declares."""
         self.params: set[str] = set()
@@ -158,6 +166,8 @@ class _Words:
         of each call and each returned value (``call``), each attribute and subscript assigned to
         (``attr``, ``item``)."""
         self.imports_project = False
+        self.imported: dict[str, set[str]] = {}
+        """By name an import binds: the words of the imports binding it (module, name, alias)."""
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
         module = "." * node.level + (node.module or "") if isinstance(node, ast.ImportFrom) else ""
@@ -172,11 +182,13 @@ class _Words:
             if alias.name == "*":
                 continue
             if isinstance(node, ast.Import):
-                self.bound.add(alias.asname or parts[0])
+                bound = alias.asname or parts[0]
                 qualname = alias.name if alias.asname else parts[0]
             else:
-                self.bound.add(alias.asname or alias.name)
+                bound = alias.asname or alias.name
                 qualname = f"{module}{alias.name}" if module.endswith(".") else f"{module}.{alias.name}"
+            self.bound.add(bound)
+            self.imported.setdefault(bound, set()).update(parts, [bound], module.lstrip(".").split(".") if module.strip(".") else ())
             self.imports_project = self.imports_project or is_project_name(qualname)  # as ``bindings.py`` spells it
         if isinstance(node, ast.ImportFrom) and node.module:
             parts = node.module.split(".")
@@ -234,11 +246,10 @@ def _units(tree: ast.Module, nodes: dict[type, list]) -> list[_Unit] | None:
                         units.append(method)
                         own.add(id(member))
                         spans.append((_first_line(member), member.end_lineno or member.lineno, len(units) - 1))
-        elif spans and units[spans[-1][2]].node is None and statement.lineno <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], statement.end_lineno or statement.lineno), spans[-1][2])  # ``a = 1; b = 2``: one unit
+                    else:  # a class-body statement: a unit of its own, kept with its class
+                        _statement(member, units, spans, unit)
         else:
-            units.append(_Unit(None, _Words(), set()))
-            spans.append((statement.lineno, statement.end_lineno or statement.lineno, len(units) - 1))
+            _statement(statement, units, spans, None)
     line_unit: list[int] = [-1] * (max((last for _, last, _ in spans), default=0) + 1)
     for first, last, index in spans:
         if any(line_unit[line] != -1 and units[line_unit[line]] is not units[index].owner for line in (first, last)):
@@ -262,6 +273,20 @@ def _units(tree: ast.Module, nodes: dict[type, list]) -> list[_Unit] | None:
     return units
 
 
+def _statement(statement: ast.stmt, units: list[_Unit], spans: list[tuple[int, int, int]], owner: _Unit | None) -> None:
+    """Add a module statement (``owner`` None) or a class-body statement as a unit; statements
+    sharing a line (``a = 1; b = 2``) are one."""
+    last = statement.end_lineno or statement.lineno
+    if spans and units[spans[-1][2]].node is None and units[spans[-1][2]].owner is owner and statement.lineno <= spans[-1][1]:
+        spans[-1] = (spans[-1][0], max(spans[-1][1], last), spans[-1][2])
+        return
+    unit = _Unit(None, _Words(), set(), owner=owner)
+    units.append(unit)
+    if owner is not None:
+        owner.members.append(unit)
+    spans.append((statement.lineno, last, len(units) - 1))
+
+
 def _first_line(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> int:
     return min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)])
 
@@ -275,6 +300,7 @@ def _note(found: list[_Words], line_unit: list[int], nodes: dict[type, list], ow
         words.names.add(node.id)
         if node.ctx.__class__ is not load:
             words.bound.add(node.id)
+            words.assigned.add(node.id)
     for node in nodes[ast.Attribute]:
         words = found[line_unit[node.lineno]]
         words.words.add(node.attr)
@@ -319,6 +345,7 @@ def _note(found: list[_Words], line_unit: list[int], nodes: dict[type, list], ow
                 words = found[line_unit[node.lineno]]
                 words.words.add(name)
                 words.bound.add(name)
+                words.assigned.add(name)
 
 
 def _instance(method: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
@@ -364,25 +391,39 @@ def _close(units: list[_Unit], met: list[tuple[frozenset[str], str]]) -> None:
     masks = [(sum(bits[word] for word in words), kind) for words, kind in met]
     reads: dict[int, list[_Unit]] = {}
     """What each unit reads: the units defining a word it mentions (and a method's class)."""
-    resolves: dict[int, list[_Unit]] = {}
-    """What each unit resolves names through: the units defining a name or attribute it writes."""
+    resolves: dict[int, list[tuple[_Unit, str | None]]] = {}
+    """What each unit resolves names through: the units defining a name or attribute it writes
+    (with that word; None for a method's class)."""
     readers: dict[int, list[_Unit]] = {}
     reach: dict[int, int] = {}
+    imported: dict[tuple[int, str], int] = {}
+    """The words reached through a name that a statement binds by imports alone: its imports' own."""
     for unit in units:
         found = {id(definer): definer for word in unit.words.words for definer in definers.get(word, ())}
         owner = [unit.owner] if unit.owner is not None else []
-        reads[id(unit)] = [*(definer for definer in found.values() if definer is not unit), *owner]
-        through = {id(definer): definer for word in unit.words.names for definer in definers.get(word, ()) if definer is not unit}
-        resolves[id(unit)] = [*through.values(), *owner]
-        for definer in resolves[id(unit)]:
+        reads[id(unit)] = [*(definer for definer in found.values() if definer is not unit), *owner, *unit.members]
+        through = {(id(definer), word): (definer, word) for word in unit.words.names for definer in definers.get(word, ()) if definer is not unit}
+        resolves[id(unit)] = [*through.values(), *((owner, None) for owner in owner)]
+        for definer, _ in resolves[id(unit)]:
             readers.setdefault(id(definer), []).append(unit)
         reach[id(unit)] = sum(bits[word] for word in unit.words.names if word in bits)
+        words = unit.words
+        if unit.node is None:
+            for name, parts in words.imported.items():
+                if name not in words.assigned and name not in words.stored and name not in words.declared:
+                    imported[(id(unit), name)] = sum(bits[word] for word in parts if word in bits)
+
+    def via(definer: _Unit, word: str | None) -> int:
+        """The requirement words reached by resolving ``word`` through ``definer``."""
+        found = imported.get((id(definer), word)) if word is not None else None
+        return reach[id(definer)] if found is None else found
+
     todo = list(units)
     while todo:  # the requirement words each unit reaches through the names it writes, to a fixed point
         unit = todo.pop()
         mask = reach[id(unit)]
-        for definer in resolves[id(unit)]:
-            mask |= reach[id(definer)]
+        for definer, word in resolves[id(unit)]:
+            mask |= via(definer, word)
         if mask != reach[id(unit)]:
             reach[id(unit)] = mask
             todo.extend(readers.get(id(unit), ()))
@@ -392,7 +433,7 @@ def _close(units: list[_Unit], met: list[tuple[frozenset[str], str]]) -> None:
         if word not in by_word:
             found = bits.get(word, 0)
             for definer in definers.get(word, ()):
-                found |= reach[id(definer)]
+                found |= via(definer, word)
             by_word[word] = found
         return by_word[word]
 

@@ -34,9 +34,10 @@ import os
 import re
 from collections import Counter
 
-from .prefilter import Requirement, catalog_requirements, word_in
+from . import catalog
+from .prefilter import HTTP_FAMILY, Requirement, catalog_requirements, word_in
 from .project import is_project_name
-from .triage_calls import Calls
+from .triage_calls import CALLED, NAMED, Calls
 
 SWITCH = "BUDGETLINT_NO_TRIAGE"
 """Set to anything but ``0`` or empty: every file the prefilter passes is parsed (to prove the triage)."""
@@ -45,6 +46,48 @@ MAX_ANNOTATION = 200
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 _REQUIREMENTS = catalog_requirements(on_tree=True)
+
+
+def _module_questions() -> dict[Requirement, tuple]:
+    """The requirements of an SDK module acting as a client (``prefilter.catalog_requirements``:
+    a method of its family, an endpoint attribute of its family, a legacy module endpoint), each
+    with the question ``triage_calls.Calls.module`` asks: ``("module", path, attribute)``, the
+    path a callee (``attribute`` None) or the object an attribute is assigned to must resolve to.
+    A requirement the words of another kind's (a patcher's name) may also stand for is left out."""
+    def words(qualname: str, *more: str) -> tuple[str, frozenset[str]]:
+        root, *rest = qualname.split(".")
+        return root, frozenset(rest).union(*(path.split(".") for path in more)) - {root}
+
+    found: dict[tuple, tuple] = {}
+    others: set[tuple[str, frozenset[str]]] = set()
+    for client in catalog.CLIENTS:
+        family = catalog.FAMILIES[client.family]
+        for qualname in client.qualnames:
+            if not client.module:
+                others.add(words(qualname))
+                continue
+            if client.family == HTTP_FAMILY:
+                continue  # a request: ``Calls.request`` answers
+            module = tuple(qualname.split("."))
+            for method in family.methods:
+                path = (*module, CALLED) if method.path == "__call__" else (*module, *method.path.split("."))
+                found[(*words(qualname, method.path), frozenset())] = ("module", path, None)
+            for name in {param.name for param in client.endpoint} | set(family.endpoint_kwargs):
+                found[(*words(qualname), frozenset({name}))] = ("module", module, name)
+    for qualname in catalog.LEGACY_MODULE_ENDPOINTS:
+        root, _, attribute = qualname.rpartition(".")
+        found[(*words(root), frozenset({attribute}))] = ("module", tuple(root.split(".")), attribute)
+    return {
+        requirement: found[key]
+        for requirement in _REQUIREMENTS
+        if not (requirement.keys or requirement.request or requirement.path or requirement.client or requirement.endpoint or requirement.evidence)
+        and (key := (requirement.anchor, requirement.words, requirement.attributes)) in found
+        and (requirement.anchor, requirement.words) not in others
+        and requirement.stored == bool(requirement.attributes)
+    }
+
+
+_MODULE = _module_questions()
 
 
 def enabled() -> bool:
@@ -64,12 +107,7 @@ _SCALARS = frozenset({"ctx", "id", "attr", "arg", "asname", "module", "level", "
 """Fields that hold no node (or only strings: ``Global.names``), and ``ctx``, never walked."""
 _FIELDS: dict[type, tuple[str, ...]] = {type(None): ()}
 """By node type: the fields that may hold nodes (a ``Dict``'s keys may hold None)."""
-_NAMED = tuple(
-    getattr(ast, name)
-    for name in ("FunctionDef", "AsyncFunctionDef", "ClassDef", "ExceptHandler", "MatchAs", "MatchStar", "MatchMapping", "TypeVar", "ParamSpec", "TypeVarTuple")
-    if hasattr(ast, name)
-)
-"""Definitions, handlers, captures and type parameters: the name each binds (``rest`` for ``MatchMapping``)."""
+_NAMED = NAMED
 _GATHERED = (
     ast.Name, ast.Attribute, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.keyword, ast.arg, *_NAMED,
     ast.Call, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.withitem, ast.Return, ast.Subscript,
@@ -209,11 +247,13 @@ class _Names:
             and (not requirement.path or self._asked(requirement.path, source))
             and (not requirement.client or self._asked(("client", requirement.client), source))
             and (not requirement.endpoint or self._asked(("endpoint", next(iter(requirement.attributes))), source))
+            and (requirement not in _MODULE or self._asked(_MODULE[requirement], source))
         )
 
     def _asked(self, question: object, source: bytes) -> bool:
         """A question of ``triage_calls.Calls`` about the tree, each asked once: ``"request"``, a
-        distinctive path, ``("environment", keys)``, ``("client", qualname)`` or ``("endpoint", attribute)``."""
+        distinctive path, ``("environment", keys)``, ``("client", qualname)``, ``("endpoint", attribute)``
+        or ``("module", path, attribute)``."""
         if question not in self.answers:
             if self.calls is None:
                 self.calls = Calls(self.tree, self.nodes)
@@ -225,6 +265,8 @@ class _Names:
                 answer = self.calls.client(question[1])
             elif isinstance(question, tuple) and question[0] == "endpoint":
                 answer = self.calls.endpoint(question[1], source)
+            elif isinstance(question, tuple) and question[0] == "module":
+                answer = self.calls.module(question[1], question[2])
             else:
                 answer = self.calls.path(question)  # type: ignore[arg-type]
             self.answers[question] = answer

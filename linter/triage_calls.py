@@ -16,12 +16,14 @@ Every question over-approximates what the model resolves, so a "no" is proof:
 - ``client``: a catalog client class (``openai.OpenAI``) matters only through an expression that
   may resolve to it (``_reaches``, rooted at an import of exactly its module): a constructor the
   rules read (a model or parameter object's, BL001; one passing an endpoint argument, a keyword,
-  its position or a ``**``, BL004), a generation method called on an instance, an endpoint
+  its position or a key of a dict unpacked into it, that may lead to a string literal, BL004), a
+  generation method called on an instance, an endpoint
   attribute of the client set on an instance (``literals._client_endpoint_env``), or an instance
   that a module-level name or function may give (the client and factory records of
   ``summary.file_facts``, which other modules' calls resolve through).
 - ``environment``: ``os.environ[KEY] = value`` is an endpoint literal only when the object may
-  resolve to ``os.environ`` (``endpoints.env_lookup``), ``KEY`` may name an endpoint variable and
+  resolve to ``os.environ`` (``endpoints.env_lookup``), ``KEY`` may name an endpoint variable (a
+  string literal, or a name some assignment in the file leads to one) and
   the value's static prefix may look like a URL (``literals.EndpointLiterals.assigned``).
 
 - ``endpoint``: ``self.base_url = value`` is an endpoint literal only when ``value`` may lead
@@ -33,8 +35,10 @@ Every question over-approximates what the model resolves, so a "no" is proof:
 written before it: an attribute writes its name; a call of something writes ``CALLED`` (an
 instance); a name stands for every value assigned to it, or to an attribute of that name
 (``self.m``), anywhere in the file, and for the class a parameter of that name is annotated
-with; a call for what any function returns, its callee (``client.with_options(...)``) and its
-first argument (``functools.partial``); ``await`` and ``if``-expressions for their values. Rooted
+with; a call for what the functions it may call return (``_returned``: every ``return`` of the
+file, but none for a class of the file or a callee rooted at an import, and only those of the
+functions named ``f`` when no assignment binds ``f``), its callee (``client.with_options(...)``)
+and its first argument (``functools.partial``); ``await`` and ``if``-expressions for their values. Rooted
 (a client, ``os.environ``), what is left must be the qualified name of an import binding that
 name; unrooted (a distinctive method on a receiver the file cannot resolve), anything may be left.
 """
@@ -43,6 +47,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 import libcst as cst
@@ -51,7 +56,6 @@ from . import catalog
 from .catalog import ClientKind
 from .endpoints import evident_llm_endpoint, looks_like_url
 from .literals import http_route
-from .prefilter import names_a_key
 from .values import StringParts, string_parts
 
 _PASSTHROUGH = frozenset(name for family in catalog.FAMILIES.values() for name in family.passthrough)
@@ -78,6 +82,14 @@ for _path, _family, _method in catalog.DISTINCTIVE:
 """The keywords one of which a call of each distinctive path passes (``matching._distinctive``)."""
 
 
+NAMED = tuple(
+    getattr(ast, name)
+    for name in ("FunctionDef", "AsyncFunctionDef", "ClassDef", "ExceptHandler", "MatchAs", "MatchStar", "MatchMapping", "TypeVar", "ParamSpec", "TypeVarTuple")
+    if hasattr(ast, name)
+)
+"""Definitions, handlers, captures and type parameters: the name each binds (``rest`` for ``MatchMapping``)."""
+
+
 class _GiveUp(Exception):
     """The templates of a URL cannot be bounded: the file is parsed."""
 
@@ -93,6 +105,7 @@ class Calls:
         self.stores: list[tuple[ast.Attribute | ast.Subscript, ast.expr]] = []
         """Attribute and subscript targets with the value the collector records them with."""
         self.returns: list[ast.expr] = [node.value for node in nodes[ast.Return] if node.value is not None]
+        self.return_lines = [(node.value, node.lineno) for node in nodes[ast.Return] if node.value is not None]
         self.imports: dict[str, list[tuple[str, ...]]] = {}
         """By the name each import binds: the qualified names, as ``bindings.py`` spells them."""
         self.annotations: dict[str, list[ast.expr]] = {}
@@ -126,6 +139,24 @@ class Calls:
                 self.annotations.setdefault(node.arg, []).append(node.annotation)
         for node in nodes[ast.Global]:
             self.globals.update(node.names)
+        bound: Counter[str] = Counter(node.id for node in nodes[ast.Name] if node.ctx.__class__ is not ast.Load)
+        for kind in NAMED:
+            bound.update(name for node in nodes[kind] if isinstance(name := node.rest if kind is ast.MatchMapping else node.name, str))
+        self.bound = bound.copy()
+        """How many times each name is bound, parameters aside (a parameter's value is never a
+        function's return: ``scopes._resolve_binding`` reads its annotation alone)."""
+        bound.update(node.arg for node in nodes[ast.arg])
+        imported = {alias.asname or alias.name.split(".")[0] for kind in (ast.Import, ast.ImportFrom) for node in nodes[kind] for alias in node.names}
+        self.external = {name for name in imported if not bound[name]}
+        """Names bound by imports alone: a call through one returns no value of this file's functions."""
+        self.classes = {node.name for node in nodes[ast.ClassDef] if bound[node.name] == 1 and node.name not in imported}
+        """Names bound by a class definition alone: calling one gives an instance of it."""
+        self.defs: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+        for kind in (ast.FunctionDef, ast.AsyncFunctionDef):
+            for node in nodes[kind]:
+                self.defs.setdefault(node.name, []).append(node)
+        self.imported = imported
+        self.def_returns: dict[str, list[ast.expr]] = {}
 
     def _bind(self, target: ast.expr, value: ast.expr | None) -> None:
         """Note what ``target`` is assigned (``value``: None where the collector pairs nothing)."""
@@ -194,11 +225,27 @@ class Calls:
         (``endpoints.is_endpoint_env``) to a URL."""
         return any(
             type(target) is ast.Subscript
-            and _may_name_a_key(target.slice, keys, source)
+            and self._may_name_a_key(target.slice, keys)
             and self._may_be_url(value)
             and self._reaches([target.value], _ENVIRON, rooted=True)
             for target, value in self.stores
         )
+
+    def _may_name_a_key(self, key: ast.expr, keys: frozenset[str]) -> bool:
+        """Whether a subscript may evaluate (``values.evaluate``: a string literal, or a name whose
+        plain assignments give one, through names) to a string holding one of ``keys`` (in any case)."""
+        todo, seen = [key], set()
+        while todo:
+            expr = todo.pop()
+            if id(expr) in seen:
+                continue
+            seen.add(id(expr))
+            if type(expr) is ast.Constant:
+                if isinstance(expr.value, str) and any(hint in expr.value.upper() for hint in keys):  # type: ignore[attr-defined]
+                    return True
+            elif type(expr) is ast.Name:
+                todo.extend(self.values.get(expr.id, ()))  # type: ignore[attr-defined]
+        return False
 
     def _may_be_url(self, value: ast.expr) -> bool:
         """Whether ``string_parts(value).static_prefix`` may look like a URL (``looks_like_url``).
@@ -334,7 +381,7 @@ class Calls:
         if client.kind in (ClientKind.MODEL, ClientKind.PARAMS):
             built = funcs  # every constructor is a call site BL001 checks
         else:
-            built = [call.func for call in self.calls if _may_pass_endpoint(call, client.endpoint)]
+            built = [call.func for call in self.calls if self._may_pass_endpoint(call, client.endpoint)]
         if self._reaches(built, base, rooted=True):  # a constructor is a call site (a factory is not)
             return True
         if family.name != "http":  # a request is a call site only with an LLM API path: ``request``
@@ -344,6 +391,78 @@ class Calls:
         endpoints = {param.name for param in client.endpoint} | set(family.endpoint_kwargs)
         owners = [target.value for target, _ in self.stores if type(target) is ast.Attribute and target.attr in endpoints]
         return any(self._reaches([*owners, *self._module_values()], path, rooted=True) for path in instance)
+
+    def _may_pass_endpoint(self, call: ast.Call, endpoint: tuple[catalog.Param, ...]) -> bool:
+        """Whether ``matching.endpoint_argument`` may find one of ``endpoint`` in ``call`` that
+        ``endpoints.classify`` may read a literal from (``_reached``): a keyword, a position, or
+        any value of a dict unpacked into the call (``_unpacked``)."""
+        if not endpoint:
+            return False
+        names = {param.name for param in endpoint}
+        found = [keyword.value for keyword in call.keywords if keyword.arg in names]
+        positional = [arg for arg in call.args if type(arg) is not ast.Starred]
+        found.extend(positional[param.position] for param in endpoint if param.position is not None and param.position < len(positional))
+        for keyword in call.keywords:
+            if keyword.arg is None:
+                values = self._unpacked(keyword.value)
+                if values is None:
+                    return True
+                found.extend(values)
+        return any(self._may_lead_to_a_string(value) for value in found)
+
+    def _may_lead_to_a_string(self, value: ast.expr) -> bool:
+        """Whether ``endpoints.classify`` may read a literal from ``value`` (``_reached``)."""
+        reached = self._reached(value)
+        return reached is None or any(type(literal) is ast.JoinedStr or isinstance(literal.value, str) for literal in reached)
+
+    def _unpacked(self, value: ast.expr) -> list[ast.expr] | None:
+        """Every value ``values.keyword_mapping`` may find in ``**value`` (None: too many to
+        follow): of a dict display, a call's keywords (``dict(k=v)``, a config object), a key
+        set on a name (``params["k"] = v``, ``params.setdefault(k, v)``), through names, a call's positional and unpacked
+        arguments, and what any function returns."""
+        found: list[ast.expr] = []
+        todo, seen = [value], set()
+        while todo:
+            expr = todo.pop()
+            if id(expr) in seen:
+                continue
+            seen.add(id(expr))
+            if len(seen) > _MAX_REACHED:
+                return None
+            kind = type(expr)
+            if kind is ast.Name:
+                todo.extend(self.values.get(expr.id, ()))  # type: ignore[attr-defined]
+                found.extend(
+                    item for target, item in self.stores
+                    if type(target) is ast.Subscript and type(target.value) is ast.Name and target.value.id == expr.id  # type: ignore[attr-defined]
+                )
+                for call in self.calls:  # params.setdefault(key, value)
+                    func = call.func
+                    if type(func) is ast.Attribute and func.attr == "setdefault" and type(func.value) is ast.Name and func.value.id == expr.id:  # type: ignore[attr-defined]
+                        found.extend(arg.value if type(arg) is ast.Starred else arg for arg in call.args[1:])
+            elif kind is ast.Dict:
+                for key, item in zip(expr.keys, expr.values):  # type: ignore[attr-defined]
+                    (found if key is not None else todo).append(item)
+            elif kind is ast.Call:
+                for keyword in expr.keywords:  # type: ignore[attr-defined]
+                    (found if keyword.arg is not None else todo).append(keyword.value)
+                todo.extend(arg.value if type(arg) is ast.Starred else arg for arg in expr.args)  # type: ignore[attr-defined]
+                todo.extend(self.returns)
+        return found
+
+    # SDK modules acting as clients
+    def module(self, path: tuple[str, ...], attribute: str | None) -> bool:
+        """Whether some callee (``attribute`` None: a method of the module, ``path`` ending with
+        it) or some object assigned ``.attribute`` (``litellm.api_base = ...``: ``path`` the
+        module's) may resolve to exactly ``path`` (``matching._match``, ``literals.assigned``);
+        the value assigned must be one a literal may be read from (the module's calls, which read
+        it as their endpoint, are sites only with a requirement of their own met)."""
+        if attribute is None:
+            return self._reaches([call.func for call in self.calls], path, rooted=True)
+        return any(
+            type(target) is ast.Attribute and target.attr == attribute and self._reaches([target.value], path, rooted=True) and self._may_lead_to_a_string(value)
+            for target, value in self.stores
+        )
 
     def _module_values(self) -> list[ast.expr]:
         """What a module-level name may be bound to, and what a module-level function may return
@@ -394,7 +513,7 @@ class Calls:
             elif kind is ast.Call:
                 if wanted == CALLED:
                     todo.append((expr.func, left - 1))  # type: ignore[attr-defined]
-                todo.extend((value, left) for value in self.returns)
+                todo.extend((value, left) for value in self._returned(expr.func))  # type: ignore[attr-defined]
                 todo.append((expr.func, left))  # type: ignore[attr-defined]  # client.with_options(...)
                 todo.extend((arg, left) for arg in expr.args[:1])  # type: ignore[attr-defined]  # functools.partial(method, ...)
             elif kind is ast.Await:
@@ -404,29 +523,42 @@ class Calls:
         return False
 
 
+    def _returned(self, func: ast.expr) -> list[ast.expr]:
+        """The ``return`` values of this file a call of ``func`` may give: none for a class of
+        the file, or an attribute chain rooted at a name only imports bind (whose value the model
+        reads as the import's, ``scopes.resolve``); those of the functions named ``f`` for ``f``
+        or ``x.f`` where no assignment binds ``f`` (a name nothing but ``def`` or a parameter
+        binds, a builtin, a method); else every one."""
+        kind = type(func)
+        if kind is ast.Name:
+            name = func.id  # type: ignore[attr-defined]
+            if name in self.classes or name in self.external:
+                return []
+            if name not in self.imported and self.bound[name] == len(self.defs.get(name, ())):
+                return self._def_returns(name)
+            return self.returns
+        if kind is ast.Attribute:
+            root = func
+            while type(root) is ast.Attribute:
+                root = root.value  # type: ignore[attr-defined]
+            if type(root) is ast.Name and root.id in self.external:  # type: ignore[attr-defined]
+                return []
+            if func.attr not in self.values:  # type: ignore[attr-defined]
+                return self._def_returns(func.attr)  # type: ignore[attr-defined]
+        return self.returns
+
+    def _def_returns(self, name: str) -> list[ast.expr]:
+        """The values of the ``return`` statements inside the functions named ``name``."""
+        if name not in self.def_returns:
+            spans = [(node.lineno, node.end_lineno or node.lineno) for node in self.defs.get(name, ())]
+            self.def_returns[name] = [value for value, line in self.return_lines if any(first <= line <= last for first, last in spans)]
+        return self.def_returns[name]
+
+
 def _bounded(found: set[str | None]) -> set[str | None]:
     if len(found) > _MAX_TEMPLATES:
         raise _GiveUp
     return found
-
-
-def _may_name_a_key(key: ast.expr, keys: frozenset[str], source: bytes) -> bool:
-    """Whether a subscript may evaluate (``values.evaluate``: a string literal, or a name bound
-    to one) to a string holding one of ``keys`` (in any case)."""
-    if type(key) is ast.Constant:
-        return isinstance(key.value, str) and any(hint in key.value.upper() for hint in keys)  # type: ignore[attr-defined]
-    return type(key) is ast.Name and names_a_key(source, keys)  # a name bound to a string somewhere
-
-
-def _may_pass_endpoint(call: ast.Call, endpoint: tuple[catalog.Param, ...]) -> bool:
-    """Whether ``matching.endpoint_argument`` may find one of ``endpoint`` in ``call``."""
-    if not endpoint:
-        return False
-    names = {param.name for param in endpoint}
-    if any(keyword.arg is None or keyword.arg in names for keyword in call.keywords):
-        return True
-    positions = [param.position for param in endpoint if param.position is not None]
-    return bool(positions) and sum(type(arg) is not ast.Starred for arg in call.args) > min(positions)
 
 
 def _classes(annotation: ast.expr, depth: int) -> Iterator[ast.expr]:

@@ -213,6 +213,37 @@ STUB_LOOK_ALIKES = {
             send = sender()
             return send(messages=[p])
     """,
+    "method-of-a-subclass-of-the-client": """\
+        from openai import OpenAI
+        class Bot(OpenAI):
+            name = "bot"
+            def ask(self, p):
+                return self.chat.completions.create(model="m", messages=[p])
+            def describe(self):
+                return self.name
+    """,
+    "client-in-a-class-field-read-by-a-method": """\
+        from typing import Optional
+        from openai import OpenAI
+        class Bot:
+            client: Optional[OpenAI] = None
+            store: bool = False
+            def get_client(self):
+                if self.client is None:
+                    self.client = OpenAI(base_url="http://10.0.0.5:8000/v1")
+                return self.client
+            def ask(self, p):
+                return self.get_client().chat.completions.create(model="m", messages=[p])
+            def flags(self):
+                return {"store": self.store}
+    """,
+    "aliased-client-among-other-imports": """\
+        from openai import APIError, OpenAI as Client, RateLimitError
+        def make():
+            return Client(base_url="http://10.0.0.5:8000/v1")
+        def retryable(error: RateLimitError) -> bool:
+            return isinstance(error, APIError)
+    """,
     "escalation-across-helpers": """\
         import ollama
         from openai import OpenAI
@@ -261,6 +292,32 @@ def test_the_units_nothing_needs_are_blanked_line_for_line():
     assert "def other(self):" in reduced and "def unrelated(values):" in reduced and "class Plain:" in reduced
     assert "self.client.chat.completions.create" in reduced and 'url = "http://10.0.0.5:8000/v1"' in reduced
     assert "def helper(self):\n            return 2" in reduced
+
+
+def test_a_method_reading_only_fields_the_sites_do_not_reach_is_blanked():
+    # each class-body statement is a unit of its own: `flags` and `to_dict` read `store` (and the
+    # base class through `super()`), not the field holding the client, so they are not needed
+    code = textwrap.dedent(STUB_LOOK_ALIKES["client-in-a-class-field-read-by-a-method"]) + (
+        "    def to_dict(self):\n"
+        "        found = super().to_dict()\n"
+        "        found.update(store=self.store)\n"
+        "        return found\n"
+    )
+    reduced = _reduced(code)
+    assert reduced is not None
+    assert "def flags(self):\n        pass\n" in reduced and "def to_dict(self):\n        pass\n" in reduced
+    assert "client: Optional[OpenAI] = None" in reduced and "store: bool = False" in reduced
+    assert "return self.get_client().chat.completions.create" in reduced and "self.client = OpenAI(" in reduced
+
+
+def test_a_name_imported_beside_the_client_reaches_only_its_own_import():
+    # `APIError` comes from the statement importing `OpenAI`, but resolves to `openai.APIError` alone
+    code = textwrap.dedent(STUB_LOOK_ALIKES["method-returning-the-client-of-another-method"]).replace(
+        "from openai import OpenAI", "from openai import APIError, OpenAI"
+    ) + "    def failed(self, error: APIError) -> bool:\n        return error.code == 429\n"
+    reduced = _reduced(code)
+    assert reduced is not None and "def failed(self, error: APIError) -> bool:\n        pass\n" in reduced
+    assert "return self.conn().chat.completions.create" in reduced
 
 
 def test_each_line_keeps_its_own_ending_and_tabs():

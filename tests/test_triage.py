@@ -76,6 +76,13 @@ LOOK_ALIKES = {
         KEY = "OPENAI_BASE_URL"
         os.environ[KEY] = "http://10.0.0.5:8000/v1"
     """,
+    "environ-key-through-two-names-and-a-tuple": """\
+        import os
+        PREFIX, KEY = "X", "OPENAI_BASE_URL"
+        name = KEY
+        env = os.environ.copy()
+        env[name] = "http://10.0.0.5:8000/v1"
+    """,
     "environ-key-implicitly-concatenated": """\
         import os
         os.environ["OPENAI_BASE_" "URL"] = "http://10.0.0.5:8000/v1"
@@ -241,6 +248,71 @@ LOOK_ALIKES = {
         def make():
             ollama.Client("http://10.0.0.5:11434").list()
     """,
+    "client-built-with-an-endpoint-in-an-unpacked-dict": """\
+        from openai import OpenAI
+        def make():
+            return OpenAI(**{"api_key": "k", "base_url": "http://10.0.0.5:8000/v1"}).models.list()
+    """,
+    "client-built-with-an-endpoint-in-a-dict-call-of-a-constant": """\
+        import openai
+        URL = "http://10.0.0.5:8000/v1"
+        class Bot:
+            def setup(self):
+                params = dict(api_key="k", base_url=URL)
+                self.models = openai.OpenAI(**params).models
+    """,
+    "client-built-with-an-endpoint-added-to-its-dict": """\
+        import openai
+        def setup(values):
+            params = {"api_key": values["key"]}
+            params["base_url"] = "http://10.0.0.5:8000/v1"
+            values["client"] = openai.OpenAI(**params).models
+    """,
+    "client-built-with-an-endpoint-set-by-setdefault": """\
+        import openai
+        def setup(values):
+            params = {"api_key": values["key"]}
+            params.setdefault("base_url", "http://10.0.0.5:8000/v1")
+            values["client"] = openai.OpenAI(**params).models
+    """,
+    "client-built-with-an-endpoint-from-a-function-returning-a-dict": """\
+        import openai
+        def _params():
+            return {"base_url": "http://10.0.0.5:8000/v1"}
+        def setup(values):
+            values["client"] = openai.OpenAI(**_params()).models
+    """,
+    "client-built-with-an-endpoint-attribute-default": """\
+        import openai
+        class Bot:
+            base_url = "http://10.0.0.5:8000/v1"
+            def setup(self):
+                return openai.OpenAI(base_url=self.base_url).models
+    """,
+    # an SDK module acting as a client: one of its methods called, or its endpoint set
+    "module-client-method-imported-by-name": """\
+        from litellm import completion
+        def ask(p):
+            return completion(model="gpt-4o", messages=[p])
+    """,
+    "module-client-method-through-a-name": """\
+        import litellm
+        call = litellm.completion
+        def ask(p):
+            return call(model="gpt-4o", messages=[p])
+    """,
+    "module-client-endpoint-through-an-alias": """\
+        import litellm as ll
+        ll.api_base = "http://10.0.0.5:8000"
+        def ask(p):
+            return 1
+    """,
+    "module-client-endpoint-through-a-constant": """\
+        import openai
+        URL = "http://10.0.0.5:8000/v1"
+        def setup():
+            openai.api_base = URL
+    """,
     "client-called-through-an-aliased-class": """\
         from ollama import Client as C
         factory = C
@@ -322,6 +394,47 @@ LOOK_ALIKES = {
     """,
 }
 QUIET = {
+    # a client a module-level name keeps through a function of the file (a summary record, no finding)
+    "client-kept-through-a-factory-called-at-module-level": """\
+        import logging
+        from openai import OpenAI
+        log = logging.getLogger(__name__)
+        def make():
+            return OpenAI()
+        client = make()
+    """,
+    "client-kept-through-a-cached-factory": """\
+        import functools
+        from openai import OpenAI
+        @functools.cache
+        def make():
+            return OpenAI()
+        client = make()
+    """,
+    "client-kept-through-a-class-method-called-at-module-level": """\
+        from openai import OpenAI
+        class Factory:
+            @classmethod
+            def build(cls):
+                return OpenAI()
+        client = Factory.build()
+    """,
+    "client-kept-through-two-factories": """\
+        from openai import OpenAI
+        def _build():
+            return OpenAI()
+        def make():
+            return _build()
+        client = make()
+    """,
+    "client-returned-through-a-method-of-a-class-of-the-file": """\
+        from openai import OpenAI
+        class Factory:
+            def build(self):
+                return OpenAI()
+        def make():
+            return Factory().build()
+    """,
     "method-through-getattr": """\
         from openai import OpenAI
         client = OpenAI()
@@ -443,6 +556,26 @@ DECIDED = {
     "client-built-without-an-endpoint-and-not-kept": (
         "from openai import OpenAI\ndef models():\n    client = OpenAI()\n    return client.models.list()\n"
     ),
+    # a client built with an endpoint argument that leads to no literal, and not kept
+    "client-built-with-an-endpoint-of-no-literal": (
+        "import openai\nclass Chat:\n    def setup(self, values):\n"
+        "        params = {'api_key': values['key'], 'base_url': values.get('base_url')}\n"
+        "        values['client'] = openai.OpenAI(**params).chat.completions\n"
+        "        values['async_client'] = openai.AsyncOpenAI(base_url=values['base_url'] if 'base_url' in values else BASE).chat.completions\n"
+        "        return values\n"
+    ),
+    # an SDK module's method words and endpoint attribute on objects that are not the module
+    "module-client-words-on-another-object": (
+        "import openai\nclass Chat:\n    def ask(self, **kw):\n        return self.client.create(**kw)\n"
+        "    def setup(self, values):\n        values['client'] = openai.chat.completions\n"
+    ),
+    "module-client-endpoint-attribute-on-another-object": (
+        "import openai, litellm\nclass Cfg:\n    def __init__(self, api_base):\n        self.api_base = api_base\n"
+        "        self.base_url = api_base\n"
+    ),
+    "module-client-endpoint-from-configuration": (
+        "import openai\ndef setup(cfg):\n    openai.api_base = cfg.api_base\n    openai.base_url = cfg.base_url or None\n"
+    ),
     "client-class-of-another-package-with-the-same-name": (
         "from agno.agent import Agent\nfrom agno.models.groq import Groq\nagent = Agent(model=Groq(id='llama-3.3-70b'))\n"
     ),
@@ -452,9 +585,27 @@ DECIDED = {
         "        async with aiohttp.ClientSession() as session:\n            return await session.get(url)\n"
     ),
     "http-client-of-a-method": "import httpx\nclass Api:\n    def client(self):\n        return httpx.Client(timeout=30)\n",
+    # a module-level call of an imported function or of a class of the file: no function's return
+    "http-client-of-a-method-beside-a-module-logger": (
+        "import logging\nimport httpx\nlogger = logging.getLogger(__name__)\n"
+        "class Api:\n    def client(self):\n        return httpx.Client(timeout=30)\n"
+    ),
+    "http-client-of-a-method-of-a-module-instance": (
+        "import httpx\nclass Api:\n    def client(self):\n        return httpx.Client(timeout=30)\napi = Api()\n"
+    ),
+    "http-client-of-a-method-beside-module-helpers": (
+        "import logging\nimport httpx\nlogger = logging.getLogger(__name__)\n"
+        "def _to_message(data):\n    return dict(role=data['role'], content=_text(data))\n"
+        "def _text(data, default_class=str):\n    return default_class(data.get('content'))\n"
+        "class Api:\n    def client(self):\n        return httpx.Client(timeout=30)\n"
+    ),
     # an environment write the model does not read as an endpoint
     "environ-like-dict-write": "import os\nHOME = os.environ['HOME']\nsettings = {}\nsettings['OPENAI_BASE_URL'] = 'http://localhost:8000/v1'\n",
     "environ-write-of-no-url": "import os\nos.environ['OLLAMA_HOST'] = '0'\nos.environ['HOST'] = 'localhost'.upper() + ':80'\n",
+    "environ-write-of-a-loop-key": (
+        "import os\nHOSTS = ['HOST']\ndef setup(pairs):\n    env = os.environ.copy()\n"
+        "    for key, value in pairs:\n        env[key] = value\n    value = 'http://localhost:8000'\n"
+    ),
     "environ-write-of-a-parameter": "import os\ndef serve(host):\n    os.environ['SERVER_HOST'] = host  # e.g. 'localhost'\n",
     # endpoint attributes read, or set on something no client reads
     "legacy-module-endpoint-read": "import openai\nprint(openai.base_url)\n",
