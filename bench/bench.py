@@ -19,7 +19,9 @@ out matching names, e.g. ``site-packages``), then times, in rounds (each command
 Per corpus it prints the median wall time of each command, its ratio to budgetlint cold (the
 median of the ratios of the same rounds), the files budgetlint parsed with libcst, the peak
 memory of the largest process (``ru_maxrss``) and of the whole process tree (the sum of the
-processes' proportional set sizes, sampled every 20 ms); budgetlint's time per phase
+processes' proportional set sizes, sampled every 20 ms in one more round that is not timed:
+reading ``/proc`` that often takes the machine ~20% of a core, which would slow the command
+timed beside it); budgetlint's time per phase
 (``BUDGETLINT_TIMINGS``, summed over its processes; ``other`` is the rest of a run without
 workers: start-up, discovery, the cache, the second phase's bookkeeping); and issue 16's goals.
 
@@ -163,12 +165,13 @@ def _memory_kib(pid: int) -> int:
     return 0
 
 
-def run(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, int, int]:
+def run(command: list[str], cwd: Path, env: dict[str, str], sample: bool = False) -> tuple[float, int, int, int]:
     """Wall time, peak RSS of the largest process (KiB: ``ru_maxrss`` of the process and the
-    children it waited for), peak memory of the process tree (KiB) and the exit code."""
+    children it waited for), peak memory of the process tree (KiB, sampled only if ``sample``)
+    and the exit code."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    sampler = TreeMemory(process.pid) if os.path.isdir("/proc") else None
+    sampler = TreeMemory(process.pid) if sample and os.path.isdir("/proc") else None
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     tree = sampler.stop() if sampler is not None else 0
@@ -177,17 +180,21 @@ def run(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int,
 
 def measure(commands: list[Command], cwd: Path, runs: int) -> list[Measure]:
     """Each command once per round, ``runs`` rounds: a machine that slows down or speeds up
-    (a shared host) affects every command alike, not the ones measured at that moment."""
+    (a shared host) affects every command alike, not the ones measured at that moment. Then one
+    round more, not timed, samples each command's process tree's memory."""
     results = [Measure(command.name, command.peer) for command in commands]
-    for _ in range(runs):
+    for round_ in range(runs + 1):
+        sample = round_ == runs
         for command, result in zip(commands, results):
             if command.before is not None:
                 command.before()
-            env = command.env if command.timings is None else dict(command.env, **{TIMINGS_ENV: str(command.timings)})
-            elapsed, peak, tree, code = run(command.argv, cwd, env)
-            result.seconds.append(elapsed)
+            env = command.env if command.timings is None or sample else dict(command.env, **{TIMINGS_ENV: str(command.timings)})
+            elapsed, peak, tree, code = run(command.argv, cwd, env, sample)
             result.exits.add(code)
             result.peak_kib, result.tree_kib = max(result.peak_kib, peak), max(result.tree_kib, tree)
+            if sample:
+                continue
+            result.seconds.append(elapsed)
             if command.timings is not None and command.timings.is_file():  # an older budgetlint writes none
                 result.timings.append(json.loads(command.timings.read_text(encoding="utf-8")))
                 command.timings.unlink()
