@@ -40,14 +40,7 @@ _UNPARSED = "cannot analyse {what}: valid Python that libcst's parser cannot rea
 
 
 def lint_read(
-    source: bytes,
-    info: os.stat_result | None,
-    name: str,
-    job: Job,
-    key: str | None = None,
-    document: Document | None = None,
-    *,
-    screened: bool = False,
+    source: bytes, info: os.stat_result | None, name: str, job: Job, key: str | None = None, document: Document | None = None, *, screened: bool = False
 ) -> FileResult:
     """Lint a file already read (``intake.read``), or a buffer (``info`` None: its result is not
     cacheable; ``document``: its last parse, reused where the text did not change): the per-file
@@ -102,9 +95,7 @@ def lint_source(
     return _lint_python(source, name, job, key, document, screened=screened)
 
 
-def _lint_python(
-    source: bytes, name: str, job: Job, key: str | None = None, document: Document | None = None, *, screened: bool = False
-) -> FileResult:
+def _lint_python(source: bytes, name: str, job: Job, key: str | None = None, document: Document | None = None, *, screened: bool = False) -> FileResult:
     if not screened:
         with timing.phase("prefilter"):
             decided = intake.screen(source, name, key, prefilter=job.project is None, honour=not job.ignore_suppressions)

@@ -7,10 +7,12 @@ start here, so the checks are made once, the same way.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
 import stat
+from collections.abc import Callable
 from typing import BinaryIO
 
 from . import notebook, suppress
@@ -109,9 +111,14 @@ def screen(
 def might_matter(code: bytes) -> bool:
     """``prefilter.might_matter``, imported when a file is first read: building its patterns from
     the catalog is work a run the cache answers never needs."""
+    return _prefilter()(code)
+
+
+@functools.cache
+def _prefilter() -> Callable[[bytes], bool]:
     from .prefilter import might_matter as prefilter
 
-    return prefilter(code)
+    return prefilter
 
 
 def worth_parsing(code: bytes, honour: bool = True) -> bool:
