@@ -40,15 +40,16 @@ _UNPARSED = "cannot analyse {what}: valid Python that libcst's parser cannot rea
 
 
 def lint_read(
-    source: bytes, info: os.stat_result | None, name: str, job: Job, key: str | None = None, document: Document | None = None
+    source: bytes, info: os.stat_result | None, name: str, job: Job, key: str | None = None, document: Document | None = None, *, screened: bool = False
 ) -> FileResult:
     """Lint a file already read (``intake.read``), or a buffer (``info`` None: its result is not
     cacheable; ``document``: its last parse, reused where the text did not change): the per-file
-    boundary, whatever goes wrong inside is a BL000 for the file."""
+    boundary, whatever goes wrong inside is a BL000 for the file. ``screened``: ``intake.screen``
+    found it must be analysed, with the job's settings (``runner.lint_file``)."""
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))  # long implicit string concatenations nest deeply
     try:
-        result = lint_source(source, name, job, key, document)
+        result = lint_source(source, name, job, key, document, screened=screened)
         if info is None or not intake.cacheable(source, name):
             return result
         return replace(result, signature=signature(source, info))
@@ -84,19 +85,22 @@ def _release_memory() -> None:
         trim(0)
 
 
-def lint_source(source: bytes, name: str, job: Job, key: str | None = None, document: Document | None = None) -> FileResult:
+def lint_source(
+    source: bytes, name: str, job: Job, key: str | None = None, document: Document | None = None, *, screened: bool = False
+) -> FileResult:
     """Lint one file's bytes (a notebook's: its code cells). Raises only on internal errors (``lint_file`` catches them)."""
     job = job.for_file(key or name)
     if name.endswith(notebook.SUFFIX):
         return _lint_notebook(source, name, job, key)
-    return _lint_python(source, name, job, key, document)
+    return _lint_python(source, name, job, key, document, screened=screened)
 
 
-def _lint_python(source: bytes, name: str, job: Job, key: str | None = None, document: Document | None = None) -> FileResult:
-    with timing.phase("prefilter"):
-        decided = intake.screen(source, name, key, prefilter=job.project is None, honour=not job.ignore_suppressions)
-    if decided is not None:
-        return FileResult(name, decided, parsed=False)
+def _lint_python(source: bytes, name: str, job: Job, key: str | None = None, document: Document | None = None, *, screened: bool = False) -> FileResult:
+    if not screened:
+        with timing.phase("prefilter"):
+            decided = intake.screen(source, name, key, prefilter=job.project is None, honour=not job.ignore_suppressions)
+        if decided is not None:
+            return FileResult(name, decided, parsed=False)
     file_rule = None if job.ignore_suppressions else suppress.file_suppression(source)
     if file_rule is not None and file_rule.codes is None:  # ignore-file: nothing in it is analysed
         lines = source_lines(source.decode("utf-8", "replace"))

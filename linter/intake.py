@@ -7,10 +7,13 @@ start here, so the checks are made once, the same way.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
 import stat
+from collections.abc import Callable
+from typing import BinaryIO
 
 from . import notebook, suppress
 from .codes import PARSE_ERROR, EngineCode
@@ -43,8 +46,8 @@ def read(path: str, name: str, key: str | None = None) -> tuple[bytes, os.stat_r
         if not python and info.st_size > most:
             return _too_large(name, info.st_size, most, key)
         bound = SCAN_MAX_BYTES if python and info.st_size <= SCAN_MAX_BYTES else most
-        with open(path, "rb") as handle:
-            source = handle.read(bound + 1)
+        with open(path, "rb", buffering=0) as handle:
+            source = _read_most(handle, bound + 1, info.st_size)
     except OSError as problem:
         return error(name, f"cannot read file: {problem.strerror or problem}", key=key)
     if len(source) <= most:
@@ -53,6 +56,25 @@ def read(path: str, name: str, key: str | None = None) -> tuple[bytes, os.stat_r
     if python and (suppress.ignores_file(source) or (whole and not worth_parsing(source))):
         return source, info
     return _too_large(name, max(info.st_size, len(source)), most, key)
+
+
+_MORE = 64 * 1024
+"""Past the size the stat gave (the file grew), it is read in pieces of this many bytes."""
+
+
+def _read_most(handle: BinaryIO, most: int, size: int) -> bytes:
+    """The file's first ``most`` bytes (all of a shorter one): first a read of the size its stat
+    gave, and one more byte. A read allocates what it asks for: asking each small file for the
+    scan bound took three times as long as reading it."""
+    pieces = [handle.read(min(size + 1, most))]
+    got = len(pieces[0])
+    while got < most:
+        more = handle.read(min(most - got, _MORE))
+        if not more:
+            break
+        pieces.append(more)
+        got += len(more)
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 def _too_large(name: str, size: int, most: int, key: str | None) -> Finding:
@@ -89,9 +111,14 @@ def screen(
 def might_matter(code: bytes) -> bool:
     """``prefilter.might_matter``, imported when a file is first read: building its patterns from
     the catalog is work a run the cache answers never needs."""
+    return _prefilter()(code)
+
+
+@functools.cache
+def _prefilter() -> Callable[[bytes], bool]:
     from .prefilter import might_matter as prefilter
 
-    return prefilter(code)
+    return prefilter
 
 
 def worth_parsing(code: bytes, honour: bool = True) -> bool:

@@ -126,7 +126,11 @@ class Prefilter:
         self._keyword = {word: (word.encode(), re.compile(re.escape(word.encode()) + _GAP + rb"=(?!=)")) for word in names}
 
     def __call__(self, source: bytes) -> bool:
-        words = set(source.translate(_WORDS_ONLY).split())  # every word, in one pass in C
+        listed = source.translate(_WORDS_ONLY).split()  # every word, in one pass in C
+        anchors = self._anchors.intersection(listed)
+        if not anchors:  # most files: no set of their words is built
+            return _foreign_encoding(source)
+        words = set(listed)
         attributes: dict[str, bool] = {}
         imported: dict[str, bool] = {}
 
@@ -146,7 +150,7 @@ class Prefilter:
                 return True
             return any(word in words and pattern.search(source) is not None for word, pattern in (self._keyword[name] for name in sorted(names)))
 
-        for anchor in sorted(self._anchors.intersection(words)):
+        for anchor in sorted(anchors):
             for requirement, needed, after_dots in self._by_anchor[anchor]:
                 if (
                     needed <= words

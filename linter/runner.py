@@ -125,12 +125,14 @@ def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | Non
     if isinstance(outcome, Finding):
         return FileResult(name, (outcome,), parsed=False)
     source, info = outcome
+    prefilter = job.project is None if isinstance(job, Job) else True
+    # a job made only when a file must be linted honours suppressions (commands makes one that does not at once)
+    honour = not (isinstance(job, Job) and job.ignore_suppressions)
+    screened = False
     try:
-        prefilter = job.project is None if isinstance(job, Job) else True
-        # a job made only when a file must be linted honours suppressions (commands makes one that does not at once)
-        honour = not (isinstance(job, Job) and job.ignore_suppressions)
         with timing.phase("prefilter"):
             decided = intake.screen(source, name, key, prefilter=prefilter, honour=honour)
+        screened = True
     except Exception:  # noqa: BLE001  the engine's boundary reports it
         decided = None
     if decided is not None:
@@ -141,7 +143,10 @@ def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | Non
         return FileResult(name, decided, parsed=False, signature=cached, facts=facts)
     with held_interrupts(), collector_paused():  # see commands.all_rules
         from . import engine
-    return engine.lint_read(source, info, name, job if isinstance(job, Job) else job(), key)
+    job = job if isinstance(job, Job) else job()
+    # screened as the job asks: the engine need not run the prefilter again
+    screened = screened and (job.project is None) == prefilter and job.ignore_suppressions != honour
+    return engine.lint_read(source, info, name, job, key, screened=screened)
 
 
 def lint_many(triples: list[tuple[str, str, str]], job: Job | Callable[[], Job], jobs: int) -> Iterator[tuple[int, FileResult]]:

@@ -33,6 +33,7 @@ import ast
 import os
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 from . import catalog
 from .prefilter import HTTP_FAMILY, Requirement, catalog_requirements, word_in
@@ -45,6 +46,8 @@ MAX_ANNOTATION = 200
 """A string annotation of a parameter this short is parsed (``annotations.py``): its words count as names."""
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+_BODIES_OF: dict[type, tuple[str, ...]] = {}
+"""By statement type: the fields of ``_BODIES`` it has (a simple statement: none)."""
 _REQUIREMENTS = catalog_requirements(on_tree=True)
 
 
@@ -88,6 +91,11 @@ def _module_questions() -> dict[Requirement, tuple]:
 
 
 _MODULE = _module_questions()
+_BY_ANCHOR = tuple(
+    (anchor, tuple(requirement for requirement in _REQUIREMENTS if requirement.anchor == anchor))
+    for anchor in dict.fromkeys(requirement.anchor for requirement in _REQUIREMENTS)
+)
+"""The requirements by anchor (a word each needs), in their order."""
 
 
 def enabled() -> bool:
@@ -98,8 +106,9 @@ def verdict(tree: ast.Module, source: bytes, nodes: dict[type, list] | None = No
     """None when the file must be analysed; else the facts full analysis gives it (it reports
     nothing). ``nodes``: ``gather(tree)``, when the caller has it (partial parsing reads it too)."""
     names = _Names(tree, nodes)
-    if any(names.meet(requirement, source) for requirement in _REQUIREMENTS):
-        return None
+    for anchor, requirements in _BY_ANCHOR:  # the requirements in order, those of words the tree has
+        if anchor in names.words and any(names.meet(requirement, source) for requirement in requirements):
+            return None
     return names.facts()
 
 
@@ -151,6 +160,26 @@ def gather(tree: ast.Module) -> dict[type, list]:
     return nodes
 
 
+def _strings(tree: ast.expr) -> Iterator[str]:
+    """The string constants in ``tree`` (``gather``'s walk)."""
+    fields_of = _FIELDS.get
+    stack: list = [tree]
+    while stack:
+        node = stack.pop()
+        kind = node.__class__
+        if kind is ast.Constant:
+            if isinstance(node.value, str):
+                yield node.value
+            continue
+        fields = fields_of(kind)
+        for field in fields if fields is not None else _fields(kind):
+            value = getattr(node, field)
+            if value.__class__ is list:
+                stack.extend(value)
+            elif value is not None:
+                stack.append(value)
+
+
 class _Names:
     """The words of a tree, the names it binds, and its imports."""
 
@@ -171,7 +200,10 @@ class _Names:
         self._note(self.nodes)
         self.imports: list[tuple[str, str, str]] = []
         """(bound name, qualified name as ``bindings.py`` spells it, ``module``/``function``/``class``)."""
-        self._imports(tree.body, "module")
+        found = self.nodes[ast.Import] + self.nodes[ast.ImportFrom]
+        if found:
+            self._imports(tree.body, "module", max(node.lineno for node in found))
+
 
     def _note(self, nodes: dict[type, list]) -> None:
         words, attributes, bound, load = self.words, self.attributes, self.bound, ast.Load
@@ -205,10 +237,11 @@ class _Names:
         for node in nodes[ast.arg]:
             words.add(node.arg)
             bound[node.arg] += 1
-            if node.annotation is not None:  # the class a parameter's annotation names
-                for part in ast.walk(node.annotation):
-                    if isinstance(part, ast.Constant) and isinstance(part.value, str) and len(part.value) <= MAX_ANNOTATION:
-                        found = _WORD.findall(part.value)  # a string annotation (``annotations.py`` parses it)
+            annotation = node.annotation
+            if annotation is not None and annotation.__class__ is not ast.Name:  # the class a parameter's annotation names
+                for text in _strings(annotation):
+                    if len(text) <= MAX_ANNOTATION:
+                        found = _WORD.findall(text)  # a string annotation (``annotations.py`` parses it)
                         words.update(found)
                         attributes.update(found)
         for kind in _NAMED:  # def, class, except handler, match capture, type parameter
@@ -218,23 +251,35 @@ class _Names:
                     words.add(name)
                     bound[name] += 1
 
-    def _imports(self, body: list, where: str) -> None:
+    def _imports(self, body: list, where: str, last: int) -> None:
+        """Record the imports of ``body`` in order, none past ``last``: the line of the file's
+        last import (a statement starting after it holds none, nor do those after it in ``body``)."""
         for statement in body:
+            if statement.lineno > last:
+                return
             kind = type(statement)
             if kind is ast.Import:
                 for alias in statement.names:
                     top = alias.name.split(".")[0]
                     self.imports.append((alias.asname or top, alias.name if alias.asname else top, where))
-            elif kind is ast.ImportFrom:
+                continue
+            if kind is ast.ImportFrom:
                 module = "." * statement.level + (statement.module or "")
                 for alias in statement.names:
                     if alias.name != "*":
                         qualname = f"{module}{alias.name}" if module.endswith(".") else f"{module}.{alias.name}"
                         self.imports.append((alias.asname or alias.name, qualname, where))
+                continue
+            fields = _BODIES_OF.get(kind)
+            if fields is None:
+                fields = _BODIES_OF[kind] = tuple(field for field in _BODIES if field in kind._fields)
             inner = "function" if kind in (ast.FunctionDef, ast.AsyncFunctionDef) else "class" if kind is ast.ClassDef else where
-            for field in _BODIES:
-                for child in getattr(statement, field, ()):
-                    self._imports(child.body if isinstance(child, (ast.ExceptHandler, ast.match_case)) else [child], inner)
+            for field in fields:
+                if field in ("handlers", "cases"):
+                    for clause in getattr(statement, field):
+                        self._imports(clause.body, inner, last)
+                else:
+                    self._imports(getattr(statement, field), inner, last)
 
     def meet(self, requirement: Requirement, source: bytes) -> bool:
         return (

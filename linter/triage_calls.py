@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
@@ -157,6 +158,7 @@ class Calls:
                 self.defs.setdefault(node.name, []).append(node)
         self.imported = imported
         self.def_returns: dict[str, list[ast.expr]] = {}
+        self.module_values: list[ast.expr] | None = None
 
     def _bind(self, target: ast.expr, value: ast.expr | None) -> None:
         """Note what ``target`` is assigned (``value``: None where the collector pairs nothing)."""
@@ -388,9 +390,13 @@ class Calls:
             methods = [(CALLED,) if method.path == "__call__" else tuple(method.path.split(".")) for method in family.methods]
             if any(self._reaches(funcs, (*path, *method), rooted=True) for path in instance for method in methods):
                 return True
+        instance = [path for path in instance if self._may_root(path)]
+        if not instance:
+            return False
         endpoints = {param.name for param in client.endpoint} | set(family.endpoint_kwargs)
         owners = [target.value for target, _ in self.stores if type(target) is ast.Attribute and target.attr in endpoints]
-        return any(self._reaches([*owners, *self._module_values()], path, rooted=True) for path in instance)
+        kept = [*owners, *self._module_values()]
+        return any(self._reaches(kept, path, rooted=True) for path in instance)
 
     def _may_pass_endpoint(self, call: ast.Call, endpoint: tuple[catalog.Param, ...]) -> bool:
         """Whether ``matching.endpoint_argument`` may find one of ``endpoint`` in ``call`` that
@@ -467,22 +473,39 @@ class Calls:
     def _module_values(self) -> list[ast.expr]:
         """What a module-level name may be bound to, and what a module-level function may return
         (over-approximated: every ``return`` inside it, every walrus, every value of a name
-        declared ``global``)."""
+        declared ``global``). Worked out once per file."""
+        if self.module_values is not None:
+            return self.module_values
         found = [*self.walruses, *(value for name in self.globals for value in self.values.get(name, ()))]
+        spans: list[tuple[int, int]] = []
         for statement in _module_statements(self.tree.body):
             kind = type(statement)
             if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-                found.extend(node.value for node in ast.walk(statement) if type(node) is ast.Return and node.value is not None)  # type: ignore[attr-defined]
+                spans.append((statement.lineno, statement.end_lineno or statement.lineno))
             elif (kind is ast.Assign or kind is ast.AnnAssign) and statement.value is not None:  # type: ignore[attr-defined]
                 found.append(statement.value)  # type: ignore[attr-defined]
             elif kind is ast.With or kind is ast.AsyncWith:
                 found.extend(item.context_expr for item in statement.items)  # type: ignore[attr-defined]
+        if spans:  # the returns inside a module-level function: on its lines (no two share one)
+            spans.sort()
+            starts = [first for first, _ in spans]
+            for value, line in self.return_lines:
+                at = bisect_right(starts, line) - 1
+                if at >= 0 and line <= spans[at][1]:
+                    found.append(value)
+        self.module_values = found
         return found
 
     # the walk
+    def _may_root(self, path: tuple[str, ...]) -> bool:
+        """Whether an import's qualified name starts ``path``: else no rooted walk reaches it."""
+        return any(qualname == path[: len(qualname)] for qualnames in self.imports.values() for qualname in qualnames)
+
     def _reaches(self, starts: Iterable[ast.expr], path: tuple[str, ...], rooted: bool) -> bool:
         """Whether one of ``starts`` may resolve to a path ending with ``path`` (``rooted``: to
         exactly ``path``, from an import); see the module docstring."""
+        if rooted and not self._may_root(path):
+            return False
         todo = [(expr, len(path)) for expr in starts]
         seen: set[tuple[int, int]] = set()
         while todo:

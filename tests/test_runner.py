@@ -89,3 +89,45 @@ print(len(collections))
 """
     ran = subprocess.run([sys.executable, "-c", script, str(tmp_path / "m.py")], capture_output=True, text=True, check=True)
     assert int(ran.stdout) < 40  # the imports around them and the analysis of the file: ~10; the imports made ~85 more
+
+
+SCREENED = "import openai\nopenai.OpenAI().chat.completions.create(model='m', messages=[])\n"
+
+
+def _screens(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    from budgetlint import intake
+
+    calls: list[str] = []
+    real = intake.screen
+    monkeypatch.setattr(intake, "screen", lambda source, name, *args, **kwargs: calls.append(name) or real(source, name, *args, **kwargs))
+    return calls
+
+
+@pytest.mark.parametrize("made", [False, True])
+def test_a_file_the_runner_screened_is_not_screened_again_by_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, made: bool):
+    """The prefilter ran twice on each file it let pass: in the runner, then in the engine."""
+    from budgetlint import commands
+    from budgetlint.job import Job
+    from budgetlint.policy import Policy
+
+    (tmp_path / "m.py").write_text(SCREENED)
+    calls = _screens(monkeypatch)
+    job = Job(Policy(), commands.all_rules(), report_suppressions=True)
+    result = runner.lint_file(str(tmp_path / "m.py"), "m.py", job if made else lambda: job)
+    assert "BL001" in [finding.code for finding in result.findings]
+    assert calls == ["m.py"]
+
+
+def test_the_engine_screens_again_for_a_job_with_other_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A job made on the first file to lint may be one the runner could not screen for (phase 2's,
+    or one ignoring suppressions): the engine screens the file as that job asks."""
+    from budgetlint import commands
+    from budgetlint.job import Job
+    from budgetlint.policy import Policy
+
+    (tmp_path / "m.py").write_text("# budgetlint: ignore-file\n" + SCREENED)
+    calls = _screens(monkeypatch)
+    job = Job(Policy(), commands.all_rules(), report_suppressions=True, ignore_suppressions=True)
+    result = runner.lint_file(str(tmp_path / "m.py"), "m.py", lambda: job)
+    assert "BL001" in [finding.code for finding in result.findings]  # the ignore-file comment does not count
+    assert calls == ["m.py", "m.py"]

@@ -808,3 +808,111 @@ def test_the_walk_gathers_every_node_of_the_types_it_reads():
         gathered = triage.gather(tree)
         for kind, nodes in gathered.items():
             assert {id(node) for node in nodes} == {id(node) for node in ast.walk(tree) if type(node) is kind}, (path.name, kind)
+
+
+def _imports_of_every_statement(body: list, where: str = "module") -> list[tuple[str, str, str]]:
+    """The definition ``_Names.imports`` keeps to: every import statement, in order, with where it binds."""
+    found: list[tuple[str, str, str]] = []
+    for statement in body:
+        if type(statement) is ast.Import:
+            found += [(alias.asname or alias.name.split(".")[0], alias.name if alias.asname else alias.name.split(".")[0], where) for alias in statement.names]
+        elif type(statement) is ast.ImportFrom:
+            module = "." * statement.level + (statement.module or "")
+            found += [
+                (alias.asname or alias.name, f"{module}{alias.name}" if module.endswith(".") else f"{module}.{alias.name}", where)
+                for alias in statement.names
+                if alias.name != "*"
+            ]
+        inner = "function" if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) else "class" if isinstance(statement, ast.ClassDef) else where
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            for child in getattr(statement, field, ()):
+                found += _imports_of_every_statement(child.body if isinstance(child, (ast.ExceptHandler, ast.match_case)) else [child], inner)
+    return found
+
+
+IMPORTS = """
+import a.b as c, d.e
+try:
+    x = 1
+except ImportError:
+    from .f import g
+    def h():
+        import i
+finally:
+    y = 2
+match x:
+    case 1:
+        class K:
+            from j import k
+            def m(self): from l import *
+    case _:
+        pass
+def later():
+    return 1
+"""
+
+
+def test_the_imports_the_triage_records_are_every_import_statement_in_order():
+    for path in [*sorted((REPOSITORY / "linter").glob("*.py")), *sorted((REPOSITORY / "tests").glob("test_s*.py"))]:
+        tree = ast.parse(path.read_bytes())
+        assert triage._Names(tree).imports == _imports_of_every_statement(tree.body), path.name
+    tree = ast.parse(IMPORTS)
+    assert triage._Names(tree).imports == _imports_of_every_statement(tree.body)
+
+
+def test_the_triage_looks_for_imports_in_no_statement_after_the_last_import():
+    """Most of a module's statements (its functions and classes) follow its imports: they are not walked."""
+    tree = ast.parse(IMPORTS + "class Later:\n    def f(self):\n        return 1\n")
+    tree.body[-1].body = None  # a walk into it would fail
+    assert [qualname for _, qualname, _ in triage._Names(tree).imports] == ["a.b", "d", ".f.g", "i", "j.k"]
+
+
+def test_a_parameter_annotated_with_a_name_is_not_walked(monkeypatch):
+    walks = []
+    real = ast.walk
+    monkeypatch.setattr(ast, "walk", lambda node: walks.append(node) or real(node))
+    names = triage._Names(ast.parse("def f(a: int, b: Client, c: 'openai.OpenAI', d: list['Other']): pass\n"))
+    assert walks == []
+    assert {"Client", "openai", "OpenAI", "Other"} <= names.words
+
+
+CLIENTS = """
+import openai
+from openai import OpenAI, AsyncOpenAI
+client = None
+def make():
+    def inner():
+        return 1
+    return inner()
+class Box:
+    def get(self):
+        return 2
+"""
+
+
+def test_the_values_a_module_keeps_are_worked_out_once_per_file(monkeypatch):
+    from budgetlint import triage_calls
+
+    tree = ast.parse(CLIENTS)
+    calls = triage_calls.Calls(tree, triage.gather(tree))
+    walked = []
+    real = triage_calls._module_statements
+    monkeypatch.setattr(triage_calls, "_module_statements", lambda body: walked.append(1) or real(body))
+    assert not calls.client("openai.OpenAI") and not calls.client("openai.AsyncOpenAI")
+    assert len(walked) == 1
+    # every return inside a module-level function (a nested one's too), none of a method
+    assert {ast.unparse(value) for value in calls._module_values()} == {"None", "1", "inner()"}
+
+
+def test_a_rooted_walk_no_import_can_end_is_not_made():
+    from budgetlint import triage_calls
+
+    class Unread(list):
+        def __iter__(self):
+            raise AssertionError("walked")
+
+    tree = ast.parse("import requests\nfrom openai import OpenAI\n")
+    calls = triage_calls.Calls(tree, triage.gather(tree))
+    assert not calls._reaches(Unread(), ("anthropic", "Anthropic", triage_calls.CALLED), rooted=True)
+    with pytest.raises(AssertionError):
+        calls._reaches(Unread(), ("openai", "OpenAI", triage_calls.CALLED), rooted=True)
