@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 
-from .catalog import Location
+from .location import Location
 from .policy import DEFAULT_POLICY, EscalationLog, Policy, TagCarriers, Tier
 from .yamldoc import ConfigError, Document
 
