@@ -16,13 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-
-class Location(str, Enum):
-    """Where a call is served."""
-
-    LOCAL = "local"
-    CLOUD = "cloud"
-    UNKNOWN = "unknown"
+from .location import DEFAULT_LOCAL_ENV_PATTERN, Location  # noqa: F401  (re-exported: the catalog's vocabulary)
 
 
 @dataclass(frozen=True)
@@ -517,8 +511,6 @@ LEGACY_MODULE_ENDPOINTS = ("openai.base_url", "openai.api_base")
 
 LOCAL_HOSTS = ("localhost", "host.docker.internal", "0.0.0.0")
 LOCAL_HOST_SUFFIXES = (".local", ".localhost", ".internal", ".svc", ".cluster.local")
-
-DEFAULT_LOCAL_ENV_PATTERN = "OLLAMA|VLLM|LLAMA|TGI|LOCALAI|LOCAL"
 
 def client_for(qualname: str) -> Client | None:
     """The catalog client whose qualified name is ``qualname``."""

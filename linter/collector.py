@@ -14,7 +14,7 @@ from .bindings import BindingForms
 from .loops import LoopFacts, LoopWatch
 from .names import Binding, BindingKind, Scope
 from .reach import Span
-from .walk import ReadOnlyWalker
+from .walk import ReadOnlyWalker, node_types
 
 _STRUCTURAL_BASES = (
     cst.Module,
@@ -26,12 +26,8 @@ _STRUCTURAL_BASES = (
     cst.Finally,
     cst.Lambda,
 )
-STRUCTURAL: frozenset[type] = frozenset(
-    node_type
-    for node_type in (getattr(cst, name) for name in dir(cst))
-    if isinstance(node_type, type) and issubclass(node_type, _STRUCTURAL_BASES)
-)
-"""Node types kept on the ancestor stack of each call (a set: ``isinstance`` on ABCs is slow)."""
+STRUCTURAL: frozenset[type] = node_types(*_STRUCTURAL_BASES)
+"""Node types kept on the ancestor stack of each call."""
 _BLOCKS = frozenset({cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite})
 _LOOPS = frozenset({cst.For, cst.While})
 

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
-from . import __version__, baseline, ruffconfig, stdout, timing
-from .baseline import BaselineError
+from . import __version__, ruffconfig, stdout, timing
 from .cache import DIRECTORY_NAME as CACHE_DIRECTORY
 from .cache import CacheRefused, ResultCache, configuration_key
 from .cache import location as cache_location
@@ -33,6 +32,7 @@ from .phases import lint_project
 from .settings import Projects, Settings, SettingsError, is_project_root
 
 if TYPE_CHECKING:
+    from . import baseline
     from .rule import Rule
 
 EXIT_OK, EXIT_BLOCKING, EXIT_USAGE = 0, 1, 2
@@ -101,6 +101,9 @@ def all_rules() -> tuple[type[Rule], ...]:
 def execute_check(options: CheckOptions) -> int:
     known: tuple[baseline.Entry, ...] | None = None
     if options.baseline is not None:
+        from . import baseline  # not at import: only a run with --baseline reads one
+        from .baseline import BaselineError
+
         try:
             known = baseline.load(options.baseline)
         except BaselineError as error:
@@ -125,6 +128,8 @@ def execute_check(options: CheckOptions) -> int:
 
 def execute_baseline(options: CheckOptions, output: Path) -> int:
     """Write today's findings (except BL000/BL100, which always block) as a baseline file."""
+    from . import baseline  # not at import: only this command and --baseline need it
+
     run = _lint(options)
     if isinstance(run, int):
         return run

@@ -6,20 +6,18 @@ into BL100 findings in the same report as the code findings.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 
-from .catalog import Location
+from .location import Location
 from .policy import DEFAULT_POLICY, EscalationLog, Policy, TagCarriers, Tier
 from .yamldoc import ConfigError, Document
 
@@ -70,6 +68,8 @@ class LoadedConfig:
 @cache
 def schema(name: str) -> dict:
     """The JSON Schema of a document kind (``guardrails`` or ``stack``)."""
+    from importlib import resources  # not at import: a run without config files reads no schema (~6 ms)
+
     text = resources.files("budgetlint.schemas").joinpath(f"{name}.schema.json").read_text(encoding="utf-8")
     return json.loads(text)
 
@@ -401,6 +401,8 @@ def _key_path(path: tuple) -> str:
 
 
 def _did_you_mean(value: str, choices: list[str]) -> str:
+    import difflib  # not at import: only for a config problem
+
     close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 

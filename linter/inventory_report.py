@@ -6,7 +6,6 @@ and the CSV columns; sites come sorted like findings (path, cell, line, column).
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections import Counter
@@ -85,6 +84,8 @@ def render_json(inventory: Inventory) -> str:
 
 
 def render_csv(inventory: Inventory) -> str:
+    import csv  # not at import: the command line imports this module for its format names
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(FIELDS)

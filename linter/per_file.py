@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 
 @dataclass(frozen=True)
@@ -27,4 +29,6 @@ class PerFileIgnores:
 
 @cache
 def _spec(pattern: str) -> pathspec.PathSpec:
+    import pathspec  # not at import: most projects set no per-file-ignores
+
     return pathspec.GitIgnoreSpec.from_lines([pattern])

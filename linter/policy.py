@@ -13,7 +13,7 @@ from enum import IntEnum
 
 from typing import TYPE_CHECKING
 
-from .catalog import DEFAULT_LOCAL_ENV_PATTERN, Location
+from .location import DEFAULT_LOCAL_ENV_PATTERN, Location
 
 if TYPE_CHECKING:
     from .endpoints import EndpointPolicy

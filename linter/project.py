@@ -21,14 +21,10 @@ import json
 import re
 import sys
 from dataclasses import dataclass, field
-from functools import cached_property
-
-from .catalog import KNOWN_ROOT_MODULES
+from functools import cache, cached_property
 
 MAX_ALIASES = 8
 """Re-exports followed from one name (``from .llm import client`` in a package ``__init__``)."""
-NOT_PROJECT = frozenset(sys.stdlib_module_names) | KNOWN_ROOT_MODULES | {"__future__", "typing_extensions"}
-"""Roots of names no project module defines: the standard library and the catalog's SDKs."""
 SOURCE_SUFFIX = ".py"
 
 
@@ -46,7 +42,15 @@ def module_name(key: str) -> str | None:
 
 def is_project_name(qualname: str) -> bool:
     """Whether an imported name may come from the project (relative, or not stdlib nor an SDK)."""
-    return qualname.startswith(".") or qualname.split(".", 1)[0] not in NOT_PROJECT
+    return qualname.startswith(".") or qualname.split(".", 1)[0] not in not_project()
+
+
+@cache
+def not_project() -> frozenset[str]:
+    """Roots of names no project module defines: the standard library and the catalog's SDKs."""
+    from .catalog import KNOWN_ROOT_MODULES  # not at import: a run the cache answers never reads the catalog
+
+    return frozenset(sys.stdlib_module_names) | KNOWN_ROOT_MODULES | {"__future__", "typing_extensions"}
 
 
 def absolute(qualname: str, module: str, is_package: bool) -> str | None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .baseline import BaselineOutcome
 from .finding import Finding
 from .policy import Policy
+
+if TYPE_CHECKING:
+    from .baseline import BaselineOutcome
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,11 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from .walk import node_types
+
 _NESTED = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
-_BLOCKS = frozenset(
-    node_type
-    for node_type in vars(cst).values()
-    if isinstance(node_type, type)
-    and issubclass(node_type, (cst.BaseSuite, cst.BaseStatement, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.MatchCase))
-)
-"""Node types that hold statements (a set of concrete types: ``isinstance`` on ABCs is slow)."""
+_BLOCKS = node_types(cst.BaseSuite, cst.BaseStatement, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.MatchCase)
+"""Node types that hold statements."""
 _PARTS = ("body", "handlers", "orelse", "finalbody", "cases")
 """The fields of a block that hold statements and clauses, in the order they are written
 (``node.children`` would give the same ones, at the cost of rebuilding the node's fields)."""

@@ -25,9 +25,6 @@ from typing import Any, Callable, ClassVar, Optional
 
 import libcst as cst
 
-NODE_TYPES: frozenset[type] = frozenset(
-    value for value in vars(cst).values() if isinstance(value, type) and issubclass(value, cst.CSTNode)
-)
 _SKIPPED_FIELDS = frozenset(
     {
         "leading_lines", "lines_after_decorators", "header", "footer", "lpar", "rpar", "comma",
@@ -89,7 +86,7 @@ class _Steps(dict):
         self.walker = walker
 
     def __missing__(self, value_type: type) -> Step:
-        if isinstance(value_type, type) and issubclass(value_type, cst.CSTNode):
+        if isinstance(value_type, type) and _is_node(value_type):
             step = _compile(value_type, *self.walker.hooks(value_type), self)
         else:
             step = _skip  # None, MaybeSentinel, a string
@@ -165,7 +162,7 @@ def _holds(annotation: Any) -> set[str]:
     """What a field annotated ``annotation`` can hold: ``node``, ``nodes`` (a sequence of them),
     both, or neither (``str``, ``Literal[...]``, ``bool``, ``MaybeSentinel``)."""
     if isinstance(annotation, type):
-        return {"node"} if issubclass(annotation, cst.CSTNode) else set()
+        return {"node"} if _is_node(annotation) else set()
     origin = typing.get_origin(annotation)
     if origin is typing.Literal:
         return set()
@@ -173,6 +170,19 @@ def _holds(annotation: Any) -> set[str]:
         return {"nodes"} if any(_holds(arg) for arg in typing.get_args(annotation)) else set()
     args = typing.get_args(annotation)
     return set().union(*map(_holds, args)) if args else {"node", "nodes"}
+
+
+def node_types(*bases: type) -> frozenset[type]:
+    """libcst's node classes deriving from any of ``bases`` (a set to look types up in: ``isinstance``
+    on libcst's abstract classes is slow)."""
+    wanted = set(bases)
+    return frozenset(value for value in vars(cst).values() if isinstance(value, type) and not wanted.isdisjoint(value.__mro__))
+
+
+def _is_node(value_type: type) -> bool:
+    # By the MRO, not issubclass: a failing subclass check against libcst's abstract classes walks
+    # all their subclasses (computing such tables at import was ~10 ms of every run parsing a file).
+    return cst.CSTNode in value_type.__mro__
 
 
 def _chain(first: Hook, second: Hook, result: int = 1) -> Hook:

@@ -9,7 +9,7 @@ import libcst as cst
 import pytest
 
 from budgetlint.collector import Collector
-from budgetlint.walk import _SKIPPED_FIELDS, ReadOnlyWalker
+from budgetlint.walk import _SKIPPED_FIELDS, ReadOnlyWalker, node_types
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,3 +97,12 @@ def test_a_comprehensions_first_iterable_runs_in_the_scope_around_it():
     scopes = {cst.Module([]).code_for_node(call.node.func): call.scope.kind for call in collector.calls}
     assert scopes == {"g": "comprehension", "h": "function", "k": "comprehension", "m": "comprehension"}
     assert not collector.switched
+
+
+@pytest.mark.parametrize("bases", [(cst.CSTNode,), (cst.BaseSuite, cst.BaseStatement, cst.Else), (cst.BaseExpression,)])
+def test_node_types_are_the_node_classes_issubclass_finds(bases):
+    """Found by their MRO (a failing ``issubclass`` against libcst's abstract classes is slow),
+    they are exactly the classes ``issubclass`` accepts."""
+    expected = {value for value in vars(cst).values() if isinstance(value, type) and issubclass(value, bases)}
+    assert node_types(*bases) == expected
+    assert cst.Name in node_types(cst.CSTNode) and cst.MaybeSentinel not in node_types(cst.CSTNode)
