@@ -95,6 +95,28 @@ class _GiveUp(Exception):
     """The templates of a URL cannot be bounded: the file is parsed."""
 
 
+class _Worklist:
+    """Expressions to follow from ``start``, each once (by identity), in a bounded walk: iterating
+    yields each new one, and None once more than ``_MAX_REACHED`` were reached (too many to
+    follow); ``append``/``extend`` add to what is left."""
+
+    def __init__(self, start: ast.expr) -> None:
+        self._todo: list[ast.expr] = [start]
+        self._seen: set[int] = set()
+        self.append, self.extend = self._todo.append, self._todo.extend
+
+    def __iter__(self) -> Iterator[ast.expr | None]:
+        while self._todo:
+            expr = self._todo.pop()
+            if id(expr) in self._seen:
+                continue
+            self._seen.add(id(expr))
+            if len(self._seen) > _MAX_REACHED:
+                yield None
+                return
+            yield expr
+
+
 class Calls:
     """The calls of a tree, every value assigned to each name or attribute name, and the
     attributes and subscripts assigned to (read from the nodes ``triage._Names`` gathered)."""
@@ -295,13 +317,9 @@ class Calls:
         ``setdefault`` method: its arguments after the first). Any other call, a subscript or an
         ``if`` expression holds no literal for the model."""
         found: list[ast.Constant | ast.JoinedStr] = []
-        todo, seen = [value], set()
-        while todo:
-            expr = todo.pop()
-            if id(expr) in seen:
-                continue
-            seen.add(id(expr))
-            if len(seen) > _MAX_REACHED:
+        todo = _Worklist(value)
+        for expr in todo:
+            if expr is None:
                 return None
             kind = type(expr)
             if kind is ast.Constant:
@@ -427,13 +445,9 @@ class Calls:
         set on a name (``params["k"] = v``, ``params.setdefault(k, v)``), through names, a call's positional and unpacked
         arguments, and what any function returns."""
         found: list[ast.expr] = []
-        todo, seen = [value], set()
-        while todo:
-            expr = todo.pop()
-            if id(expr) in seen:
-                continue
-            seen.add(id(expr))
-            if len(seen) > _MAX_REACHED:
+        todo = _Worklist(value)
+        for expr in todo:
+            if expr is None:
                 return None
             kind = type(expr)
             if kind is ast.Name:
