@@ -192,7 +192,7 @@ def _relint(todo: list[tuple[File, str]], job: Callable[[], Job], jobs: int, cac
     if not pending:
         return
     triples = [(state.path, state.name, state.key) for state, _ in pending]
-    with closing(runner.lint_many(triples, job(), jobs)) as outcomes:
+    with closing(runner.lint_many(triples, job(), jobs, signed=cache is not None)) as outcomes:
         for position, result in outcomes:
             state, used = pending[position]
             content = state.content

@@ -8,6 +8,7 @@ on the first file that must be parsed (``lint_file``), or before a process pool 
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -43,8 +44,9 @@ def lint_paths(
     fingerprints hash the path relative to the project ``root`` (``discovery.root_keys``), so
     they change neither with the directory budgetlint runs from nor with how the project is named. ``progress`` is
     told how many more files are done. With a ``cache``, a file whose result it holds is not
-    linted, and the others' results are put in it. ``job`` may be a function making the job: it
-    is called only when some file must be linted.
+    linted, and the others' results are put in it (without one, no file is hashed: results carry
+    no signature). ``job`` may be a function making the job: it is called only when some file
+    must be linted.
     """
     return lint_triples(triples_of(files, cwd, root), job, jobs, progress, cache)
 
@@ -70,7 +72,7 @@ def lint_triples(
     if pending:
         todo = [triples[index] for index in pending]
         # closing: an interrupt here shuts the pool down now, not when the traceback is freed
-        with closing(lint_many(todo, job, jobs)) as outcomes:
+        with closing(lint_many(todo, job, jobs, signed=cache is not None)) as outcomes:
             for position, result in outcomes:
                 index = pending[position]
                 results[index] = result
@@ -109,8 +111,9 @@ def _child(directory: str, name: str) -> str:
     return directory + name if directory.endswith("/") else f"{directory}/{name}"
 
 
-def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | None = None) -> FileResult:
-    """Lint one file; ``key`` is its path in fingerprints (default: ``name``).
+def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | None = None, signed: bool = True) -> FileResult:
+    """Lint one file; ``key`` is its path in fingerprints (default: ``name``). ``signed``: the
+    result carries its ``cache.Signature`` (a hash of the file), for a cache to keep.
 
     What needs no parser (unreadable, too large, binary, nothing a rule looks at) is decided
     here, without loading libcst and the rules (``job`` may be a function making the job): a
@@ -139,23 +142,25 @@ def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | Non
         # what phase 2 asks of a skipped file, kept with its result so a warm run need not read it
         with timing.phase("prefilter"):
             facts = None if decided else {"imports": import_names(notebook.code_of(source, name))}
-        cached = signature(source, info) if intake.cacheable(source, name) else None
+        cached = signature(source, info) if signed and intake.cacheable(source, name) else None
         return FileResult(name, decided, parsed=False, signature=cached, facts=facts)
     with held_interrupts(), collector_paused():  # see commands.all_rules
         from . import engine
     job = job if isinstance(job, Job) else job()
     # screened as the job asks: the engine need not run the prefilter again
     screened = screened and (job.project is None) == prefilter and job.ignore_suppressions != honour
-    return engine.lint_read(source, info, name, job, key, screened=screened)
+    return engine.lint_read(source, info if signed else None, name, job, key, screened=screened)  # info None: no signature
 
 
-def lint_many(triples: list[tuple[str, str, str]], job: Job | Callable[[], Job], jobs: int) -> Iterator[tuple[int, FileResult]]:
+def lint_many(
+    triples: list[tuple[str, str, str]], job: Job | Callable[[], Job], jobs: int, signed: bool = True
+) -> Iterator[tuple[int, FileResult]]:
     """(position in ``triples``, result) for each file: in order in this process for few files,
-    else from a process pool (``pool.lint_in_pool``) as tasks finish."""
+    else from a process pool (``pool.lint_in_pool``) as tasks finish. ``signed``: as ``lint_file``."""
     if jobs <= 1 or len(triples) < SERIAL_BELOW:
         with _collecting_less():
             for position, (path, name, key) in enumerate(triples):
-                yield position, lint_file(path, name, job, key)
+                yield position, lint_file(path, name, job, key, signed)
         return
     with held_interrupts(), collector_paused():  # see commands.all_rules
         from . import engine  # noqa: F401  before the pool forks: workers inherit it
@@ -163,7 +168,8 @@ def lint_many(triples: list[tuple[str, str, str]], job: Job | Callable[[], Job],
 
     job = job if isinstance(job, Job) else job()
     with _collecting_less():  # before the pool forks: workers inherit it
-        for position, result in pool.lint_in_pool(triples, job, jobs, lint_chunk):
+        work = lint_chunk if signed else functools.partial(lint_chunk, signed=False)
+        for position, result in pool.lint_in_pool(triples, job, jobs, work):
             if result.timings is not None:  # a worker's phase totals (``timing``) come back with its task
                 timing.merge(result.timings)
                 result = replace(result, timings=None)
@@ -196,10 +202,10 @@ def _collecting_less() -> Iterator[None]:
             gc.unfreeze()
 
 
-def lint_chunk(triples: list[tuple[str, str, str]], job: Job) -> list[FileResult]:
+def lint_chunk(triples: list[tuple[str, str, str]], job: Job, signed: bool = True) -> list[FileResult]:
     """A pool task: lint consecutive files in a worker (through ``lint_file`` as this module has it)."""
     with timing.separately() as totals:
-        results = [lint_file(path, name, job, key) for path, name, key in triples]
+        results = [lint_file(path, name, job, key, signed) for path, name, key in triples]
     if totals is not None and results:
         results[-1] = replace(results[-1], timings=totals.as_json())
     return results

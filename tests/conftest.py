@@ -31,9 +31,9 @@ def linted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     original = runner.lint_file
 
-    def counting(path, name, job, key=None):
+    def counting(path, name, job, key=None, signed=True):
         seen.append(name)
-        return original(path, name, job, key)
+        return original(path, name, job, key, signed)
 
     monkeypatch.setattr(runner, "lint_file", counting)
     return seen

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from budgetlint import commands, pool, runner
+from budgetlint.cache import ResultCache
 from budgetlint.cli import default_jobs, main
 from budgetlint.engine import Job
 from budgetlint.runner import lint_paths
@@ -76,9 +77,9 @@ def test_few_files_are_linted_in_this_process(tmp_path, monkeypatch):
 
 
 def test_the_parallel_results_carry_what_the_cache_needs(tree, tmp_path):
-    parallel = lint_paths(tree, JOB, 2, tmp_path)
+    parallel = lint_paths(tree, JOB, 2, tmp_path, cache=ResultCache(tmp_path / "cache-parallel", "k", tmp_path))
     assert all(result.signature is not None for result in parallel)
-    serial = lint_paths(tree, JOB, 1, tmp_path)
+    serial = lint_paths(tree, JOB, 1, tmp_path, cache=ResultCache(tmp_path / "cache-serial", "k", tmp_path))
     # the content hashes; a stat is kept only once a file is two seconds old, which a loaded
     # machine may reach between the two runs
     assert [r.signature.digest for r in parallel] == [r.signature.digest for r in serial]
@@ -128,9 +129,9 @@ def test_large_files_beyond_the_budget_are_never_linted_at_once(tree, tmp_path, 
     sizes = sorted(path.stat().st_size for path in tree)
     large = sizes[len(sizes) // 2]  # half the files count as large
 
-    def timed(path, name, job, key=None):
+    def timed(path, name, job, key=None, signed=True):
         start = time.monotonic()
-        result = original(path, name, job, key)
+        result = original(path, name, job, key, signed)
         if os.stat(path).st_size >= large:
             (log / f"{os.getpid()}-{start}").write_text(f"{start} {time.monotonic()}")
         return result
@@ -153,7 +154,7 @@ def test_linting_never_walks_the_heap_held_before_it_and_collects_less_often(tmp
     """The objects held when linting starts (libcst, the rules) are frozen, in this process or in
     the workers it forks, and the collector's first generation is larger; both as before afterwards."""
 
-    def collector_state(path, name, job, key=None):
+    def collector_state(path, name, job, key=None, signed=True):
         return runner.FileResult(f"{gc.get_freeze_count()} {gc.get_threshold()[0]}", (), parsed=False)
 
     monkeypatch.setattr(runner, "lint_file", collector_state)  # the workers fork with it

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from budgetlint import commands, pool, runner
+from budgetlint.cache import ResultCache
 from budgetlint.cli import main
 from budgetlint.engine import Job
 from budgetlint.runner import lint_paths
@@ -67,7 +68,7 @@ def files(tmp_path: Path) -> list[Path]:
 def test_a_file_that_kills_its_worker_is_reported_and_the_others_are_linted(files, tmp_path, killer, monkeypatch):
     monkeypatch.setattr(pool, "CHUNK", 4)  # the pool breaks with several tasks in flight and more waiting
     job = Job(Policy(), (*ALL_RULES, killer), report_suppressions=True)
-    results = lint_paths(files, job, 2, tmp_path)
+    results = lint_paths(files, job, 2, tmp_path, cache=ResultCache(tmp_path / "cache", "k", tmp_path))
     by_path = {result.path: result for result in results}
     boom = by_path.pop("boom.py")
     assert boom.signature is None and not boom.parsed  # never cached
