@@ -54,7 +54,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -62,7 +62,7 @@ import libcst as cst
 from . import timing
 from .prefilter import catalog_requirements, word_in
 from .project import is_project_name
-from .triage import _NAMED, gather
+from .triage import _FIELDS, _NAMED, _fields, _strings, gather
 
 SWITCH = "BUDGETLINT_NO_STUBS"
 """Set to anything but ``0`` or empty: every file is parsed whole (to prove partial parsing)."""
@@ -197,30 +197,28 @@ class _Words:
             self.attributes.update(parts[1:] if not node.level else parts)
 
 
-def _walk(root: ast.AST) -> Iterator[ast.AST]:
-    """``ast.walk`` without its generators, and past the ``ctx`` of names (twice as fast)."""
-    stack = [root]
+def _names(expression: ast.AST) -> frozenset[str]:
+    """The names and attribute names written in ``expression`` (walked as ``triage.gather`` walks)."""
+    if expression.__class__ is ast.Name:
+        return frozenset((expression.id,))  # type: ignore[attr-defined]
+    found = set()
+    stack: list = [expression]
+    fields_of = _FIELDS.get
     while stack:
         node = stack.pop()
-        yield node
-        for name in node._fields:
-            if name == "ctx":
-                continue
-            value = getattr(node, name, None)
-            if type(value) is list:
-                stack.extend(item for item in value if isinstance(item, ast.AST))
-            elif isinstance(value, ast.AST):
-                stack.append(value)
-
-
-def _names(expression: ast.AST) -> frozenset[str]:
-    """The names and attribute names written in ``expression``."""
-    found = set()
-    for node in _walk(expression):
-        if type(node) is ast.Name:
+        kind = node.__class__
+        if kind is ast.Name:
             found.add(node.id)
-        elif type(node) is ast.Attribute:
+            continue
+        if kind is ast.Attribute:
             found.add(node.attr)
+        fields = fields_of(kind)
+        for name in fields if fields is not None else _fields(kind):
+            value = getattr(node, name)
+            if value.__class__ is list:
+                stack.extend(value)
+            elif value is not None:
+                stack.append(value)
     return frozenset(found)
 
 
@@ -331,10 +329,11 @@ def _note(found: list[_Words], line_unit: list[int], nodes: dict[type, list], ow
         words = found[line_unit[node.lineno]]
         words.words.add(node.arg)
         words.params.add(node.arg)
-        if node.annotation is not None:
-            for part in ast.walk(node.annotation):
-                if isinstance(part, ast.Constant) and isinstance(part.value, str) and len(part.value) <= MAX_ANNOTATION:
-                    names = _WORD.findall(part.value)
+        annotation = node.annotation
+        if annotation is not None and annotation.__class__ is not ast.Name:  # a name holds no string
+            for text in _strings(annotation):
+                if len(text) <= MAX_ANNOTATION:
+                    names = _WORD.findall(text)
                     words.words.update(names)
                     words.names.update(names)
                     words.attributes.update(names)
@@ -398,20 +397,21 @@ def _close(units: list[_Unit], met: list[tuple[frozenset[str], str]]) -> None:
     reach: dict[int, int] = {}
     imported: dict[tuple[int, str], int] = {}
     """The words reached through a name that a statement binds by imports alone: its imports' own."""
+    defined = definers.keys()
     for unit in units:
-        found = {id(definer): definer for word in unit.words.words for definer in definers.get(word, ())}
+        found = {id(definer): definer for word in unit.words.words & defined for definer in definers[word]}
         owner = [unit.owner] if unit.owner is not None else []
         reads[id(unit)] = [*(definer for definer in found.values() if definer is not unit), *owner, *unit.members]
-        through = {(id(definer), word): (definer, word) for word in unit.words.names for definer in definers.get(word, ()) if definer is not unit}
+        through = {(id(definer), word): (definer, word) for word in unit.words.names & defined for definer in definers[word] if definer is not unit}
         resolves[id(unit)] = [*through.values(), *((owner, None) for owner in owner)]
         for definer, _ in resolves[id(unit)]:
             readers.setdefault(id(definer), []).append(unit)
-        reach[id(unit)] = sum(bits[word] for word in unit.words.names if word in bits)
+        reach[id(unit)] = sum(bits[word] for word in unit.words.names.intersection(bits))  # bits: the few words of requirements
         words = unit.words
         if unit.node is None:
             for name, parts in words.imported.items():
                 if name not in words.assigned and name not in words.stored and name not in words.declared:
-                    imported[(id(unit), name)] = sum(bits[word] for word in parts if word in bits)
+                    imported[(id(unit), name)] = sum(bits[word] for word in parts.intersection(bits))
 
     def via(definer: _Unit, word: str | None) -> int:
         """The requirement words reached by resolving ``word`` through ``definer``."""
