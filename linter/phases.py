@@ -145,10 +145,15 @@ def _resolved(name: str, view: ProjectView) -> tuple | None:
     factories and helpers it defines or re-exports) or one of those; None for anything else.
 
     Once per index for the files of one package: what an absolute name resolves to depends
-    only on the importing module's package (``ProjectIndex.module_of``); a relative one is the
-    file's own."""
+    only on the importing module's package (``ProjectIndex.module_of``), and not on that when no
+    part of it names two modules (``ProjectIndex.unambiguous``); a relative one is the file's own."""
     memo = view.index.memo
-    key = ("name", name, view.key if name.startswith(".") else "", view.module.rpartition(".")[0])
+    if name.startswith("."):
+        key = ("name", name, view.key, view.module.rpartition(".")[0])
+    else:
+        key = ("name", name, "", "")
+        if key not in memo and not view.index.unambiguous(name):
+            key = ("name", name, "", view.module.rpartition(".")[0])
     if key not in memo:
         memo[key] = _resolve(name, view)
     return memo[key]  # type: ignore[return-value]

@@ -116,6 +116,16 @@ class ProjectIndex:
         scored = sorted(((_shared(name, importer), name) for name in candidates), reverse=True)
         return scored[0][1] if scored[0][0] > scored[1][0] else None
 
+    def unambiguous(self, dotted: str) -> bool:
+        """Whether ``module_of`` gives each dotted prefix of ``dotted`` (itself included) whatever
+        the importer: none of them names two modules."""
+        known = self.memo.get(("unambiguous", dotted))
+        if known is None:
+            parts = dotted.split(".")
+            suffixes = self._suffixes
+            known = self.memo[("unambiguous", dotted)] = all(len(suffixes.get(".".join(parts[:cut]), ())) <= 1 for cut in range(1, len(parts) + 1))
+        return known  # type: ignore[return-value]
+
     def digest(self, found: list[tuple[str, object]]) -> str:
         """A digest of the summaries a file used: its project names and what each resolved to
         (plain data)."""

@@ -184,6 +184,29 @@ def test_a_run_over_part_of_a_project_resolves_each_import_once_per_package(proj
     assert asked.count("app.llm") <= 2  # once for the package's ten files, once for its __init__ (21 before)
 
 
+def test_phase_two_resolves_a_name_no_two_modules_share_once_for_every_package(project, monkeypatch):
+    """What ``app.llm.ask`` is does not depend on the importing package when no two modules end
+    in ``app``, ``app.llm`` or ``app.llm.ask``: it was resolved again for each package importing it."""
+    write(project, {f"pkg{number}/use.py": "from app.llm import ask\nask('x')\n" for number in range(6)})
+    real = phases._resolve
+    resolved: list[str] = []
+    monkeypatch.setattr(phases, "_resolve", lambda name, view: resolved.append(name) or real(name, view))
+    document = check("--no-cache", ".")
+    assert [path for path, _, code in found(document) if code == "BL001"] == [f"pkg{number}/use.py" for number in range(6)]
+    assert resolved.count("app.llm.ask") == 2  # once per round of phase 2 (two); 12 before
+
+
+def test_phase_two_resolves_a_name_two_modules_share_from_the_importing_package(project):
+    """``llm`` names ``tools/llm.py`` and ``other/llm.py``: each package's files get their own."""
+    write(project, {
+        "tools/llm.py": LLM, "tools/run.py": "from llm import ask\nask('x')\n",
+        "other/llm.py": "def ask(prompt):\n    return prompt\n", "other/run.py": "from llm import ask\nask('x')\n",
+    })
+    document = check("--no-cache", ".")
+    assert ("tools/run.py", 2, "BL001") in found(document, "tools/run.py")
+    assert found(document, "other/run.py") == []
+
+
 def test_outside_any_project_a_run_over_a_directory_does_not_walk_the_working_directory(tmp_path, monkeypatch):
     """Nothing above the files marks a project (no pyproject.toml, no .git): the working directory
     is its root for settings, but its extent is unknown (a home directory, /tmp), so a run over
