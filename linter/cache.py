@@ -37,7 +37,7 @@ of the summaries it was computed with; the index keeps the last whole-project ru
 (every file and its content hash) with the digest each file ended with, so an unchanged project
 takes its second phase from here without resolving a summary (``phases._reuse``); and, per round
 of that phase, the digest of the summaries and what each file used, so a run with a file changed
-resolves again only the changed files while the summaries stay the same (``phases._Rounds``).
+resolves again only the changed files while the summaries stay the same (``phase_rounds.Rounds``).
 
 Pruning. Writing drops entries of files that no longer exist; index files beyond the
 ``KEEP_INDEXES`` most recently used (other configurations, older versions) are deleted; nothing
@@ -288,9 +288,9 @@ class ResultCache:
         return {key: value for key, value in used.items() if isinstance(value, str)}
 
     def project_rounds(self, keys: Iterable[str]) -> tuple[dict[str, str], list[tuple[str, dict[str, str]]]] | None:
-        """What the last whole-project run's phase 2 worked out, for ``phases._Rounds``, when it saw
+        """What the last whole-project run's phase 2 worked out, for ``phase_rounds.Rounds``, when it saw
         the files of ``keys`` (root-relative paths): the content hash of each, and per round the
-        digest of the summaries (``phases._index_digest``) and the summaries each file used then;
+        digest of the summaries (``phase_rounds.index_digest``) and the summaries each file used then;
         None when there is no such record (other files, or a record of another shape)."""
         files, rounds = self._project.get("files"), self._project.get("rounds")
         if not (isinstance(files, list) and len(files) == 2 and isinstance(files[1], list) and isinstance(rounds, list)):

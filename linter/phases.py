@@ -13,7 +13,8 @@ The prefilter learns the names the summaries export: a file it skipped in phase 
 when it imports (as its import lines say) a project module exporting a name written in it.
 
 Results are cached by content (phase 1) and by content plus a digest of the summaries a file
-used (phase 2). Findings at the inner call of a wrapper that some module calls are dropped
+used (phase 2); what each file used, per round, is taken from the last whole-project run while
+the summaries are the same (``phase_rounds.py``). Findings at the inner call of a wrapper that some module calls are dropped
 (the callers report them).
 
 A run over part of a project (``--shard``, files named on the command line) also summarises
@@ -34,6 +35,7 @@ from . import runner
 from .cache import ResultCache
 from .job import FileResult, Job
 from .phase_files import File, names_a_word, skipped, skipped_imports
+from .phase_rounds import Rounds
 from .project import Found, ProjectIndex, ProjectView, absolute, module_name
 
 MAX_ROUNDS = 4
@@ -73,12 +75,13 @@ def lint_project(
     snapshot = _snapshot(states) if cache is not None and not others else None
     if snapshot is not None and _reuse(states, cache, snapshot):  # type: ignore[arg-type]
         return _without_moved(states)  # the same files as the last whole run: the same outcome
-    rounds = _Rounds(states, cache if snapshot is not None else None)
+    rounds = Rounds(states, cache if snapshot is not None else None)
     for number in range(MAX_ROUNDS):
         index = _index(states, modules, shown)
         if not _exports(index) and not any(state.used for state in states):
             break  # no module defines a client, factory or helper: phase 1 is the whole answer
-        todo = [(state, used) for state, used in zip(states, rounds.used(states, index, number)) if used is not None and used != state.used]
+        found = rounds.used(states, index, number, lambda state, index=index: _used(state, index))
+        todo = [(state, used) for state, used in zip(states, found) if used is not None and used != state.used]
         if not todo:
             break
         _relint(todo, lambda index=index: the_job(index), jobs, cache)
@@ -111,45 +114,6 @@ def _reuse(states: list[File], cache: ResultCache, snapshot: str) -> bool:
         state.result = FileResult(state.name, hit.findings, hit.parsed, facts=hit.facts, content=state.content)
         state.used = digest
     return True
-
-
-class _Rounds:
-    """Each file's ``_used`` per round, taken from the last whole-project run where it must be
-    the same: a run with one file changed whose summaries are the last run's resolves the
-    imports of that file alone (on langchain-community, 0.05 s of a 0.6 s run for 2,132 files).
-
-    Why that is sound. ``_used`` of a file in a round is a function of its content (its result
-    and, for a file the prefilter skipped, its words), the summaries of the round (``index``:
-    ``_index_digest``) and the digest it was linted with before (``File.used``). Every round
-    starts from the same used digests (none), so while each round's summaries are the last
-    run's, a file whose content is the same used the same and was linted again with the same,
-    round after round. From the first round whose summaries differ, every file is resolved."""
-
-    def __init__(self, states: list[File], cache: ResultCache | None) -> None:
-        last = cache.project_rounds(state.key for state in states) if cache is not None else None
-        self._files, self._rounds = last if last is not None else ({}, [])
-        self.done: list[tuple[str, dict[str, str]]] = []
-        """This run's rounds, as ``ResultCache.project_rounds`` gives them."""
-        self._recording = cache is not None
-
-    def used(self, states: list[File], index: ProjectIndex, number: int) -> list[str | None]:
-        """``_used`` of each of ``states`` in round ``number`` (from 0)."""
-        digest = _index_digest(index) if self._recording else ""
-        if number >= len(self._rounds) or self._rounds[number][0] != digest:
-            self._files = {}  # the summaries differ from here on: so may what each file was linted with
-        before = self._rounds[number][1] if self._files else {}
-        found = [
-            before.get(state.key) if state.content and self._files.get(state.key) == state.content else _used(state, index)
-            for state in states
-        ]
-        self.done.append((digest, {state.key: used for state, used in zip(states, found) if used is not None}))
-        return found
-
-
-def _index_digest(index: ProjectIndex) -> str:
-    """A digest of what ``_used`` reads of ``index``: every summary, module and display name."""
-    document = json.dumps([index.summaries, index.modules, index.shown], sort_keys=True, default=repr)
-    return hashlib.blake2b(document.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _exports(index: ProjectIndex) -> bool:
