@@ -608,3 +608,22 @@ def test_a_baseline_applies_the_same_from_the_cache(project):
     assert (cached.exit_code, cached.stdout) == (fresh.exit_code, fresh.stdout)
     summary = json.loads(cached.stdout)["summary"]["baseline"]
     assert (summary["hidden"], summary["stale"]) == (1, 0)
+
+
+def test_a_run_hides_what_it_loaded_from_the_collector_while_it_lints_and_hands_it_back(project, monkeypatch):
+    """The cache's index, the files found and the modules loaded live until the run ends: the
+    cyclic collector's young collections need not walk them (``gc.freeze`` while the run lints,
+    libcst and the engine joining them when imported); once the run is over they are collectable again."""
+    import gc
+
+    from budgetlint import commands
+
+    seen: list[int] = []
+    real = commands.lint_project
+    monkeypatch.setattr(commands, "lint_project", lambda *args, **kwargs: seen.append(gc.get_freeze_count()) or real(*args, **kwargs))
+    assert gc.get_freeze_count() == 0
+    first = check(".")
+    (project / "app" / "chat.py").write_text(UNBOUNDED + "# touched\n")
+    assert check(".") == first
+    assert len(seen) == 2 and all(count > 0 for count in seen)
+    assert gc.get_freeze_count() == 0
