@@ -49,6 +49,7 @@ class Rounds:
 
 
 def index_digest(index: ProjectIndex) -> str:
-    """A digest of the summaries of ``index`` and the names findings show its files by."""
-    document = json.dumps([index.summaries, index.shown], sort_keys=True, default=repr)
+    """A digest of the summaries of ``index`` (what a file uses never reads the names findings
+    show files by: ``ProjectIndex.shown``)."""
+    document = json.dumps(index.summaries, sort_keys=True, default=repr)
     return hashlib.blake2b(document.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
