@@ -560,12 +560,16 @@ def test_a_run_the_cache_answers_never_loads_what_reading_a_file_needs(project):
 def test_a_plain_check_run_never_loads_what_other_options_need(project, monkeypatch):
     """Baselines, fixes, exclude patterns (none configured, no ``.gitignore``), the config
     schemas (no config file) and the SDK catalog's tables (for reading code) are for runs that
-    need them, as is the inventory's CSV writer: none loads when the cache answers."""
+    need them, as is the inventory's CSV writer: none loads when the cache answers. Describing
+    call sites (``budgetlint inventory``) and parsing a buffer again (the language server) are
+    never a plain check's, even when it parses files."""
     monkeypatch.setenv("HOME", str(project))  # no global git excludes file from the machine running the test
     monkeypatch.setenv("XDG_CONFIG_HOME", str(project))
-    optional = ["budgetlint.baseline", "budgetlint.catalog", "budgetlint.fix", "csv", "difflib", "importlib.resources", "pathspec"]
+    never = ["budgetlint.inventory", "budgetlint.reparse"]
+    optional = ["budgetlint.baseline", "budgetlint.catalog", "budgetlint.fix", "csv", "difflib", "importlib.resources", "pathspec", *never]
     first, second = _loaded_in_two_runs(project, set(optional))
     assert {"budgetlint.catalog", "budgetlint.fix"} <= set(first)  # when a file is read and parsed
+    assert not set(never) & set(first)
     assert second == []
 
 
