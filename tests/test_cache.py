@@ -562,10 +562,11 @@ def test_a_plain_check_run_never_loads_what_other_options_need(project, monkeypa
     schemas (no config file) and the SDK catalog's tables (for reading code) are for runs that
     need them, as is the inventory's CSV writer: none loads when the cache answers. Describing
     call sites (``budgetlint inventory``) and parsing a buffer again (the language server) are
-    never a plain check's, even when it parses files."""
+    never a plain check's, even when it parses files; nor is ``tempfile`` (with ``shutil`` and
+    ``random``), even when it writes the cache's index."""
     monkeypatch.setenv("HOME", str(project))  # no global git excludes file from the machine running the test
     monkeypatch.setenv("XDG_CONFIG_HOME", str(project))
-    never = ["budgetlint.inventory", "budgetlint.reparse"]
+    never = ["budgetlint.inventory", "budgetlint.reparse", "tempfile"]
     optional = ["budgetlint.baseline", "budgetlint.catalog", "budgetlint.fix", "csv", "difflib", "importlib.resources", "pathspec", *never]
     first, second = _loaded_in_two_runs(project, set(optional))
     assert {"budgetlint.catalog", "budgetlint.fix"} <= set(first)  # when a file is read and parsed
