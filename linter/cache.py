@@ -35,7 +35,9 @@ at that moment (another run may have written meanwhile), written to a temporary 
 Phase 2. An entry also keeps up to ``MAX_LINKED`` second-phase results, each under the digest
 of the summaries it was computed with; the index keeps the last whole-project run's snapshot
 (every file and its content hash) with the digest each file ended with, so an unchanged project
-takes its second phase from here without resolving a summary (``phases._reuse``).
+takes its second phase from here without resolving a summary (``phases._reuse``); and, per round
+of that phase, the digest of the summaries and what each file used, so a run with a file changed
+resolves again only the changed files while the summaries stay the same (``phase_rounds.Rounds``).
 
 Pruning. Writing drops entries of files that no longer exist; index files beyond the
 ``KEEP_INDEXES`` most recently used (other configurations, older versions) are deleted; nothing
@@ -50,6 +52,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import fields, is_dataclass
 from enum import Enum
 from importlib.util import find_spec
@@ -284,9 +287,28 @@ class ResultCache:
             return None
         return {key: value for key, value in used.items() if isinstance(value, str)}
 
-    def note_project(self, snapshot: str, used: dict[str, str]) -> None:
-        """Record this whole-project run's phase-2 outcome for ``project_used``."""
-        record = {"snapshot": snapshot, "used": used}
+    def project_rounds(self, keys: Iterable[str]) -> tuple[dict[str, str], list[tuple[str, dict[str, str]]]] | None:
+        """What the last whole-project run's phase 2 worked out, for ``phase_rounds.Rounds``, when it saw
+        the files of ``keys`` (root-relative paths): the content hash of each, and per round the
+        digest of the summaries (``phase_rounds.index_digest``) and the summaries each file used then;
+        None when there is no such record (other files, or a record of another shape)."""
+        files, rounds = self._project.get("files"), self._project.get("rounds")
+        if not (isinstance(files, list) and len(files) == 2 and isinstance(files[1], list) and isinstance(rounds, list)):
+            return None
+        ordered = sorted(keys)
+        if files[0] != _keys_digest(ordered) or len(files[1]) != len(ordered) or not all(isinstance(content, str) for content in files[1]):
+            return None
+        if not all(isinstance(step, list) and len(step) == 2 and isinstance(step[0], str) and isinstance(step[1], dict) for step in rounds):
+            return None
+        return dict(zip(ordered, files[1])), [(digest, {key: value for key, value in used.items() if isinstance(value, str)}) for digest, used in rounds]
+
+    def note_project(self, snapshot: str, used: dict[str, str], files: dict[str, str], rounds: list[tuple[str, dict[str, str]]]) -> None:
+        """Record this whole-project run's phase-2 outcome for ``project_used``, and for
+        ``project_rounds`` the content hash of each of its ``files`` (by root-relative path, in
+        path order: the paths are in the index already) and what each round worked out."""
+        ordered = sorted(files)
+        stored = [_keys_digest(ordered), [files[key] for key in ordered]]
+        record = {"snapshot": snapshot, "used": used, "files": stored, "rounds": [list(step) for step in rounds]}
         if record != self._project:
             self._project_out = record
 
@@ -324,10 +346,9 @@ class ResultCache:
                 if not (self.root / key).exists():
                     del self._entries[key]
             project = self._project_out if self._project_out is not None else self._project
-            document = json.dumps({"budgetlint_cache": FORMAT, "entries": self._entries, "project": project}, separators=(",", ":"))
-            import tempfile  # only when writing
-
-            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".index-", suffix=".tmp")
+            # check_circular off: plain data read from JSON or made by the run (10-20 % faster over 2,000 entries)
+            document = json.dumps({"budgetlint_cache": FORMAT, "entries": self._entries, "project": project}, separators=(",", ":"), check_circular=False)
+            handle, temporary = _temporary(self.directory)
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:
                     stream.write(document)
@@ -387,6 +408,26 @@ class ResultCache:
         for _, path in sorted(indexes, reverse=True)[KEEP_INDEXES:]:
             if path != self.path:
                 path.unlink(missing_ok=True)
+
+
+def _temporary(directory: Path) -> tuple[int, str]:
+    """A new file for the index being written, made as ``tempfile.mkstemp`` makes one (created
+    exclusively, for its owner only, under a random name) without importing ``tempfile``, which
+    brings ``shutil`` and ``random`` (~7 ms of a warm run that writes its index). An ``OSError``
+    (after 100 names taken: a broken directory) is the caller's."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(99):
+        path = os.path.join(directory, f".index-{os.urandom(8).hex()}.tmp")
+        try:
+            return os.open(path, flags, 0o600), path
+        except FileExistsError:
+            continue
+    path = os.path.join(directory, f".index-{os.urandom(8).hex()}.tmp")
+    return os.open(path, flags, 0o600), path
+
+
+def _keys_digest(ordered: list[str]) -> str:
+    return hashlib.blake2b(json.dumps(ordered).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _stored(findings: tuple[Finding, ...]) -> list:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -290,6 +291,19 @@ def discover_run(options: CheckOptions) -> Discovered | int:
     return Discovered(found, projects, every, code_paths, named_configs)
 
 
+@contextmanager
+def _thawed_at_the_end() -> Iterator[None]:
+    """What a run hid from the collector (``gc.freeze`` in ``_lint``) is handed back when it ends
+    (unless something froze the heap before it: the language server keeps its own)."""
+    owned = gc.get_freeze_count() == 0
+    try:
+        yield
+    finally:
+        if owned:
+            gc.unfreeze()
+
+
+@_thawed_at_the_end()
 def _lint(options: CheckOptions) -> _Run | int:
     """Lint what ``options`` name (and apply ``--fix``): the result, its scope and each file's
     result, or an exit code after a usage error.
@@ -304,7 +318,13 @@ def _lint(options: CheckOptions) -> _Run | int:
     cwd = Path.cwd().resolve()
     shown = shown_directory(str(cwd))
     try:
-        run = {root: project_run(settings, options, cwd) for root, settings in every.items()}
+        with collector_paused():  # each project's cache index: ~100,000 objects that live until the run ends
+            run = {root: project_run(settings, options, cwd) for root, settings in every.items()}
+            if gc.get_freeze_count() == 0:
+                # Hidden from the cyclic collector, with the modules and files loaded so far: its
+                # young collections walked them again and again (25-40 ms of a warm run on
+                # langchain-community's 2,132 files, 10-15 ms after).
+                gc.freeze()
     except SettingsError as error:
         click.echo(f"budgetlint: error: {error}", err=True)
         return EXIT_USAGE

@@ -17,6 +17,7 @@ import tokenize
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -27,13 +28,14 @@ from .codes import PARSE_ERROR
 from .finding import Finding
 from .fix import FileFix, FixError, fix_module, may_rewrite
 from .intake import engine_finding, source_lines
-from .inventory import describe, in_cell
 from .job import FileResult, Job
 from .locate import locate, positions, unexplained_file  # noqa: F401  (positions re-exported)
 from .parsing import cell_error, cpython_tree, unvalidated
 from .policy import Policy
-from .reparse import Document
 from .rule import Report
+
+if TYPE_CHECKING:
+    from .reparse import Document  # the language server's and stdin's buffers
 
 _RECURSION_LIMIT = 20_000
 _UNPARSED = "cannot analyse {what}: valid Python that libcst's parser cannot read ({why}); nothing in it was checked"
@@ -85,9 +87,7 @@ def _release_memory() -> None:
         trim(0)
 
 
-def lint_source(
-    source: bytes, name: str, job: Job, key: str | None = None, document: Document | None = None, *, screened: bool = False
-) -> FileResult:
+def lint_source(source: bytes, name: str, job: Job, key: str | None = None, document: Document | None = None, *, screened: bool = False) -> FileResult:
     """Lint one file's bytes (a notebook's: its code cells). Raises only on internal errors (``lint_file`` catches them)."""
     job = job.for_file(key or name)
     if name.endswith(notebook.SUFFIX):
@@ -119,6 +119,8 @@ def _lint_python(source: bytes, name: str, job: Job, key: str | None = None, doc
         reused = parsed, document.remember(parsed, text) if document is not None else None
     module, known = reused
     analysis = analyse(module, job, key or name, text, known, document.memo if document is not None else None)
+    if job.describe:
+        from .inventory import describe  # only ``budgetlint inventory`` describes call sites
     sites = tuple(describe(analysis, name)) if job.describe else ()
     # BL901 judges only budgetlint's suppressions: a file whose only ones are other linters' (`# noqa: E501`) reports nothing
     judged = not job.ignore_suppressions and any(rule.judges_suppressions for rule in job.rules) and suppress.names_our_codes(source)
@@ -288,7 +290,9 @@ def _lint_notebook(source: bytes, name: str, job: Job, key: str | None) -> FileR
     facts = result.facts if result is not None else None
     if facts is not None:  # a notebook is no module: nothing of it is imported, so no mark of its findings is needed
         facts = {**facts, "summary": {"names": {}}, "marks": []}
-    sites = tuple(in_cell(site, module) for site in result.sites) if result is not None else ()
+    if result is not None and result.sites:
+        from .inventory import in_cell  # call sites are described only for ``budgetlint inventory``
+    sites = tuple(in_cell(site, module) for site in result.sites) if result is not None and result.sites else ()
     return FileResult(name, tuple(findings), parsed=result is not None and result.parsed, facts=facts, sites=sites)
 
 

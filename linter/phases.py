@@ -13,7 +13,8 @@ The prefilter learns the names the summaries export: a file it skipped in phase 
 when it imports (as its import lines say) a project module exporting a name written in it.
 
 Results are cached by content (phase 1) and by content plus a digest of the summaries a file
-used (phase 2). Findings at the inner call of a wrapper that some module calls are dropped
+used (phase 2); what each file used, per round, is taken from the last whole-project run while
+the summaries are the same (``phase_rounds.py``). Findings at the inner call of a wrapper that some module calls are dropped
 (the callers report them).
 
 A run over part of a project (``--shard``, files named on the command line) also summarises
@@ -34,6 +35,7 @@ from . import runner
 from .cache import ResultCache
 from .job import FileResult, Job
 from .phase_files import File, names_a_word, skipped, skipped_imports
+from .phase_rounds import Rounds
 from .project import Found, ProjectIndex, ProjectView, absolute, module_name
 
 MAX_ROUNDS = 4
@@ -73,16 +75,19 @@ def lint_project(
     snapshot = _snapshot(states) if cache is not None and not others else None
     if snapshot is not None and _reuse(states, cache, snapshot):  # type: ignore[arg-type]
         return _without_moved(states)  # the same files as the last whole run: the same outcome
-    for _ in range(MAX_ROUNDS):
+    rounds = Rounds(states, cache if snapshot is not None else None)
+    for number in range(MAX_ROUNDS):
         index = _index(states, modules, shown)
         if not _exports(index) and not any(state.used for state in states):
             break  # no module defines a client, factory or helper: phase 1 is the whole answer
-        todo = [(state, used) for state in states if (used := _used(state, index)) is not None and used != state.used]
+        found = rounds.used(states, index, number, lambda state, index=index: _used(state, index))
+        todo = [(state, used) for state, used in zip(states, found) if used is not None and used != state.used]
         if not todo:
             break
         _relint(todo, lambda index=index: the_job(index), jobs, cache)
     if snapshot is not None:
-        cache.note_project(snapshot, {state.key: state.used for state in states if state.used})  # type: ignore[union-attr]
+        files = {state.key: state.content for state in states}
+        cache.note_project(snapshot, {state.key: state.used for state in states if state.used}, files, rounds.done)  # type: ignore[union-attr]
     return _without_moved(states)
 
 

@@ -49,8 +49,10 @@ reads without a BOM is for identifiers; a file declaring another encoding always
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from . import catalog
@@ -107,23 +109,21 @@ class Requirement:
 class Prefilter:
     """``prefilter(source)`` is False only when no rule can report anything in ``source``."""
 
-    def __init__(self, requirements: list[Requirement]) -> None:
+    def __init__(self, requirements: Sequence[Requirement]) -> None:
         self.requirements = tuple(requirements)
-        anchors = sorted({requirement.anchor for requirement in self.requirements})
-        self._anchors = frozenset(anchor.encode() for anchor in anchors)
-        self._by_anchor = {
-            anchor.encode(): tuple(
-                (requirement, frozenset(word.encode() for word in requirement.words | requirement.evidence), tuple(sorted(requirement.attributes)))
-                for requirement in self.requirements
-                if requirement.anchor == anchor
-            )
-            for anchor in anchors
-        }
+        self._anchors = frozenset(requirement.anchor.encode() for requirement in self.requirements)
+        by_anchor: dict[bytes, list] = {anchor: [] for anchor in sorted(self._anchors)}
+        for requirement in self.requirements:  # one pass, each anchor's requirements in order
+            needed = frozenset(word.encode() for word in requirement.words | requirement.evidence)
+            by_anchor[requirement.anchor.encode()].append((requirement, needed, tuple(sorted(requirement.attributes))))
+        self._by_anchor = {anchor: tuple(found) for anchor, found in by_anchor.items()}
+        # Patterns as their sources, compiled when first used (``_compiled``): a warm run screening
+        # one changed file compiles the few it needs, not the ~80 of every requirement.
         attributes = {word for requirement in self.requirements for word in requirement.attributes}
-        self._attribute = {word: (word.encode(), re.compile(rb"\." + _GAP + re.escape(word.encode()) + rb"\b")) for word in attributes}
+        self._attribute = {word: (word.encode(), rb"\." + _GAP + re.escape(word.encode()) + rb"\b") for word in attributes}
         self._import = {requirement.anchor: _import_pattern(requirement.anchor) for requirement in self.requirements if requirement.imported}
         names = {word for requirement in self.requirements for word in requirement.keywords}
-        self._keyword = {word: (word.encode(), re.compile(re.escape(word.encode()) + _GAP + rb"=(?!=)")) for word in names}
+        self._keyword = {word: (word.encode(), re.escape(word.encode()) + _GAP + rb"=(?!=)") for word in names}
 
     def __call__(self, source: bytes) -> bool:
         listed = source.translate(_WORDS_ONLY).split()  # every word, in one pass in C
@@ -148,7 +148,7 @@ class Prefilter:
         def passed(names: frozenset[str]) -> bool:
             if b"**" in source:
                 return True
-            return any(word in words and pattern.search(source) is not None for word, pattern in (self._keyword[name] for name in sorted(names)))
+            return any(word in words and _compiled(pattern).search(source) is not None for word, pattern in (self._keyword[name] for name in sorted(names)))
 
         for anchor in sorted(anchors):
             for requirement, needed, after_dots in self._by_anchor[anchor]:
@@ -169,8 +169,8 @@ _WORDS_ONLY = bytes(byte if byte in _WORD_BYTES else 32 for byte in range(256))
 _GAP_BYTES = frozenset(b" \t\f\r\n\\")
 
 
-def _occurs(source: bytes, word: bytes, attribute: re.Pattern[bytes] | None) -> bool:
-    """``word`` occurs as a word; with ``attribute`` (its pattern), after a dot.
+def _occurs(source: bytes, word: bytes, attribute: bytes | None) -> bool:
+    """``word`` occurs as a word; with ``attribute`` (its pattern's source), after a dot.
 
     ``bytes.find`` with the boundaries checked by hand: much faster than a regex starting with
     ``\\b``. Only when a comment may sit between a dot and the word is the pattern run.
@@ -189,30 +189,36 @@ def _occurs(source: bytes, word: bytes, attribute: re.Pattern[bytes] | None) -> 
             if before >= 0 and source[before] == 46:  # "."
                 return True
         start = source.find(word, end)
-    return crossed_line and attribute is not None and attribute.search(source) is not None
+    return crossed_line and attribute is not None and _compiled(attribute).search(source) is not None
+
+
+@functools.cache
+def _compiled(pattern: bytes) -> re.Pattern[bytes]:
+    """``pattern`` compiled, once per process."""
+    return re.compile(pattern)
 
 
 _CONTINUED = rb"(?:[ \t\f]|\\(?:\r\n|\r|\n))"
 """Blanks inside a logical line: spaces, tabs, form feeds, a backslash continuation."""
 
 
-def _import_pattern(module: str) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
-    """An import statement whose module (``from``) or one of whose modules (``import``) has the
-    root ``module``, from its keyword (``_imports`` asks it to start a statement). It may also
+def _import_pattern(module: str) -> tuple[bytes, bytes]:
+    """The patterns (``_compiled`` compiles them) of an import statement whose module (``from``)
+    or one of whose modules (``import``) has the root ``module``, from its keyword (``_imports`` asks it to start a statement). It may also
     match text in a string or a comment, which only lets more files through."""
     name = re.escape(module.encode())
     listed = rb"(?:[^\r\n;#\\]|\\(?:\r\n|\r|\n)?)*?(?<![\w.])"  # earlier names of `import a, b`
     return (
-        re.compile(rb"from" + _CONTINUED + rb"+" + name + rb"(?![\w])"),
-        re.compile(rb"import" + _CONTINUED + listed + name + rb"(?![\w])"),
+        rb"from" + _CONTINUED + rb"+" + name + rb"(?![\w])",
+        rb"import" + _CONTINUED + listed + name + rb"(?![\w])",
     )
 
 
-def _imports(source: bytes, patterns: tuple[re.Pattern[bytes], ...]) -> bool:
+def _imports(source: bytes, patterns: tuple[bytes, ...]) -> bool:
     """Whether one of ``patterns`` matches at the start of a statement: of a line, after ``;``,
     or after the ``:`` of a one-line compound statement (``try: import openai``), with blanks
     before it. Each pattern starts with its keyword, which the regex engine finds fast."""
-    for pattern in patterns:
+    for pattern in map(_compiled, patterns):
         match = pattern.search(source)
         while match is not None:
             before = match.start()
@@ -377,8 +383,10 @@ def _foreign_encoding(source: bytes) -> bool:
     return match is not None and _ASCII_COMPATIBLE.match(match.group(1)) is None
 
 
-def catalog_requirements(on_tree: bool = False) -> list[Requirement]:
-    """What the catalog makes reportable, as requirements (see the module docstring).
+@functools.cache
+def catalog_requirements(on_tree: bool = False) -> tuple[Requirement, ...]:
+    """What the catalog makes reportable, as requirements (see the module docstring); built once
+    per process (the triage and the partial parser both read the tree's).
 
     ``on_tree``: for the triage (``triage.py``), which reads them on a tree CPython accepted. An
     SDK module acting as a client then passes, as an HTTP module does, only with one of its
@@ -432,7 +440,7 @@ def catalog_requirements(on_tree: bool = False) -> list[Requirement]:
         found.update(
             Requirement(attribute, attributes=frozenset({attribute}), evidence=words, stored=True, endpoint=on_tree) for words in _endpoint_evidence()
         )
-    return sorted(found, key=lambda r: (r.anchor, sorted(r.words), sorted(r.attributes), sorted(r.evidence), sorted(r.keys), r.stored, r.path, r.client))
+    return tuple(sorted(found, key=lambda r: (r.anchor, sorted(r.words), sorted(r.attributes), sorted(r.evidence), sorted(r.keys), r.stored, r.path, r.client)))
 
 
 def _endpoint_evidence() -> list[frozenset[str]]:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import replace
 from pathlib import Path
+from types import ModuleType
 
 from . import timing
 from .cache import ResultCache, signature
@@ -144,12 +146,25 @@ def lint_file(path: str, name: str, job: Job | Callable[[], Job], key: str | Non
             facts = None if decided else {"imports": import_names(notebook.code_of(source, name))}
         cached = signature(source, info) if signed and intake.cacheable(source, name) else None
         return FileResult(name, decided, parsed=False, signature=cached, facts=facts)
-    with held_interrupts(), collector_paused():  # see commands.all_rules
-        from . import engine
+    engine = _engine()
     job = job if isinstance(job, Job) else job()
     # screened as the job asks: the engine need not run the prefilter again
     screened = screened and (job.project is None) == prefilter and job.ignore_suppressions != honour
     return engine.lint_read(source, info if signed else None, name, job, key, screened=screened)  # info None: no signature
+
+
+def _engine() -> ModuleType:
+    """The engine, imported when first needed, as ``commands.all_rules`` imports the rules; in a
+    run that hid its heap from the collector (``gc.freeze``: ``commands._lint``,
+    ``_collecting_less``), what the import made (libcst, the analysis: it lives on) joins it,
+    before the collector runs again: its first collection walked it all (5-12 ms of a warm run)."""
+    fresh = f"{__package__}.engine" not in sys.modules
+    with held_interrupts(), collector_paused():
+        from . import engine
+
+        if fresh and gc.get_freeze_count():
+            gc.freeze()
+    return engine
 
 
 def lint_many(
@@ -162,8 +177,8 @@ def lint_many(
             for position, (path, name, key) in enumerate(triples):
                 yield position, lint_file(path, name, job, key, signed)
         return
+    _engine()  # before the pool forks: workers inherit it
     with held_interrupts(), collector_paused():  # see commands.all_rules
-        from . import engine  # noqa: F401  before the pool forks: workers inherit it
         from . import pool  # a run the cache answers needs no pool
 
     job = job if isinstance(job, Job) else job()

@@ -560,12 +560,17 @@ def test_a_run_the_cache_answers_never_loads_what_reading_a_file_needs(project):
 def test_a_plain_check_run_never_loads_what_other_options_need(project, monkeypatch):
     """Baselines, fixes, exclude patterns (none configured, no ``.gitignore``), the config
     schemas (no config file) and the SDK catalog's tables (for reading code) are for runs that
-    need them, as is the inventory's CSV writer: none loads when the cache answers."""
+    need them, as is the inventory's CSV writer: none loads when the cache answers. Describing
+    call sites (``budgetlint inventory``) and parsing a buffer again (the language server) are
+    never a plain check's, even when it parses files; nor is ``tempfile`` (with ``shutil`` and
+    ``random``), even when it writes the cache's index."""
     monkeypatch.setenv("HOME", str(project))  # no global git excludes file from the machine running the test
     monkeypatch.setenv("XDG_CONFIG_HOME", str(project))
-    optional = ["budgetlint.baseline", "budgetlint.catalog", "budgetlint.fix", "csv", "difflib", "importlib.resources", "pathspec"]
+    never = ["budgetlint.inventory", "budgetlint.reparse", "tempfile"]
+    optional = ["budgetlint.baseline", "budgetlint.catalog", "budgetlint.fix", "csv", "difflib", "importlib.resources", "pathspec", *never]
     first, second = _loaded_in_two_runs(project, set(optional))
     assert {"budgetlint.catalog", "budgetlint.fix"} <= set(first)  # when a file is read and parsed
+    assert not set(never) & set(first)
     assert second == []
 
 
@@ -608,3 +613,22 @@ def test_a_baseline_applies_the_same_from_the_cache(project):
     assert (cached.exit_code, cached.stdout) == (fresh.exit_code, fresh.stdout)
     summary = json.loads(cached.stdout)["summary"]["baseline"]
     assert (summary["hidden"], summary["stale"]) == (1, 0)
+
+
+def test_a_run_hides_what_it_loaded_from_the_collector_while_it_lints_and_hands_it_back(project, monkeypatch):
+    """The cache's index, the files found and the modules loaded live until the run ends: the
+    cyclic collector's young collections need not walk them (``gc.freeze`` while the run lints,
+    libcst and the engine joining them when imported); once the run is over they are collectable again."""
+    import gc
+
+    from budgetlint import commands
+
+    seen: list[int] = []
+    real = commands.lint_project
+    monkeypatch.setattr(commands, "lint_project", lambda *args, **kwargs: seen.append(gc.get_freeze_count()) or real(*args, **kwargs))
+    assert gc.get_freeze_count() == 0
+    first = check(".")
+    (project / "app" / "chat.py").write_text(UNBOUNDED + "# touched\n")
+    assert check(".") == first
+    assert len(seen) == 2 and all(count > 0 for count in seen)
+    assert gc.get_freeze_count() == 0

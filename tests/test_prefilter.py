@@ -380,3 +380,24 @@ def test_the_prefilter_is_imported_once_not_for_every_file(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", lambda *args, **kwargs: imports.append(args[0]) or real(*args, **kwargs))
     assert not intake.might_matter(b"x = 1\n") and intake.might_matter(b"import openai\n")
     assert imports == []
+
+
+def test_building_the_prefilter_compiles_no_pattern_and_screening_only_what_it_needs(monkeypatch):
+    """A warm run screens one changed file: it compiles the patterns that file needs when they
+    are needed, not the ~80 of every requirement when the prefilter is built."""
+    from budgetlint import prefilter
+
+    compiled: list[bytes] = []
+
+    def counting(pattern, flags=0):
+        compiled.append(pattern)
+        return original(pattern, flags)
+
+    original = prefilter.re.compile
+    monkeypatch.setattr(prefilter.re, "compile", counting)
+    built = Prefilter(catalog_requirements())
+    assert compiled == []
+    for words in (b"messages create", b"import openai\nopenai.api_key = key\n"):
+        built(words)
+    assert len(compiled) <= 2
+    assert built(b"import openai\nclient = openai.OpenAI()\n")

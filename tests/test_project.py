@@ -149,6 +149,52 @@ def test_an_unchanged_project_takes_its_second_phase_from_the_cache(project, mon
     assert found(check("."), "main.py") == [] and resolved  # a change resolves the summaries again
 
 
+def _resolving(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The keys of the files whose used summaries phase 2 works out (``phases._used``), in order."""
+    real = phases._used
+    resolved: list[str] = []
+    monkeypatch.setattr(phases, "_used", lambda state, index: resolved.append(state.key) or real(state, index))
+    return resolved
+
+
+def test_a_changed_file_whose_summary_is_the_same_resolves_only_itself_again(project, monkeypatch):
+    """One file changed, the summaries every module exports the same: each other file uses what
+    it used in the last whole run, so phase 2 works out only the changed file's again (each
+    round), and the outcome is a whole run's."""
+    write(project, {"main.py": "from app import ask\n\nask('x')\n", "util.py": "import app.llm\n\nVALUE = 1\n", "plain.py": "VALUE = 1\n"})
+    check(".")
+    resolved = _resolving(monkeypatch)
+    for changed in ("plain.py", "app/llm.py", "main.py"):
+        with open(project / changed, "a") as handle:
+            handle.write("# touched\n")
+        resolved.clear()
+        document = check(".")
+        assert resolved and set(resolved) == {changed}
+        assert document == check("--no-cache", ".")
+
+
+def test_a_changed_file_that_now_names_a_wrapper_it_imports_is_linted_with_the_summaries(project):
+    """A file the prefilter skips is linted in phase 2 when it writes a name its imports export:
+    reused outcomes of the unchanged files do not hide its own change."""
+    write(project, {"main.py": "from app import llm\n\nVALUE = 1\n", "plain.py": "VALUE = 1\n"})
+    assert found(check(".")) == []
+    write(project, {"main.py": "from app import llm\n\nllm.ask('x')\n"})
+    assert found(check("."), "main.py") == [("main.py", 3, "BL001")]
+    write(project, {"main.py": "from app import llm\n\nVALUE = 1\n"})
+    assert found(check(".")) == []
+
+
+def test_a_wrapper_losing_its_limit_relints_its_callers_though_they_did_not_change(project):
+    """The summary a changed file exports is not the last run's: the files using it are worked
+    out again, and their findings change as a whole run's do."""
+    write(project, {"main.py": "from app.llm import ask\n\nask('x')\n", "plain.py": "VALUE = 1\n", "app/llm.py": LLM.replace("max_tokens=None", "max_tokens=64")})
+    assert found(check("."), "main.py") == []
+    (project / "app" / "llm.py").write_text(LLM)
+    document = check(".")
+    assert found(document, "main.py") == [("main.py", 3, "BL001")]
+    assert document == check("--no-cache", ".")
+
+
 def test_a_name_many_files_of_a_package_import_is_resolved_once(project, monkeypatch):
     """Phase 2 asks what each imported project name is, for every file of every run the cache
     does not answer whole: a name the files of one package share resolves once (0.1-0.2 s of a
