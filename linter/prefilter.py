@@ -14,9 +14,11 @@ call-site model (``model.py``): a call site or an endpoint literal. Each of thos
   well; a legacy module endpoint (``openai.base_url = ...``) is a qualified name as well;
 - a distinctive method on a receiver that cannot be resolved (``x.chat.completions.create``):
   each segment of its path is an attribute, written after a dot with at most whitespace,
-  comments or line continuations in between; and the call (or the ``functools.partial`` it
-  calls) passes one of the method's evidence keywords, its name followed by ``=`` (not ``==``)
-  across the same gaps, or a ``**`` (``matching._distinctive``);
+  comments or line continuations in between, and not in the module name of an import (``from
+  langchain_core.messages import ...``: the model forms a path only from the attributes written
+  after an imported name, ``matching._source_attrs``; ``_imported_module``); and the call (or
+  the ``functools.partial`` it calls) passes one of the method's evidence keywords, its name
+  followed by ``=`` (not ``==``) across the same gaps, or a ``**`` (``matching._distinctive``);
 - an assignment of a URL to ``os.environ[KEY]`` with an endpoint-like ``KEY``
   (``endpoints.is_endpoint_env``: ``BASE_URL``, ``API_BASE``, ``HOST``, ... in any case): the word
   ``environ`` (``from os import environ as e`` still names it), and one of those hints in the
@@ -34,7 +36,8 @@ call-site model (``model.py``): a call site or an endpoint literal. Each of thos
   parenthesis (an argument: ``resolve`` gives a call what its callee gives)
   (``environ_written``);
 - an endpoint attribute set to a URL that shows an LLM endpoint by itself
-  (``self.api_base = "http://localhost:1234/v1"``): the attribute after a dot, and every word of
+  (``self.api_base = "http://localhost:1234/v1"``): the attribute after a dot (an assignment
+  target, so not in an import's module name either), and every word of
   the evidence (each label of an LLM API host, the inference port, ``v1``, or the segments of an
   LLM API path). Set on an SDK client, or read by one, it needs that client's words anyway.
 
@@ -167,6 +170,8 @@ _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 _WORDS_ONLY = bytes(byte if byte in _WORD_BYTES else 32 for byte in range(256))
 """A ``bytes.translate`` table blanking every byte but a word's: ``split`` then gives the words."""
 _GAP_BYTES = frozenset(b" \t\f\r\n\\")
+_CONTINUED = rb"(?:[ \t\f]|\\(?:\r\n|\r|\n))"
+"""Blanks inside a logical line: spaces, tabs, form feeds, a backslash continuation."""
 
 
 def _occurs(source: bytes, word: bytes, attribute: re.Pattern[bytes] | None) -> bool:
@@ -186,14 +191,35 @@ def _occurs(source: bytes, word: bytes, attribute: re.Pattern[bytes] | None) -> 
             while before >= 0 and source[before] in _GAP_BYTES:
                 crossed_line = crossed_line or source[before] in (10, 13)
                 before -= 1
-            if before >= 0 and source[before] == 46:  # "."
+            if before >= 0 and source[before] == 46 and not _imported_module(source, before, end):  # "."
                 return True
         start = source.find(word, end)
-    return crossed_line and attribute is not None and attribute.search(source) is not None
+    return crossed_line and attribute is not None and any(not _imported_module(source, found.start(), found.end()) for found in attribute.finditer(source))
 
 
-_CONTINUED = rb"(?:[ \t\f]|\\(?:\r\n|\r|\n))"
-"""Blanks inside a logical line: spaces, tabs, form feeds, a backslash continuation."""
+_MODULE_TAIL = re.compile(rb"(?:\.\w+)*" + _CONTINUED + rb"+import\b")
+"""The rest of a ``from`` import's module name, up to its ``import`` (no expression is followed by one)."""
+
+
+def _imported_module(source: bytes, dot: int, end: int) -> bool:
+    """Whether the name after the dot at ``dot`` (ending at ``end``) is part of the module name of
+    an import (``from langchain_core.messages import ...``, ``import a.messages as m``): no
+    attribute of an expression. The model forms a method's path only from the attributes written
+    after an imported name (``matching._source_attrs``), the triage from ``ast.Attribute`` nodes.
+    A module name written across blanks or lines before its dot counts as an attribute."""
+    if _MODULE_TAIL.match(source, end):
+        return True
+    start = dot
+    while start > 0 and (source[start - 1] in _WORD_BYTES or source[start - 1] == 46):
+        start -= 1
+    keyword = _skip_blanks(source, start)
+    return keyword < start and source[keyword - 6 : keyword] == b"import" and (keyword == 6 or source[keyword - 7] not in _WORD_BYTES)
+
+
+def _skip_blanks(source: bytes, end: int) -> int:
+    while end > 0 and source[end - 1] in b" \t\f":
+        end -= 1
+    return end
 
 
 def _import_pattern(module: str) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:

@@ -201,6 +201,15 @@ REPORTED = {
         def ask(client):
             return client.beta.prompt_caching.messages.create(model="claude", max_tokens=None, messages=[])
     """,
+    "distinctive-path-after-an-import-of-its-module": """\
+        from langchain_core.messages import AIMessage
+        def ask(client):
+            return client.messages.stream(model="claude", max_tokens=None, messages=[AIMessage("hi")])
+    """,
+    "distinctive-path-after-yield-from": """\
+        def ask(client):
+            yield from client.messages.stream(model="claude", max_tokens=None, messages=[])
+    """,
     "ollama-path-after-a-base-in-an-attribute": """\
         import requests
         class Local:
@@ -236,6 +245,10 @@ SKIPPED = {
     "environ-in-a-docstring": '"""Set os.environ["OPENAI_BASE_URL"] before calling."""\nconfig = {}\nconfig["HOST"] = "http://localhost:8000"\n',
     "instructor-without-a-patcher": "import instructor\nclass User(instructor.OpenAISchema):\n    name: str\n",
     "a-partial-of-something-else": "from functools import partial\nask = partial(print, sep='')\nask('x')\n",
+    "a-distinctive-segment-only-in-an-imported-module": (
+        "from langchain_core.messages import AIMessage\nimport vendor.chat.completions as c\n"
+        "def run(llm, **kwargs):\n    messages = [AIMessage('')]\n    return llm.stream(messages, **kwargs), c.create(model='m')\n"
+    ),
 }
 
 
