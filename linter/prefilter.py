@@ -7,16 +7,19 @@ call-site model (``model.py``): a call site or an endpoint literal. Each of thos
   qualified name is written in the file, in an import statement or as an attribute, so each
   is a word of the source; and its root is a module the file imports (in the first phase a
   qualified name comes only from an ``import`` binding, and a relative import keeps its dots),
-  so ``import`` or ``from`` names the root at the start of a statement. A module acting as a
+  so ``import`` or ``from`` names the root at the start of a statement, in code (an import
+  written in a docstring's example binds nothing: ``_Code``). A module acting as a
   client (``ollama``, ``requests``) reports only through a method of its family (``ollama.chat``,
   ``requests.post``), whose segments are words too, and an HTTP module's request only to an LLM
   API path written in the file (``matching._http``), whose segments are words of the file as
   well; a legacy module endpoint (``openai.base_url = ...``) is a qualified name as well;
 - a distinctive method on a receiver that cannot be resolved (``x.chat.completions.create``):
   each segment of its path is an attribute, written after a dot with at most whitespace,
-  comments or line continuations in between; and the call (or the ``functools.partial`` it
-  calls) passes one of the method's evidence keywords, its name followed by ``=`` (not ``==``)
-  across the same gaps, or a ``**`` (``matching._distinctive``);
+  comments or line continuations in between, and not in the module name of an import (``from
+  langchain_core.messages import ...``: the model forms a path only from the attributes written
+  after an imported name, ``matching._source_attrs``; ``_imported_module``); and the call (or
+  the ``functools.partial`` it calls) passes one of the method's evidence keywords, its name
+  followed by ``=`` (not ``==``) across the same gaps, or a ``**`` (``matching._distinctive``);
 - an assignment of a URL to ``os.environ[KEY]`` with an endpoint-like ``KEY``
   (``endpoints.is_endpoint_env``: ``BASE_URL``, ``API_BASE``, ``HOST``, ... in any case): the word
   ``environ`` (``from os import environ as e`` still names it), and one of those hints in the
@@ -34,7 +37,8 @@ call-site model (``model.py``): a call site or an endpoint literal. Each of thos
   parenthesis (an argument: ``resolve`` gives a call what its callee gives)
   (``environ_written``);
 - an endpoint attribute set to a URL that shows an LLM endpoint by itself
-  (``self.api_base = "http://localhost:1234/v1"``): the attribute after a dot, and every word of
+  (``self.api_base = "http://localhost:1234/v1"``): the attribute after a dot (an assignment
+  target, so not in an import's module name either), and every word of
   the evidence (each label of an LLM API host, the inference port, ``v1``, or the segments of an
   LLM API path). Set on an SDK client, or read by one, it needs that client's words anyway.
 
@@ -43,7 +47,10 @@ client, so its qualified name is a requirement; a ``functools.partial`` of an SD
 that method (its client's name, or its distinctive path) in the file.
 
 So a file passes when all the words of one *requirement* occur in it. A word found in a string
-or a comment only lets more files through. Bytes are read as ASCII, as every encoding Python
+or a comment only lets more files through; an import statement or an attribute (its dot and its
+name) counts only in code (``_Code``: not in the text of a string literal, nor in a comment;
+an f-string's replacement fields are code), as no binding and no ``ast.Attribute`` is written
+anywhere else. Bytes are read as ASCII, as every encoding Python
 reads without a BOM is for identifiers; a file declaring another encoding always passes.
 """
 
@@ -53,6 +60,7 @@ import functools
 import keyword
 import re
 from collections.abc import Sequence
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 
 from . import catalog
@@ -133,16 +141,17 @@ class Prefilter:
         words = set(listed)
         attributes: dict[str, bool] = {}
         imported: dict[str, bool] = {}
+        code = _Code(source)
 
         def attribute(name: str) -> bool:
             if name not in attributes:
                 word, pattern = self._attribute[name]
-                attributes[name] = word in words and _occurs(source, word, pattern)
+                attributes[name] = word in words and _occurs(source, word, pattern, code)
             return attributes[name]
 
         def imports(module: str) -> bool:
             if module not in imported:
-                imported[module] = _imports(source, self._import[module])
+                imported[module] = _imports(source, self._import[module], code)
             return imported[module]
 
         def passed(names: frozenset[str]) -> bool:
@@ -167,10 +176,154 @@ _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 _WORDS_ONLY = bytes(byte if byte in _WORD_BYTES else 32 for byte in range(256))
 """A ``bytes.translate`` table blanking every byte but a word's: ``split`` then gives the words."""
 _GAP_BYTES = frozenset(b" \t\f\r\n\\")
+_CONTINUED = rb"(?:[ \t\f]|\\(?:\r\n|\r|\n))"
+"""Blanks inside a logical line: spaces, tabs, form feeds, a backslash continuation."""
 
 
-def _occurs(source: bytes, word: bytes, attribute: bytes | None) -> bool:
-    """``word`` occurs as a word; with ``attribute`` (its pattern's source), after a dot.
+_PREFIXES = frozenset({b"", b"r", b"u", b"b", b"br", b"rb", b"f", b"fr", b"rf", b"t", b"tr", b"rt"})
+"""A string literal's prefixes (lowercased): the word right before an opening quote."""
+_CODE_STOP = re.compile(rb"[#'\"]")
+_STRING_END = {
+    quote: re.compile(body)
+    for quote, body in (
+        (b"'", rb"[^'\\\r\n]*(?:\\(?:\r\n|[\s\S])[^'\\\r\n]*)*'"),
+        (b'"', rb'[^"\\\r\n]*(?:\\(?:\r\n|[\s\S])[^"\\\r\n]*)*"'),
+        (b"'''", rb"[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''"),
+        (b'"""', rb'[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"""'),
+    )
+}
+"""The rest of a string literal (no f-string) after its opening quote: a backslash escapes what
+follows, in a raw string too."""
+_TEXT_STOP = re.compile(rb"[{}\\\r\n'\"]")
+"""In an f-string's text or a format spec: what may end it, open or close a field, or escape."""
+_FIELD_STOP = re.compile(rb"[][(){}:'\"#\\]")
+"""In a replacement field's expression: brackets, the format spec's colon, strings, comments."""
+
+
+class _Code:
+    """Which bytes of a file are code: not the text of a string literal nor a comment (the
+    replacement fields of an f-string are code). Read from the start only as far as asked; from
+    where the bytes stop reading as Python (an unterminated string, a prefix that is none, a
+    backslash in a field) every byte counts as code, which only lets more files through."""
+
+    def __init__(self, source: bytes) -> None:
+        self.source = source
+        self.spans: list[int] = []
+        """Start and end of each string's text or comment, in order (flat: a bisect finds one)."""
+        self.read = 0
+        """The bytes before it are classified."""
+
+    def at(self, position: int) -> bool:
+        """Whether the byte at ``position`` is code."""
+        while self.read <= position:
+            found = _CODE_STOP.search(self.source, self.read)
+            if found is None:
+                self.read = len(self.source) + 1
+                break
+            start = found.start()
+            end = self._comment(start) if self.source[start] == 35 else self._string(start)  # "#"
+            if end is None:
+                return True
+            self.read = end
+        return bisect_right(self.spans, position) % 2 == 0
+
+    def _comment(self, start: int) -> int:
+        end = _LINE_END.search(self.source, start)
+        end = len(self.source) if end is None else end.start()
+        self.spans += (start, end)
+        return end
+
+    def _string(self, quote_at: int) -> int | None:
+        """Past the string literal whose first quote is at ``quote_at``; None if it is none."""
+        source = self.source
+        prefix = _word_before(source, quote_at).lower()
+        if prefix not in _PREFIXES:
+            return None
+        quote = source[quote_at : quote_at + 3] if source[quote_at : quote_at + 3] in (b"'''", b'"""') else source[quote_at : quote_at + 1]
+        start = quote_at - len(prefix)
+        if b"f" in prefix or b"t" in prefix:
+            return self._formatted(start, quote_at + len(quote), quote)
+        found = _STRING_END[quote].match(source, quote_at + len(quote))
+        if found is None:
+            return None
+        self.spans += (start, found.end())
+        return found.end()
+
+    def _formatted(self, start: int, at: int, quote: bytes) -> int | None:
+        """Past the f-string (or t-string) whose text starts at ``at``, read as Python 3.12 reads
+        it (a field may hold strings in the same quotes, comments, line breaks): the pieces of its
+        text are noted, its fields are code. ``fields``: for each field open, its depth of
+        brackets, or -1 in its format spec."""
+        source, piece, fields = self.source, start, []
+        while True:
+            if not fields or fields[-1] < 0:  # text, or a format spec
+                found = _TEXT_STOP.search(source, at)
+                if found is None:
+                    return None
+                at, byte = found.start(), source[found.start()]
+                if byte == 92:  # "\": an escape (``\N{NAME}`` holds braces)
+                    at = source.find(b"}", at) + 1 if source[at + 1 : at + 3] == b"N{" else at + 2
+                    if at == 0:
+                        return None
+                elif byte in b"\r\n":
+                    if len(quote) == 1:
+                        return None
+                    at += 1
+                elif source.startswith(quote, at):
+                    if fields:
+                        return None
+                    self.spans += (piece, at + len(quote))
+                    return at + len(quote)
+                elif byte in b"'\"":
+                    at += 1
+                elif not fields and source[at + 1 : at + 2] == source[at : at + 1]:  # "{{" or "}}"
+                    at += 2
+                elif byte == 123:  # "{"
+                    if not fields:
+                        self.spans += (piece, at)
+                    fields.append(0)
+                    at += 1
+                elif fields:  # "}" ends the field of this format spec
+                    fields.pop()
+                    at += 1
+                    piece = at
+                else:
+                    return None
+                continue
+            found = _FIELD_STOP.search(source, at)
+            if found is None:
+                return None
+            at, byte = found.start(), source[found.start()]
+            if byte in b"([{":
+                fields[-1] += 1
+            elif byte in b")]" or (byte == 125 and fields[-1]):  # "}" closing a bracket
+                if not fields[-1]:
+                    return None
+                fields[-1] -= 1
+            elif byte == 125:  # "}" ending the field
+                fields.pop()
+                piece = at + 1
+            elif byte == 58:  # ":" starting the format spec
+                if not fields[-1]:
+                    fields[-1] = -1
+            elif byte == 35:  # "#"
+                at = self._comment(at)
+                continue
+            elif byte == 92:  # "\"
+                return None
+            else:  # a string in the field
+                end = self._string(at)
+                if end is None:
+                    return None
+                at = end
+                continue
+            at += 1
+
+
+def _occurs(source: bytes, word: bytes, attribute: bytes | None, code: _Code | None = None) -> bool:
+    """``word`` occurs as a word; with ``attribute`` (its pattern's source), after a dot, in ``code`` (the
+    dot and the word: no attribute is written in a string or a comment), not in an import's
+    module name (``_imported_module``).
 
     ``bytes.find`` with the boundaries checked by hand: much faster than a regex starting with
     ``\\b``. Only when a comment may sit between a dot and the word is the pattern run.
@@ -186,10 +339,12 @@ def _occurs(source: bytes, word: bytes, attribute: bytes | None) -> bool:
             while before >= 0 and source[before] in _GAP_BYTES:
                 crossed_line = crossed_line or source[before] in (10, 13)
                 before -= 1
-            if before >= 0 and source[before] == 46:  # "."
+            if before >= 0 and source[before] == 46 and _attribute_in_code(source, before, end, code):  # "."
                 return True
         start = source.find(word, end)
-    return crossed_line and attribute is not None and _compiled(attribute).search(source) is not None
+    return crossed_line and attribute is not None and any(
+        _attribute_in_code(source, found.start(), found.end(), code) for found in _compiled(attribute).finditer(source)
+    )
 
 
 @functools.cache
@@ -198,8 +353,33 @@ def _compiled(pattern: bytes) -> re.Pattern[bytes]:
     return re.compile(pattern)
 
 
-_CONTINUED = rb"(?:[ \t\f]|\\(?:\r\n|\r|\n))"
-"""Blanks inside a logical line: spaces, tabs, form feeds, a backslash continuation."""
+def _attribute_in_code(source: bytes, dot: int, end: int, code: _Code | None) -> bool:
+    return not _imported_module(source, dot, end) and (code is None or (code.at(dot) and code.at(end - 1)))
+
+
+_MODULE_TAIL = re.compile(rb"(?:\.\w+)*" + _CONTINUED + rb"+import\b")
+"""The rest of a ``from`` import's module name, up to its ``import`` (no expression is followed by one)."""
+
+
+def _imported_module(source: bytes, dot: int, end: int) -> bool:
+    """Whether the name after the dot at ``dot`` (ending at ``end``) is part of the module name of
+    an import (``from langchain_core.messages import ...``, ``import a.messages as m``): no
+    attribute of an expression. The model forms a method's path only from the attributes written
+    after an imported name (``matching._source_attrs``), the triage from ``ast.Attribute`` nodes.
+    A module name written across blanks or lines before its dot counts as an attribute."""
+    if _MODULE_TAIL.match(source, end):
+        return True
+    start = dot
+    while start > 0 and (source[start - 1] in _WORD_BYTES or source[start - 1] == 46):
+        start -= 1
+    keyword = _skip_blanks(source, start)
+    return keyword < start and source[keyword - 6 : keyword] == b"import" and (keyword == 6 or source[keyword - 7] not in _WORD_BYTES)
+
+
+def _skip_blanks(source: bytes, end: int) -> int:
+    while end > 0 and source[end - 1] in b" \t\f":
+        end -= 1
+    return end
 
 
 def _import_pattern(module: str) -> tuple[bytes, bytes]:
@@ -214,17 +394,18 @@ def _import_pattern(module: str) -> tuple[bytes, bytes]:
     )
 
 
-def _imports(source: bytes, patterns: tuple[bytes, ...]) -> bool:
+def _imports(source: bytes, patterns: tuple[bytes, ...], code: _Code) -> bool:
     """Whether one of ``patterns`` matches at the start of a statement: of a line, after ``;``,
     or after the ``:`` of a one-line compound statement (``try: import openai``), with blanks
-    before it. Each pattern starts with its keyword, which the regex engine finds fast."""
+    before it, in ``code`` (not in a docstring's example). Each pattern starts with its keyword,
+    which the regex engine finds fast."""
     for pattern in map(_compiled, patterns):
         match = pattern.search(source)
         while match is not None:
             before = match.start()
             while before > 0 and source[before - 1] in b" \t\f":
                 before -= 1
-            if before == 0 or source[before - 1] in b"\r\n;:" or (before == 3 and source.startswith(b"\xef\xbb\xbf")):
+            if (before == 0 or source[before - 1] in b"\r\n;:" or (before == 3 and source.startswith(b"\xef\xbb\xbf"))) and code.at(match.start()):
                 return True
             match = pattern.search(source, match.start() + 1)
     return False

@@ -201,6 +201,29 @@ REPORTED = {
         def ask(client):
             return client.beta.prompt_caching.messages.create(model="claude", max_tokens=None, messages=[])
     """,
+    "distinctive-path-after-an-import-of-its-module": """\
+        from langchain_core.messages import AIMessage
+        def ask(client):
+            return client.messages.stream(model="claude", max_tokens=None, messages=[AIMessage("hi")])
+    """,
+    "distinctive-path-after-yield-from": """\
+        def ask(client):
+            yield from client.messages.stream(model="claude", max_tokens=None, messages=[])
+    """,
+    "distinctive-method-in-an-f-string-field": """\
+        def ask(client):
+            return f"{client.messages.create(model='claude', max_tokens=None, messages=[])}"
+    """,
+    "sdk-import-after-strings-and-comments-with-quotes": """\
+        NOTE = "it's a 'test'" + f"{ {'a': 1}['a'] }" + r"\\" + '''"quoted" '''  # don't
+        from langchain_openai import ChatOpenAI
+        llm = ChatOpenAI(model="gpt-4o")
+    """,
+    "endpoint-attribute-after-a-comment-mark-in-a-string": """\
+        import openai
+        TAG = "#"
+        openai.base_url = "http://localhost:11434/v1"
+    """,
     "ollama-path-after-a-base-in-an-attribute": """\
         import requests
         class Local:
@@ -236,6 +259,21 @@ SKIPPED = {
     "environ-in-a-docstring": '"""Set os.environ["OPENAI_BASE_URL"] before calling."""\nconfig = {}\nconfig["HOST"] = "http://localhost:8000"\n',
     "instructor-without-a-patcher": "import instructor\nclass User(instructor.OpenAISchema):\n    name: str\n",
     "a-partial-of-something-else": "from functools import partial\nask = partial(print, sep='')\nask('x')\n",
+    "a-distinctive-segment-only-in-an-imported-module": (
+        "from langchain_core.messages import AIMessage\nimport vendor.chat.completions as c\n"
+        "def run(llm, **kwargs):\n    messages = [AIMessage('')]\n    return llm.stream(messages, **kwargs), c.create(model='m')\n"
+    ),
+    "an-sdk-import-only-in-a-docstring": (
+        'class Toolkit:\n    """Example:\n\n    .. code-block:: python\n\n        from langchain_openai import ChatOpenAI\n'
+        '        llm = ChatOpenAI(model="gpt-4o")\n    """\n'
+    ),
+    "an-endpoint-attribute-only-in-a-docstring": (
+        'class Local:\n    """A local server.\n    base_url: defaults to "http://localhost:11434/v1".\n    """\n\n'
+        '    base_url: str = "http://localhost:11434/v1"\n'
+    ),
+    "a-distinctive-method-only-in-a-comment": (
+        "def run(chat, **kwargs):\n    # like client.messages.create(model=...), in one call\n    return chat.invoke(**kwargs)\n"
+    ),
 }
 
 
