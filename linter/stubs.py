@@ -62,7 +62,7 @@ import libcst as cst
 from . import timing
 from .prefilter import catalog_requirements, word_in
 from .project import is_project_name
-from .triage import _FIELDS, _NAMED, _fields, _strings, gather
+from .triage import _NAMED, _strings, gather, walk
 
 SWITCH = "BUDGETLINT_NO_STUBS"
 """Set to anything but ``0`` or empty: every file is parsed whole (to prove partial parsing)."""
@@ -202,23 +202,12 @@ def _names(expression: ast.AST) -> frozenset[str]:
     if expression.__class__ is ast.Name:
         return frozenset((expression.id,))  # type: ignore[attr-defined]
     found = set()
-    stack: list = [expression]
-    fields_of = _FIELDS.get
-    while stack:
-        node = stack.pop()
+    for node in walk(expression):
         kind = node.__class__
         if kind is ast.Name:
-            found.add(node.id)
-            continue
-        if kind is ast.Attribute:
-            found.add(node.attr)
-        fields = fields_of(kind)
-        for name in fields if fields is not None else _fields(kind):
-            value = getattr(node, name)
-            if value.__class__ is list:
-                stack.extend(value)
-            elif value is not None:
-                stack.append(value)
+            found.add(node.id)  # type: ignore[attr-defined]
+        elif kind is ast.Attribute:
+            found.add(node.attr)  # type: ignore[attr-defined]
     return frozenset(found)
 
 

@@ -160,17 +160,14 @@ def gather(tree: ast.Module) -> dict[type, list]:
     return nodes
 
 
-def _strings(tree: ast.expr) -> Iterator[str]:
-    """The string constants in ``tree`` (``gather``'s walk)."""
+def walk(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node of ``tree`` as ``gather`` walks it (no ``ctx`` nodes, no scalar fields)."""
     fields_of = _FIELDS.get
     stack: list = [tree]
     while stack:
         node = stack.pop()
+        yield node
         kind = node.__class__
-        if kind is ast.Constant:
-            if isinstance(node.value, str):
-                yield node.value
-            continue
         fields = fields_of(kind)
         for field in fields if fields is not None else _fields(kind):
             value = getattr(node, field)
@@ -178,6 +175,11 @@ def _strings(tree: ast.expr) -> Iterator[str]:
                 stack.extend(value)
             elif value is not None:
                 stack.append(value)
+
+
+def _strings(tree: ast.expr) -> Iterator[str]:
+    """The string constants in ``tree``."""
+    return (node.value for node in walk(tree) if node.__class__ is ast.Constant and isinstance(node.value, str))  # type: ignore[attr-defined]
 
 
 class _Names:
