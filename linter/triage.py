@@ -206,7 +206,6 @@ class _Names:
         if found:
             self._imports(tree.body, "module", max(node.lineno for node in found))
 
-
     def _note(self, nodes: dict[type, list]) -> None:
         words, attributes, bound, load = self.words, self.attributes, self.bound, ast.Load
         for node in nodes[ast.Name]:

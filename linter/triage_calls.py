@@ -559,7 +559,6 @@ class Calls:
                 todo.extend(((expr.body, left), (expr.orelse, left)))  # type: ignore[attr-defined]
         return False
 
-
     def _returned(self, func: ast.expr) -> list[ast.expr]:
         """The ``return`` values of this file a call of ``func`` may give: none for a class of
         the file, or an attribute chain rooted at a name only imports bind (whose value the model
